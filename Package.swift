@@ -1,0 +1,63 @@
+// swift-tools-version:6.1
+// Switchyard: a Kubernetes service proxy. Modules follow the data flow:
+// Watch → KubeObjects → Model → Diff → Render* → Apply* (see docs/ARCHITECTURE.md).
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "switchyard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "switchyard", targets: ["switchyard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // Shared primitives: addresses, CIDRs, protocols, hashing, diagnostics. Pure.
+        .target(name: "SwitchyardCore", swiftSettings: strict),
+        // Kubernetes API objects (Service, EndpointSlice, Node) and their decoding. Pure.
+        .target(name: "KubeObjects", dependencies: [
+            "SwitchyardCore",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
+        // Where objects come from: manifest files today, the API server later. Does I/O.
+        .target(name: "Watch", dependencies: ["KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        // Per-node proxy state and all kube-proxy policy (endpoint selection, masquerade). Pure.
+        .target(name: "Model", dependencies: [
+            "KubeObjects", "SwitchyardCore",
+            .product(name: "HashTreeCollections", package: "swift-collections"),
+        ], swiftSettings: strict),
+        // What changed between two proxy states. Pure.
+        .target(name: "Diff", dependencies: ["Model", "SwitchyardCore"], swiftSettings: strict),
+        // The renderer protocol and helpers shared by the backends. Pure.
+        .target(name: "Render", dependencies: ["Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        .target(name: "RenderNftables", dependencies: ["Render", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        .target(name: "RenderIptables", dependencies: ["Render", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        .target(name: "RenderIPVS", dependencies: ["Render", "RenderIptables", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        // Seeded synthetic clusters for benchmarks, the bench runner and property tests. Pure.
+        .target(name: "Synthetic", dependencies: ["KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        // Real-traffic test cluster built from network namespaces (tests, demo, bench). Does I/O.
+        .target(name: "TestCluster", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        // The command-line tool.
+        .executableTarget(name: "switchyard", dependencies: [
+            "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
+            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+
+        .testTarget(name: "SwitchyardCoreTests", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "KubeObjectsTests", dependencies: ["KubeObjects", "Watch", "SwitchyardCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "DiffTests", dependencies: ["Diff", "Model", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "ClusterTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "RenderTests", dependencies: [
+            "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",
+        ], resources: [.copy("Golden")], swiftSettings: strict),
+    ]
+)

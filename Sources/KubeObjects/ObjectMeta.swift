@@ -1,0 +1,34 @@
+/// The parts of `metadata` Switchyard reads. Unknown fields are ignored when decoding.
+public struct ObjectMeta: Codable, Hashable, Sendable {
+    public var name: String?
+    public var namespace: String?
+    public var uid: String?
+    public var resourceVersion: String?
+    public var labels: [String: String]?
+    public var annotations: [String: String]?
+
+    public init(name: String? = nil, namespace: String? = nil, uid: String? = nil, resourceVersion: String? = nil,
+                labels: [String: String]? = nil, annotations: [String: String]? = nil) {
+        self.name = name; self.namespace = namespace; self.uid = uid; self.resourceVersion = resourceVersion
+        self.labels = labels; self.annotations = annotations
+    }
+}
+
+/// `intstr.IntOrString`, used by `targetPort`.
+public enum IntOrString: Codable, Hashable, Sendable {
+    case int(Int)
+    case string(String)
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let i = try? c.decode(Int.self) { self = .int(i) } else { self = .string(try c.decode(String.self)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .int(let i): try c.encode(i)
+        case .string(let s): try c.encode(s)
+        }
+    }
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Switchyard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchyard",
+        abstract: "A Kubernetes service proxy: a kube-proxy replacement.",
+        subcommands: [])
+}
