@@ -21,21 +21,21 @@ import Testing
     @Test func endpointMovingBetweenSlicesIsDeduplicated() throws {
         var t = ProxyStateTracker(config: Fx.config)
         t.apply([.upsert(.service(Fx.service("web"))),
-                 .upsert(.endpointSlice(Fx.slice("web-old", service: "web", endpoints: [Fx.ep("10.244.1.1", ready: false), Fx.ep("10.244.1.2")])))])
+                 .upsert(.endpointSlice(Fx.slice("web-a", service: "web", endpoints: [Fx.ep("10.244.1.1", ready: false), Fx.ep("10.244.1.2")])))])
         _ = t.commit()
         // Mid-move: the same endpoint is in both slices, ready only in the new one.
-        t.apply(.upsert(.endpointSlice(Fx.slice("web-new", service: "web", endpoints: [Fx.ep("10.244.1.1", node: Fx.nodeName)]))))
+        t.apply(.upsert(.endpointSlice(Fx.slice("web-b", service: "web", endpoints: [Fx.ep("10.244.1.1", node: Fx.nodeName)]))))
         let mid = try #require(Fx.ports(t.commit().state, "web").first)
         #expect(Fx.endpointIPs(mid.clusterEndpoints) == ["10.244.1.1:8080", "10.244.1.2:8080"])
         #expect(mid.clusterEndpoints.first?.isLocal == true)
         // Either order of arrival gives the same answer.
         var u = ProxyStateTracker(config: Fx.config)
-        u.apply([.upsert(.endpointSlice(Fx.slice("web-new", service: "web", endpoints: [Fx.ep("10.244.1.1", node: Fx.nodeName)]))),
-                 .upsert(.endpointSlice(Fx.slice("web-old", service: "web", endpoints: [Fx.ep("10.244.1.1", ready: false), Fx.ep("10.244.1.2")]))),
+        u.apply([.upsert(.endpointSlice(Fx.slice("web-b", service: "web", endpoints: [Fx.ep("10.244.1.1", node: Fx.nodeName)]))),
+                 .upsert(.endpointSlice(Fx.slice("web-a", service: "web", endpoints: [Fx.ep("10.244.1.1", ready: false), Fx.ep("10.244.1.2")]))),
                  .upsert(.service(Fx.service("web")))])
         #expect(u.commit().state == t.state)
         // Move done: the old slice is deleted.
-        t.apply(.delete(ObjectRef(kind: .endpointSlice, namespace: "default", name: "web-old")))
+        t.apply(.delete(ObjectRef(kind: .endpointSlice, namespace: "default", name: "web-a")))
         let done = try #require(Fx.ports(t.commit().state, "web").first)
         #expect(Fx.endpointIPs(done.clusterEndpoints) == ["10.244.1.1:8080"])
     }
