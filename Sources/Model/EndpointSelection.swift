@@ -25,7 +25,8 @@ public struct EndpointSelection: Hashable, Sendable {
         var isServingTerminating: Bool { endpoint.serving && endpoint.terminating }
     }
 
-    /// Categorises `candidates`.
+    /// Categorises `candidates` (sorted by address, as `ServicePortBuilder.joinEndpoints` returns them;
+    /// the lists keep that order).
     /// - Parameters:
     ///   - usesCluster: some path uses Cluster endpoints (iTP=Cluster, or externally accessible —
     ///     eTP=Local needs them for the short-circuit).
@@ -39,7 +40,7 @@ public struct EndpointSelection: Hashable, Sendable {
             // Topology was already dropped when no ready endpoint matched, so an empty list means
             // nothing is ready anywhere: fall back to serving-terminating endpoints.
             if cluster.isEmpty { cluster = candidates.filter(\.isServingTerminating) }
-            out.cluster = cluster.map(\.value).sorted()
+            out.cluster = cluster.map(\.value)
             out.hasAnyEndpoints = !cluster.isEmpty
         }
         if usesLocal {
@@ -47,7 +48,7 @@ public struct EndpointSelection: Hashable, Sendable {
             let localCandidates = candidates.filter(\.isLocal)
             var local = localCandidates.filter(\.endpoint.ready)
             if local.isEmpty { local = localCandidates.filter(\.isServingTerminating) }
-            out.local = local.map(\.value).sorted()
+            out.local = local.map(\.value)
         }
         return out
     }

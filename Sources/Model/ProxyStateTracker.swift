@@ -160,7 +160,9 @@ public struct ProxyStateTracker: Sendable {
     /// The service's state, or nil when it is absent, unhandled or has no ports in a proxied family.
     private func computeService(_ name: ServiceName) -> ServiceState? {
         guard let svc = services[name] else { return nil }
-        let joined = (slicesByService[name] ?? []).sorted().compactMap { slices[$0] }
+        let refs = slicesByService[name] ?? []
+        // Slice order only breaks ties between equally good duplicates; keep it deterministic.
+        let joined = refs.count < 2 ? refs.compactMap { slices[$0] } : refs.sorted().compactMap { slices[$0] }
         let ports = ServicePortBuilder.build(svc, slices: joined, node: node, config: config)
         return ports.isEmpty ? nil : ServiceState(name: name, ports: ports)
     }

@@ -26,7 +26,7 @@ public enum ServicePortBuilder {
             key: key, clusterIP: clusterIP, port: spec.port, nodePort: spec.nodePort,
             externalIPs: sortedUnique(service.externalIPs.filter { $0.family == family }),
             loadBalancerIPs: sortedUnique(service.loadBalancerIPs.filter { $0.family == family }),
-            loadBalancerSourceRanges: Array(Set(service.loadBalancerSourceRanges.filter { $0.family == family })).sorted(),
+            loadBalancerSourceRanges: sortedUnique(service.loadBalancerSourceRanges.filter { $0.family == family }),
             affinityTimeout: service.affinityTimeout, internalPolicyLocal: service.internalTrafficLocal,
             healthCheckNodePort: service.healthCheckNodePort, ipvsScheduler: service.ipvsScheduler)
         let external = p.isExternallyAccessible
@@ -43,25 +43,28 @@ public enum ServicePortBuilder {
         return p
     }
 
-    /// Endpoints of every slice for one service port, joined by port name and protocol, deduplicated
-    /// by ip:port (a ready copy wins over a not-ready one, then a local copy over a remote one).
+    /// Endpoints of every slice for one service port, joined by port name and protocol, sorted by
+    /// ip:port and deduplicated (a ready copy wins over a not-ready one, then a local copy over a remote one).
     public static func joinEndpoints(_ spec: ValidatedServicePortSpec, slices: [ValidatedSlice],
                                      nodeName: String) -> [EndpointSelection.Candidate] {
-        var out: [EndpointSelection.Candidate] = []
-        var index: [Endpoint: Int] = [:]
+        var all: [EndpointSelection.Candidate] = []
         for slice in slices {
             guard let sp = slice.ports.first(where: { $0.name == spec.name && $0.proto == spec.proto }) else { continue }
-            out.reserveCapacity(out.count + slice.endpoints.count)
+            all.reserveCapacity(all.count + slice.endpoints.count)
             for ep in slice.endpoints {
-                let c = EndpointSelection.Candidate(endpoint: ep, port: sp.port, isLocal: ep.nodeName == nodeName)
-                let dedupeKey = Endpoint(ip: ep.ip, port: sp.port, isLocal: false)
-                if let i = index[dedupeKey] {
-                    if preferred(c, over: out[i]) { out[i] = c }
-                } else {
-                    index[dedupeKey] = out.count
-                    out.append(c)
-                }
+                all.append(EndpointSelection.Candidate(endpoint: ep, port: sp.port, isLocal: ep.nodeName == nodeName))
             }
+        }
+        // Sort by address, the preferred copy first among equal addresses, then keep the first of each run.
+        all.sort { a, b in
+            if a.endpoint.ip != b.endpoint.ip { return a.endpoint.ip < b.endpoint.ip }
+            if a.port != b.port { return a.port < b.port }
+            return preferred(a, over: b)
+        }
+        var out: [EndpointSelection.Candidate] = []
+        out.reserveCapacity(all.count)
+        for c in all where out.last.map({ $0.endpoint.ip != c.endpoint.ip || $0.port != c.port }) ?? true {
+            out.append(c)
         }
         return out
     }
@@ -72,7 +75,7 @@ public enum ServicePortBuilder {
         return a.isLocal && !b.isLocal
     }
 
-    static func sortedUnique(_ ips: [IPAddress]) -> [IPAddress] {
-        ips.count < 2 ? ips : Array(Set(ips)).sorted()
+    static func sortedUnique<T: Hashable & Comparable>(_ items: [T]) -> [T] {
+        items.count < 2 ? items : Array(Set(items)).sorted()
     }
 }

@@ -109,7 +109,7 @@ public enum ServiceValidation {
         var out: [ValidatedServicePortSpec] = []
         var names = Set<String>()
         for (i, p) in specs.enumerated() {
-            let at = "spec.ports[\(i)]"
+            var at: String { "spec.ports[\(i)]" }
             let name = p.name ?? ""
             guard NameValidation.isPortName(name) else { throw FieldError("\(at).name", "\"\(name)\" is not a DNS-1123 label") }
             guard names.insert(name).inserted else { throw FieldError("\(at).name", "duplicate port name \"\(name)\"") }

@@ -81,7 +81,7 @@ public enum SliceValidation {
                            into diagnostics: inout [Diagnostic]) -> [SlicePort] {
         var out: [SlicePort] = []
         for (i, p) in specs.enumerated() {
-            let at = "ports[\(i)]"
+            var at: String { "ports[\(i)]" }
             let name = p.name ?? ""
             guard NameValidation.isPortName(name) else { diagnostics.append(diag("\(at).name", "\"\(name)\" is not a DNS-1123 label")); continue }
             guard let proto = L4Protocol(kubernetes: p.protocol) else {
@@ -104,7 +104,7 @@ public enum SliceValidation {
         var out: [SliceEndpoint] = []
         out.reserveCapacity(specs.count)
         for (i, e) in specs.enumerated() {
-            let field = "endpoints[\(i)].addresses[0]"
+            var field: String { "endpoints[\(i)].addresses[0]" }
             guard let text = e.addresses?.first else { diagnostics.append(diag("endpoints[\(i)].addresses", "empty")); continue }
             guard let ip = IPAddress(text) else { diagnostics.append(diag(field, "\"\(text)\" is not an IP address")); continue }
             guard ip.family == family else {
@@ -114,9 +114,13 @@ public enum SliceValidation {
             out.append(SliceEndpoint(
                 ip: ip, nodeName: e.nodeName, ready: c?.ready ?? true, serving: c?.serving ?? true,
                 terminating: c?.terminating ?? false,
-                zoneHints: Set(e.hints?.forZones?.compactMap(\.name) ?? []),
-                nodeHints: Set(e.hints?.forNodes?.compactMap(\.name) ?? [])))
+                zoneHints: hintNames(e.hints?.forZones), nodeHints: hintNames(e.hints?.forNodes)))
         }
         return out
+    }
+
+    static func hintNames(_ hints: [NamedHint]?) -> Set<String> {
+        guard let hints, !hints.isEmpty else { return [] }
+        return Set(hints.compactMap(\.name))
     }
 }
