@@ -1,1 +1,169 @@
-// Implemented in its own change.
+import HashTreeCollections
+import KubeObjects
+import SwitchyardCore
+
+/// What one `commit` produced: the state before and after, and which services may differ.
+public struct ProxyChanges: Sendable {
+    public var previous: ProxyState
+    public var state: ProxyState
+    /// Services whose ports differ between `previous` and `state` (added, removed or changed).
+    public var changedServices: Set<ServiceName>
+    /// The Node object (zone, addresses) changed: every service may have changed, render in full.
+    public var nodeChanged: Bool
+
+    public init(previous: ProxyState, state: ProxyState, changedServices: Set<ServiceName>, nodeChanged: Bool) {
+        self.previous = previous; self.state = state; self.changedServices = changedServices; self.nodeChanged = nodeChanged
+    }
+}
+
+/// Turns a stream of object events into per-node `ProxyState`s.
+///
+/// `apply` validates and records objects and marks the services they touch; `commit` recomputes
+/// only those services, so the cost of a sync follows what changed, not the cluster size.
+public struct ProxyStateTracker: Sendable {
+    public let config: NodeConfig
+    /// The last committed state.
+    public private(set) var state: ProxyState
+
+    private var services: [ServiceName: ValidatedService] = [:]
+    private var slices: [ObjectRef: ValidatedSlice] = [:]
+    private var slicesByService: [ServiceName: Set<ObjectRef>] = [:]
+    private var node: NodeInfo
+    private var dirty: Set<ServiceName> = []
+    private var nodeDirty = false
+
+    public init(config: NodeConfig) {
+        self.config = config
+        self.node = NodeInfo(name: config.nodeName)
+        self.state = ProxyState(config: config)
+    }
+
+    /// Records object changes; returns diagnostics for whatever was rejected or skipped.
+    @discardableResult
+    public mutating func apply(_ events: [ObjectEvent]) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for e in events { out.append(contentsOf: apply(e)) }
+        return out
+    }
+
+    /// Records one object change. A rejected object is treated as absent (its previous version is removed).
+    @discardableResult
+    public mutating func apply(_ event: ObjectEvent) -> [Diagnostic] {
+        switch event {
+        case .upsert(.service(let s)): return upsertService(s)
+        case .upsert(.endpointSlice(let e)): return upsertSlice(e)
+        case .upsert(.node(let n)): return upsertNode(n)
+        case .delete(let ref): delete(ref); return []
+        }
+    }
+
+    /// Services touched since the last commit (for metrics: pending service changes).
+    public var pendingServices: Int { dirty.count }
+
+    /// Recomputes the touched services (all of them when the node changed) and returns the result.
+    public mutating func commit() -> ProxyChanges {
+        let previous = state
+        var next = state
+        let nodeChanged = nodeDirty
+        if nodeChanged {
+            next.node = node
+            dirty.formUnion(services.keys)
+            dirty.formUnion(state.services.keys)
+        }
+        var changed = Set<ServiceName>()
+        for name in dirty {
+            let new = computeService(name)
+            if previous.services[name] != new {
+                next.services[name] = new
+                changed.insert(name)
+            }
+        }
+        dirty.removeAll(keepingCapacity: true)
+        nodeDirty = false
+        state = next
+        return ProxyChanges(previous: previous, state: next, changedServices: changed, nodeChanged: nodeChanged)
+    }
+
+    // MARK: - Recording
+
+    private mutating func upsertService(_ s: Service) -> [Diagnostic] {
+        let name = ServiceName(namespace: NameValidation.effectiveNamespace(s.metadata.namespace), name: s.metadata.name ?? "")
+        switch ServiceValidation.intake(s, config: config) {
+        case .handled(let v):
+            if services[name] != v { services[name] = v; dirty.insert(name) }
+            return []
+        case .ignored:
+            removeService(name)
+            return []
+        case .rejected(let d):
+            removeService(name)
+            return [d]
+        }
+    }
+
+    private mutating func removeService(_ name: ServiceName) {
+        if services.removeValue(forKey: name) != nil { dirty.insert(name) }
+    }
+
+    private mutating func upsertSlice(_ e: EndpointSlice) -> [Diagnostic] {
+        let ref = ObjectRef(kind: .endpointSlice, namespace: NameValidation.effectiveNamespace(e.metadata.namespace),
+                            name: e.metadata.name ?? "")
+        let intake = SliceValidation.intake(e)
+        if let slice = intake.slice {
+            let old = slices.updateValue(slice, forKey: ref)
+            if let old, old.service != slice.service { unindex(ref, from: old.service) }
+            if old != slice {
+                slicesByService[slice.service, default: []].insert(ref)
+                dirty.insert(slice.service)
+            }
+        } else {
+            removeSlice(ref)
+        }
+        return intake.diagnostics
+    }
+
+    private mutating func removeSlice(_ ref: ObjectRef) {
+        guard let old = slices.removeValue(forKey: ref) else { return }
+        unindex(ref, from: old.service)
+    }
+
+    private mutating func unindex(_ ref: ObjectRef, from service: ServiceName) {
+        slicesByService[service]?.remove(ref)
+        if slicesByService[service]?.isEmpty == true { slicesByService[service] = nil }
+        dirty.insert(service)
+    }
+
+    private mutating func upsertNode(_ n: Node) -> [Diagnostic] {
+        guard n.metadata.name == config.nodeName else { return [] }
+        let (info, diagnostics) = NodeIntake.info(n, name: config.nodeName)
+        setNode(info)
+        return diagnostics
+    }
+
+    private mutating func setNode(_ info: NodeInfo) {
+        if info != node { node = info; nodeDirty = true }
+    }
+
+    private mutating func delete(_ ref: ObjectRef) {
+        switch ref.kind {
+        case .service:
+            removeService(ServiceName(namespace: NameValidation.effectiveNamespace(ref.namespace), name: ref.name))
+        case .endpointSlice:
+            removeSlice(ObjectRef(kind: .endpointSlice, namespace: NameValidation.effectiveNamespace(ref.namespace), name: ref.name))
+        case .node:
+            if ref.name == config.nodeName { setNode(NodeInfo(name: config.nodeName)) }
+        }
+    }
+
+    // MARK: - Computing
+
+    /// The service's state, or nil when it is absent, unhandled or has no ports in a proxied family.
+    private func computeService(_ name: ServiceName) -> ServiceState? {
+        guard let svc = services[name] else { return nil }
+        let refs = slicesByService[name] ?? []
+        // Slice order only breaks ties between equally good duplicates; keep it deterministic.
+        let joined = refs.count < 2 ? refs.compactMap { slices[$0] } : refs.sorted().compactMap { slices[$0] }
+        let ports = ServicePortBuilder.build(svc, slices: joined, node: node, config: config)
+        return ports.isEmpty ? nil : ServiceState(name: name, ports: ports)
+    }
+}
