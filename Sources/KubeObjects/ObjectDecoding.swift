@@ -29,11 +29,12 @@ enum ObjectDecoding {
             if (try? decoder.singleValueContainer().decodeNil()) == true { return .failed(.document("null object")) }
             return .failed(.document("object is not a mapping"))
         }
-        let header = Header(decoder)
+        var header = Header(decoder)
         guard let kindText = header.kind ?? defaultKind else {
             return .failed(problem(header, "", field: "kind", reason: "missing or not a string"))
         }
         guard let kind = ObjectKind(rawValue: kindText) else { return .ignored(kind: kindText) }
+        if kind != .node && header.namespace == nil { header.namespace = "default" }
         let apiVersion = header.apiVersion ?? defaultAPIVersion
         let supported = supportedAPIVersion[kind] ?? ""
         guard apiVersion == supported else {
