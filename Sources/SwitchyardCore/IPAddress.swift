@@ -23,15 +23,18 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text. Returns nil for anything else
     /// (leading zeros in IPv4 octets, zones, brackets, whitespace are all rejected).
     public init?(_ text: some StringProtocol) {
-        let utf8 = Array(text.utf8)
-        guard !utf8.isEmpty, utf8.count <= 45 else { return nil }
-        if utf8.contains(UInt8(ascii: ":")) {
-            guard let (h, l) = IPAddress.parseV6(utf8) else { return nil }
-            self.init(v6High: h, low: l)
-        } else {
+        var string = String(text)
+        let parsed: (IPFamily, UInt64, UInt64)? = string.withUTF8 { utf8 in
+            guard !utf8.isEmpty, utf8.count <= 45 else { return nil }
+            if utf8.contains(UInt8(ascii: ":")) {
+                guard let (h, l) = IPAddress.parseV6(utf8) else { return nil }
+                return (.ipv6, h, l)
+            }
             guard let v = IPAddress.parseV4(utf8[...]) else { return nil }
-            self.init(v4: v)
+            return (.ipv4, 0, UInt64(v))
         }
+        guard let parsed else { return nil }
+        family = parsed.0; high = parsed.1; low = parsed.2
     }
 
     /// The 32-bit IPv4 value; meaningful only for IPv4.
@@ -110,7 +113,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
 
     // MARK: parsing
 
-    static func parseV4(_ s: ArraySlice<UInt8>) -> UInt32? {
+    static func parseV4(_ s: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {
         var value: UInt32 = 0
         var octets = 0
         var current: UInt32 = 0
@@ -135,7 +138,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         return value << 8 | current
     }
 
-    static func parseV6(_ s: [UInt8]) -> (UInt64, UInt64)? {
+    static func parseV6(_ s: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
         var groups: [UInt16] = []
         var gapAt: Int? = nil
         var i = 0
