@@ -32,7 +32,7 @@ public struct Prober: Sendable {
             let local = SocketAddress(SocketEndpoint(bindAddress, 0))
             if local.withSockaddr({ bind(fd, $0, $1) }) != 0 { return failure(SocketError("bind"), since: start) }
         }
-        if !proto.isStream { enableErrorReports(fd) }
+        enableErrorReports(fd)
         let remote = SocketAddress(target)
         if remote.withSockaddr({ connect(fd, $0, $1) }) != 0, errno != EINPROGRESS {
             return failure(SocketError("connect"), since: start)
@@ -100,7 +100,8 @@ public struct Prober: Sendable {
         }
     }
 
-    /// Asks for every ICMP error on the UDP socket (not just port-unreachable).
+    /// Asks for every ICMP error at once: without it UDP reports only port-unreachable, and TCP
+    /// treats host/net-unreachable as soft errors (IPv6 SYNs then just time out).
     private func enableErrorReports(_ fd: Int32) {
         var one: Int32 = 1
         if target.address.family == .ipv4 {

@@ -155,11 +155,13 @@ public final class TestCluster: @unchecked Sendable {
             if let namespace { argv += ["-n", namespace.name] }
             argv += ["-batch", "-"]
             let isNetnsAdd = namespace == nil
+            let before = isNetnsAdd ? Set(TestCluster.listNamespaces(ipCommand: spec.ipCommand)) : []
             let result = try ProcessRunner.run(argv, input: lines.joined(separator: "\n") + "\n")
             if isNetnsAdd {
-                // Record what exists even when some `netns add` failed, so teardown removes it.
-                let existing = Set(TestCluster.listNamespaces(ipCommand: spec.ipCommand))
-                lock.withLock { created = plan.namespaces.filter { existing.contains($0.name) } }
+                // Record what this call made even when some `netns add` failed, so teardown removes
+                // exactly that (and never a namespace that existed before).
+                let after = Set(TestCluster.listNamespaces(ipCommand: spec.ipCommand)).subtracting(before)
+                lock.withLock { created = plan.namespaces.filter { after.contains($0.name) } }
             }
             try result.check()
         case .sysctl(let namespace, let settings):
