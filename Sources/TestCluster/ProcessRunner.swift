@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What a finished command did.
 public struct CommandResult: Sendable, Equatable {
     /// The command line that ran.
@@ -25,13 +29,14 @@ public struct CommandResult: Sendable, Equatable {
 /// Runs programs with Foundation `Process`, capturing their output. Blocking; safe from any thread.
 public enum ProcessRunner {
     /// Runs `argv` to completion, feeding `input` on standard input when given.
-    /// `argv[0]` is an absolute path or a name looked up in `PATH`.
-    public static func run(_ argv: [String], input: String? = nil) throws -> CommandResult {
+    /// `argv[0]` is an absolute path or a name looked up in `PATH`. A command still running after
+    /// `timeout` is killed (SIGKILL); its result then has status 137 and a note on stderr.
+    public static func run(_ argv: [String], input: String? = nil, timeout: Duration = .seconds(60)) throws -> CommandResult {
         let process = try makeProcess(argv)
-        let out = Pipe(), err = Pipe(), inPipe = Pipe()
+        let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
+        process.standardInput = try input.map(inputFile) ?? FileHandle.nullDevice
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         do { try process.run() } catch {
@@ -40,19 +45,31 @@ public enum ProcessRunner {
         let stdoutBox = DataBox()
         let readers = DispatchGroup()
         DispatchQueue.global().async(group: readers) { stdoutBox.set(out.fileHandleForReading.readDataToEndOfFile()) }
-        if let input {
-            DispatchQueue.global().async(group: readers) {
-                let writer = inPipe.fileHandleForWriting
-                try? writer.write(contentsOf: Data(input.utf8))
-                try? writer.close()
-            }
+        let stderrBox = DataBox()
+        DispatchQueue.global().async(group: readers) { stderrBox.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        var note = ""
+        if exited.wait(timeout: .now() + timeout.timeInterval) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            exited.wait()
+            note = "\n(killed after \(timeout))"
         }
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
         readers.wait()
-        exited.wait()
         return CommandResult(
             argv: argv, status: exitStatus(process), stdout: String(decoding: stdoutBox.get(), as: UTF8.self),
-            stderr: String(decoding: stderrData, as: UTF8.self))
+            stderr: String(decoding: stderrBox.get(), as: UTF8.self) + note)
+    }
+
+    /// `input` in an already unlinked temporary file, opened for reading. (Feeding a pipe from
+    /// another thread made the first run of a process take a second longer.)
+    static func inputFile(_ input: String) throws -> FileHandle {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("switchyard-stdin-\(getpid())-\(UInt64.random(in: 0...UInt64.max))").path
+        guard FileManager.default.createFile(atPath: path, contents: Data(input.utf8)),
+              let handle = FileHandle(forReadingAtPath: path) else {
+            throw TestClusterError.launchFailed(argv: [], reason: "cannot write standard input to \(path)")
+        }
+        unlink(path)
+        return handle
     }
 
     /// A configured, not yet started `Process` for `argv`.

@@ -46,7 +46,7 @@ extension TestCluster {
         var argv = [try switchyardExecutable(), "probe", "--\(proto.lowercased)", "\(address)", "\(port)",
                     "--timeout-ms", "\(max(1, ms))", "--count", "\(count)"]
         if let bind { argv += ["--bind", "\(bind)"] }
-        let result = try run(in: source, argv).check()
+        let result = try run(in: source, argv, timeout: timeout * (2 * count) + .seconds(10)).check()
         return try ProbeResult.parse(output: result.stdout)
     }
 

@@ -76,8 +76,11 @@ public final class TestCluster: @unchecked Sendable {
 
     /// Runs `argv` inside `target`'s namespace (`ip netns exec`) and waits for it.
     /// Does not throw for a non-zero exit: look at `status`, or call `check()` on the result.
-    public func run(in target: some InNetworkNamespace, _ argv: [String], input: String? = nil) throws -> CommandResult {
-        try ProcessRunner.run([spec.ipCommand, "netns", "exec", target.namespace.name] + argv, input: input)
+    /// A command still running after `timeout` is killed (status 137).
+    public func run(
+        in target: some InNetworkNamespace, _ argv: [String], input: String? = nil, timeout: Duration = .seconds(60)
+    ) throws -> CommandResult {
+        try ProcessRunner.run([spec.ipCommand, "netns", "exec", target.namespace.name] + argv, input: input, timeout: timeout)
     }
 
     /// Runs `ip -n NAMESPACE args…` (faster than `run(in:)`: no mount namespace) and throws unless it succeeds.

@@ -67,13 +67,13 @@ struct ClusterTrafficTests {
     func blackholeTimesOut(family: IPFamily) throws {
         try withTestCluster { cluster in
             let target = try #require(IPAddress(family == .ipv4 ? "10.96.0.99" : "fd00:10:96::99"))
-            let before = try cluster.probeOnce(from: cluster.client, .tcp, target, 80, timeout: .milliseconds(300))
+            let before = try cluster.probeOnce(from: cluster.client, .tcp, target, 80, timeout: .milliseconds(200))
             #expect(before.outcome == .unreachable, "node-a has no route yet: \(before)")
             try cluster.ip(in: cluster.node(.a), ["route", "add", "blackhole", "\(target)"])
             for proto in [L4Protocol.tcp, .udp] {
-                let result = try cluster.probeOnce(from: cluster.client, proto, target, 80, timeout: .milliseconds(300))
+                let result = try cluster.probeOnce(from: cluster.client, proto, target, 80, timeout: .milliseconds(200))
                 #expect(result.outcome == .timeout, "\(proto): \(result)")
-                #expect(result.latency >= .milliseconds(300))
+                #expect(result.latency >= .milliseconds(200))
             }
         }
     }
