@@ -9,6 +9,9 @@ import Glibc
 ///
 /// node-a and node-b (192.0.2.10/.11, 2001:db8::10/::11) and the external client (203.0.113.5,
 /// 2001:db8::5) sit on a bridge in a "fabric" namespace; pods hang off their node by veth pairs.
+/// The fabric namespace is also the upstream router (192.0.2.1, 2001:db8::1): the nodes' default
+/// route points there and it answers ICMP unreachable for anything else, so node-local traffic to a
+/// service address is routed (and can be DNATed in OUTPUT) like on a real node.
 /// Nothing touches the caller's own network namespace except `ip netns add/del`.
 /// Prefer `withTestCluster(_:_:)`, which always tears down; after `create` call `teardown()` yourself.
 public final class TestCluster: @unchecked Sendable {
@@ -23,7 +26,7 @@ public final class TestCluster: @unchecked Sendable {
     public var pods: [ClusterPod] { plan.pods }
     /// The external client.
     public var client: ClusterClient { plan.client }
-    /// The namespace holding the bridge `br0`.
+    /// The namespace holding the bridge `br0` and the upstream router (`TopologyPlan.routerV4/V6`).
     public var fabric: NetworkNamespace { plan.fabric }
     /// Every namespace of the cluster.
     public var namespaces: [NetworkNamespace] { plan.namespaces }

@@ -9,12 +9,12 @@ extension TopologyPlan {
     ) -> [Step] {
         let all = [fabric] + nodes.map(\.namespace) + [client.namespace] + pods.map(\.namespace)
         var steps: [Step] = [.ipBatch(namespace: nil, lines: all.map { "netns add \($0.name)" })]
-        for ns in all where ns != fabric {
-            let isNode = nodes.contains { $0.namespace == ns }
-            let settings = sysctls(node: isNode, ipv6: spec.ipv6, routeLocalnet: spec.routeLocalnet)
+        for ns in all {
+            let forwards = ns == fabric || nodes.contains { $0.namespace == ns }
+            let settings = sysctls(node: forwards, ipv6: spec.ipv6, routeLocalnet: spec.routeLocalnet && ns != fabric)
             if !settings.isEmpty { steps.append(.sysctl(namespace: ns, settings: settings)) }
         }
-        steps.append(.ipBatch(namespace: fabric, lines: fabricLines(nodes: nodes, client: client)))
+        steps.append(.ipBatch(namespace: fabric, lines: fabricLines(nodes: nodes, client: client, ipv6: spec.ipv6)))
         for node in nodes {
             let peer = nodes.first { $0.id == node.id.peer }!
             let mine = pods.filter { $0.node == node.id }
@@ -39,9 +39,15 @@ extension TopologyPlan {
     }
 
     /// The bridge, and one veth per node and the client: the bridge port is named after the member,
-    /// its peer is `eth0` inside the member's namespace.
-    static func fabricLines(nodes: [ClusterNode], client: ClusterClient) -> [String] {
-        var lines = ["link set lo up", "link add br0 type bridge", "link set br0 up"]
+    /// its peer is `eth0` inside the member's namespace. The bridge also carries the upstream
+    /// router's address (the nodes' default gateway), which answers ICMP unreachable for every
+    /// destination it has no route to.
+    static func fabricLines(nodes: [ClusterNode], client: ClusterClient, ipv6: Bool) -> [String] {
+        var lines = ["link set lo up", "link add br0 type bridge", "link set br0 up",
+                     "addr add \(routerV4)/24 dev br0",
+                     "route add \(CIDR(address: client.ipv4, prefixLength: 24)!) dev br0",
+                     "route add unreachable default"]
+        if ipv6 { lines += ["addr add \(routerV6)/64 dev br0 nodad", "route add unreachable ::/0"] }
         let members = nodes.map { ($0.id.rawValue, $0.namespace, $0.interface) } + [("client", client.namespace, client.interface)]
         for (port, ns, ifname) in members {
             lines += [
@@ -60,8 +66,11 @@ extension TopologyPlan {
             "link set \(node.interface) up",
             "route add \(CIDR(address: client.ipv4, prefixLength: 24)!) dev \(node.interface)",
             "route add \(peer.podCIDRv4) via \(peer.ipv4)",
+            "route add default via \(routerV4)",
         ]
-        if let range = peer.podCIDRv6, let via = peer.ipv6 { lines.append("route add \(range) via \(via)") }
+        if let range = peer.podCIDRv6, let via = peer.ipv6 {
+            lines += ["route add \(range) via \(via)", "route add default via \(routerV6) dev \(node.interface)"]
+        }
         let gateway4 = gatewayV4(node)
         for pod in pods {
             let veth = pod.hostInterface
@@ -110,6 +119,10 @@ extension TopologyPlan {
     static func gatewayV4(_ node: ClusterNode) -> IPAddress {
         IPAddress(v4: node.podCIDRv4.address.v4Value | 1)
     }
+
+    /// The upstream router on the bridge (in the fabric namespace): the nodes' default gateway.
+    public static let routerV4 = IPAddress("192.0.2.1")!
+    public static let routerV6 = IPAddress("2001:db8::1")!
 
     /// The pods' IPv6 gateway: a fixed link-local address on every node-side veth.
     static let gatewayV6 = IPAddress("fe80::1")!

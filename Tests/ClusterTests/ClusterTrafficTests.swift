@@ -68,7 +68,9 @@ struct ClusterTrafficTests {
         try withTestCluster { cluster in
             let target = try #require(IPAddress(family == .ipv4 ? "10.96.0.99" : "fd00:10:96::99"))
             let before = try cluster.probeOnce(from: cluster.client, .tcp, target, 80, timeout: .milliseconds(200))
-            #expect(before.outcome == .unreachable, "node-a has no route yet: \(before)")
+            #expect(before.outcome == .unreachable, "the upstream router has no route: \(before)")
+            let fromNode = try cluster.probeOnce(from: cluster.node(.a), .udp, target, 80, timeout: .milliseconds(200))
+            #expect(fromNode.outcome == .unreachable, "node-a's default route leads to the router: \(fromNode)")
             try cluster.ip(in: cluster.node(.a), ["route", "add", "blackhole", "\(target)"])
             for proto in [L4Protocol.tcp, .udp] {
                 let result = try cluster.probeOnce(from: cluster.client, proto, target, 80, timeout: .milliseconds(200))

@@ -48,6 +48,7 @@ struct TopologyPlanTests {
         #expect(nodeA.contains("route add 10.244.2.0/24 via 192.0.2.11"))
         #expect(nodeA.contains("route add fd00:10:244:2::/64 via 2001:db8::11"))
         #expect(nodeA.contains("route add 203.0.113.0/24 dev eth0"))
+        #expect(nodeA.contains("route add default via 192.0.2.1"))
         let sysctls = p.steps.compactMap { step -> [String]? in
             if case .sysctl(p.node(.b).namespace, let s) = step { return s } else { return nil }
         }.first ?? []
