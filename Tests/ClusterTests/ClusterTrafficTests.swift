@@ -80,6 +80,19 @@ struct ClusterTrafficTests {
         }
     }
 
+    @Test("an IPv4-only cluster carries IPv4 traffic and has no IPv6 addresses")
+    func ipv4Only() throws {
+        try withTestCluster(TestClusterSpec(pods: [PodSpec("solo", on: .b)], ipv6: false)) { cluster in
+            let pod = try #require(cluster.pod(named: "solo"))
+            #expect(pod.ipv6 == nil && cluster.client.ipv6 == nil)
+            try cluster.startEchoServer(in: pod, udp: [Self.udpPort])
+            let result = try cluster.probeOnce(from: cluster.client, .udp, pod.ipv4, Self.udpPort)
+            #expect(result.answeredBy == "solo" && result.sourceSeen?.address == cluster.client.ipv4, "\(result)")
+            let addresses = try cluster.run(in: pod, ["ip", "-6", "addr", "show", "scope", "global"]).check()
+            #expect(addresses.stdout.isEmpty)
+        }
+    }
+
     @Test("nodes reach each other and the client directly on the bridge")
     func nodesOnTheBridge() throws {
         try withTestCluster(TestClusterSpec(pods: [])) { cluster in
