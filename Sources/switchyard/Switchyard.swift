@@ -5,5 +5,5 @@ struct Switchyard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard",
         abstract: "A Kubernetes service proxy: a kube-proxy replacement.",
-        subcommands: [])
+        subcommands: [EchoServerCommand.self, ProbeCommand.self])
 }
