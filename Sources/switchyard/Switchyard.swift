@@ -5,5 +5,6 @@ struct Switchyard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard",
         abstract: "A Kubernetes service proxy: a kube-proxy replacement.",
-        subcommands: [EchoServerCommand.self, ProbeCommand.self])
+        subcommands: [ExampleCommand.self, VersionCommand.self,
+                      EchoServerCommand.self, ProbeCommand.self])
 }
