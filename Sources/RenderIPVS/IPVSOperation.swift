@@ -91,9 +91,10 @@ extension IPVSPlan {
         diffServices(old, new, into: &ops)
         for (f, r) in new.iptables where old.iptables[f] != r { ops.append(.restoreIptables(r)) }
         for f in old.iptables.keys where new.iptables[f] == nil { ops.append(.removeIptables(f)) }
-        return ops.enumerated().sorted { a, b in
-            a.element.phase != b.element.phase ? a.element.phase < b.element.phase : sortKey(a.element) < sortKey(b.element)
-        }.map(\.element)
+        // Sort keys are computed once per operation, not once per comparison.
+        return ops.map { (phase: $0.phase, key: sortKey($0), op: $0) }
+            .sorted { $0.phase != $1.phase ? $0.phase < $1.phase : $0.key < $1.key }
+            .map(\.op)
     }
 
     private static func diffSets(_ old: IPVSPlan, _ new: IPVSPlan, into ops: inout [IPVSOperation]) {
