@@ -93,18 +93,18 @@ public struct NftablesRenderer: ProxyRenderer {
 
 /// Collects elements per set, keeping the first element of each key (a later duplicate frontend loses).
 struct NftElementMerger {
-    private var bySet: [String: (keys: Set<[String]>, els: [NftElement])] = [:]
+    private var keys: [String: Set<[String]>] = [:]
+    private var els: [String: [NftElement]] = [:]
 
     mutating func merge(_ elements: [String: [NftElement]]) {
-        for (set, els) in elements {
-            var entry = bySet[set] ?? (keys: [], els: [])
-            for e in els where entry.keys.insert(e.key).inserted { entry.els.append(e) }
-            bySet[set] = entry
+        for (set, new) in elements {
+            // Mutate in place: copying the accumulated arrays per port would be quadratic.
+            for e in new where keys[set, default: []].insert(e.key).inserted { els[set, default: []].append(e) }
         }
     }
 
     /// Sets in name order with their elements in insertion (port key) order.
-    var sorted: [(String, [NftElement])] { bySet.keys.sorted().map { ($0, bySet[$0]!.els) } }
+    var sorted: [(String, [NftElement])] { els.keys.sorted().map { ($0, els[$0]!) } }
 
     /// CIDRs not contained in another of the list (interval sets reject overlaps).
     static func outermost(_ cidrs: [CIDR]) -> [CIDR] {
