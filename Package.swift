@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "RenderNftables", dependencies: ["Render", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         .target(name: "RenderIptables", dependencies: ["Render", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         .target(name: "RenderIPVS", dependencies: ["Render", "RenderIptables", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        // The applier protocol shared by the backends' I/O halves, and the report they return.
+        .target(name: "Apply", dependencies: ["Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         // Seeded synthetic clusters for benchmarks, the bench runner and property tests. Pure.
         .target(name: "Synthetic", dependencies: ["KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         // Real-traffic test cluster built from network namespaces (tests, demo, bench). Does I/O.
@@ -45,7 +47,7 @@ let package = Package(
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
-            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster",
+            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
