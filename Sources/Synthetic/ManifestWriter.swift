@@ -14,18 +14,18 @@ public enum ManifestWriter {
 
     /// The same `kind: List` document in block-style YAML (every string double-quoted).
     public static func yaml(_ objects: [KubeObject]) throws -> Data {
-        let tree = try JSONDecoder().decode(JSONValue.self, from: json(objects))
-        return Data((YAMLEmitter.lines(tree).joined(separator: "\n") + "\n").utf8)
+        let tree = try JSONTreeParser.parse(Array(json(objects)))
+        return Data(YAMLEmitter.document(tree).utf8)
     }
 
     /// A multi-document YAML stream: each object its own `---` document.
     public static func yamlDocuments(_ objects: [KubeObject]) throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var out = ""
         for object in objects {
-            let tree = try JSONDecoder().decode(JSONValue.self, from: encoder.encode(ListItem(object)))
-            out += "---\n" + YAMLEmitter.lines(tree).joined(separator: "\n") + "\n"
+            let tree = try JSONTreeParser.parse(Array(encoder.encode(ListItem(object))))
+            out += "---\n" + YAMLEmitter.document(tree)
         }
         return Data(out.utf8)
     }

@@ -108,7 +108,8 @@ public struct SyntheticCluster: Sendable {
         var podCIDRs = ["10.244.\(i).0/24"]
         var addresses = [NodeAddress(type: "InternalIP", address: AddressAllocator.nodeIP(node: i, family: .ipv4).description)]
         if ipv6 {
-            podCIDRs.append("fd00:10:244:\(String(i, radix: 16))::/64")
+            let prefix = CIDR(address: AddressAllocator.podIP(node: i, host: 0, family: .ipv6), prefixLength: 64)
+            podCIDRs.append(prefix?.description ?? "")
             addresses.append(NodeAddress(type: "InternalIP", address: AddressAllocator.nodeIP(node: i, family: .ipv6).description))
         }
         addresses.append(NodeAddress(type: "Hostname", address: name))

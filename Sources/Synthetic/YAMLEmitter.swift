@@ -1,62 +1,51 @@
-/// A JSON document as a value tree (object keys kept sorted when emitted).
-enum JSONValue: Decodable, Hashable {
+/// A JSON document as a value tree; object members keep their order.
+enum JSONValue {
     case null
     case bool(Bool)
     case int(Int64)
     case double(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int64.self) { self = .int(i) }
-        else if let d = try? c.decode(Double.self) { self = .double(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
+    case object([(String, JSONValue)])
 }
 
 /// Block-style YAML for a `JSONValue`: mappings and sequences on their own lines, strings
 /// double-quoted (so no value is ever re-typed by a YAML 1.1 reader), keys plain when safe.
 enum YAMLEmitter {
-    /// The lines of a document whose root is `value`.
-    static func lines(_ value: JSONValue) -> [String] {
-        if let s = scalar(value) { return [s] }
-        return block(value)
+    /// The document whose root is `value`, ending with a newline.
+    static func document(_ value: JSONValue) -> String {
+        if let s = scalar(value) { return s + "\n" }
+        var out = ""
+        emit(value, indent: 0, lead: nil, into: &out)
+        return out
     }
 
-    /// Lines of a non-empty mapping or sequence, relative to its own indentation.
-    static func block(_ value: JSONValue) -> [String] {
-        var out: [String] = []
+    /// Writes a non-empty mapping or sequence at `indent`; `lead` replaces the first line's indentation.
+    static func emit(_ value: JSONValue, indent: Int, lead: String?, into out: inout String) {
+        let pad = String(repeating: " ", count: indent)
         switch value {
         case .object(let members):
-            for key in members.keys.sorted() {
-                let v = members[key]!
+            for (i, (k, v)) in members.enumerated() {
+                out += (i == 0 ? lead ?? pad : pad) + key(k) + ":"
                 if let s = scalar(v) {
-                    out.append("\(self.key(key)): \(s)")
+                    out += " " + s + "\n"
                 } else {
-                    out.append("\(self.key(key)):")
-                    out.append(contentsOf: block(v).map { "  " + $0 })
+                    out += "\n"
+                    emit(v, indent: indent + 2, lead: nil, into: &out)
                 }
             }
         case .array(let items):
-            for item in items {
+            for (i, item) in items.enumerated() {
+                let itemLead = (i == 0 ? lead ?? pad : pad) + "- "
                 if let s = scalar(item) {
-                    out.append("- \(s)")
+                    out += itemLead + s + "\n"
                 } else {
-                    let inner = block(item)
-                    out.append("- " + inner[0])
-                    out.append(contentsOf: inner.dropFirst().map { "  " + $0 })
+                    emit(item, indent: indent + 2, lead: itemLead, into: &out)
                 }
             }
         default:
             break
         }
-        return out
     }
 
     /// The inline form of scalars and empty containers; nil for non-empty containers.
@@ -72,15 +61,16 @@ enum YAMLEmitter {
         }
     }
 
-    private static let reservedWords: Set<String> = ["true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"]
+    private static let reservedWords: Set<String> = ["true", "false", "yes", "no", "on", "off", "null", "y", "n"]
 
     /// A mapping key: plain when it is a simple identifier-like word, quoted otherwise.
     static func key(_ k: String) -> String {
-        let safe = !k.isEmpty && k.unicodeScalars.allSatisfy { c in
-            (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c == "." || c == "/" || c == "-" || c == "_"
+        func letter(_ c: Unicode.Scalar) -> Bool { (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") }
+        let safe = k.unicodeScalars.allSatisfy { c in
+            letter(c) || (c >= "0" && c <= "9") || c == "." || c == "/" || c == "-" || c == "_"
         }
-        let first = k.unicodeScalars.first.map { ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") } ?? false
-        return safe && first && !reservedWords.contains(k.lowercased()) ? k : quoted(k)
+        let startsWithLetter = k.unicodeScalars.first.map(letter) ?? false
+        return safe && startsWithLetter && !reservedWords.contains(k.lowercased()) ? k : quoted(k)
     }
 
     /// A YAML double-quoted scalar.
@@ -94,8 +84,9 @@ enum YAMLEmitter {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             default:
-                if c.value < 0x20 || c.value == 0x7F || (c.value >= 0x80 && c.value < 0xA0) || c.value == 0x2028 || c.value == 0x2029 || c.value == 0xFEFF {
-                    let hex = String(c.value, radix: 16, uppercase: true)
+                let v = c.value
+                if v < 0x20 || v == 0x7F || (v >= 0x80 && v < 0xA0) || v == 0x2028 || v == 0x2029 || v == 0xFEFF {
+                    let hex = String(v, radix: 16, uppercase: true)
                     out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
                 } else {
                     out.unicodeScalars.append(c)
