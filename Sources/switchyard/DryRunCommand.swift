@@ -20,6 +20,10 @@ struct DryRunCommand: ParsableCommand {
     @Option(help: "text (what the backend applies) or json.")
     var format: OutputFormat = .text
 
+    @Option(name: .customLong("output-dir"),
+            help: "Also write each piece (nft script, ipset and iptables-restore inputs per family) to its own file here.")
+    var outputDir: String?
+
     @OptionGroup var proxy: ProxyOptions
 
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
@@ -37,7 +41,21 @@ struct DryRunCommand: ParsableCommand {
         let text = format == .text ? output.text : output.json
         FileHandle.standardOutput.write(Data(text.utf8))
         if !text.hasSuffix("\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
+        if let outputDir { try writeParts(output.parts, to: outputDir) }
         let counts = state.counts
         StandardError.print("dry-run: \(backend.rawValue) for node \(state.config.nodeName): \(counts.ports) service ports, \(counts.endpoints) endpoints")
+    }
+
+    /// Writes each rendered piece to `dir/<part name>`.
+    func writeParts(_ parts: [RenderedPart], to dir: String) throws {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            for part in parts {
+                try Data(part.text.utf8).write(to: URL(fileURLWithPath: dir).appendingPathComponent(part.name))
+            }
+        } catch {
+            throw ValidationError("--output-dir \(dir): \(error.localizedDescription)")
+        }
     }
 }
