@@ -32,6 +32,8 @@ public actor SyncEngine {
     private let startTime: Date
     private static let maxTriggersPerSlice = 16
 
+    /// A sync the scheduler started on input, not yet performed.
+    private var startedSync: SyncKind?
     private var waiter: CheckedContinuation<Void, Never>?
     private var wakeupPending = false
 
@@ -60,14 +62,19 @@ public actor SyncEngine {
         let diagnostics = tracker.apply(events)
         countChanges(events, at: now)
         recordTriggers(triggerTimes)
-        if !events.isEmpty { _ = scheduler.changesArrived(at: now) }
+        if !events.isEmpty { hold(scheduler.changesArrived(at: now)) }
         if synced && !scheduler.sourceIsSynced {
-            _ = scheduler.sourceSynced(at: now)
+            hold(scheduler.sourceSynced(at: now))
             status.sourceSynced = true
         }
         publishStatus()
         wake()
         return diagnostics
+    }
+
+    /// The scheduler starts a sync when it returns `.sync`; keep it for `step` to perform.
+    private func hold(_ action: SyncAction) {
+        if case .sync(let kind) = action { startedSync = kind }
     }
 
     /// The state the tracker last committed (what the last sync attempted).
@@ -76,9 +83,16 @@ public actor SyncEngine {
     // MARK: - Driving
 
     /// Performs a sync if one is due now and returns what to do next (`.wait` or `.idle`; never `.sync`).
+    /// Call from one task at a time (`run()` does).
     @discardableResult
     public func step() async -> SyncAction {
-        var action = scheduler.tick(at: clock.now())
+        var action: SyncAction
+        if let kind = startedSync {
+            startedSync = nil
+            action = .sync(kind)
+        } else {
+            action = scheduler.tick(at: clock.now())
+        }
         while case .sync(let kind) = action {
             let success = await sync(kind)
             action = scheduler.syncFinished(at: clock.now(), success: success)
