@@ -47,6 +47,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ], swiftSettings: strict),
         // Seeded synthetic clusters for benchmarks, the bench runner and property tests. Pure.
         .target(name: "Synthetic", dependencies: ["KubeObjects", "SwitchyardCore"], swiftSettings: strict),
