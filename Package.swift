@@ -39,11 +39,13 @@ let package = Package(
         .target(name: "RenderNftables", dependencies: ["Render", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         .target(name: "RenderIptables", dependencies: ["Render", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         .target(name: "RenderIPVS", dependencies: ["Render", "RenderIptables", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        // The applier protocol shared by the backends' I/O halves, and the report they return.
+        .target(name: "Apply", dependencies: ["Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         // The sync engine: coalescing runner, tracker → diff → applier, status for health and metrics.
-        .target(name: "Sync", dependencies: ["Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        .target(name: "Sync", dependencies: ["Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         // Prometheus metrics, /healthz and /livez, health-check node ports (HTTP on swift-nio). Does I/O.
         .target(name: "Observability", dependencies: [
-            "Sync", "Model", "SwitchyardCore",
+            "Sync", "Apply", "Model", "SwitchyardCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -56,7 +58,7 @@ let package = Package(
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
-            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster",
+            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -65,10 +67,11 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ModelTests", dependencies: ["Model", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Model", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
-        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "Sync", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "Sync", "Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "ClusterTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestCluster"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",
         ], resources: [.copy("Golden")], swiftSettings: strict),

@@ -1,3 +1,4 @@
+import Apply
 import Foundation
 import Model
 import NIOConcurrencyHelpers
@@ -17,8 +18,8 @@ public final class ProxyMetrics: SyncObserver, Sendable {
         var livez: [Int: Int] = [:]
         var syncs: [String: Int] = [:]          // "kind/result"
         var appliedPorts = 0, appliedEndpoints = 0
-        var lastReport = ApplyReport()
-        var rulesWrittenTotal = 0, elementsWrittenTotal = 0, bytesSentTotal = 0
+        var lastReport = ApplyReport(full: true)
+        var rulesWrittenTotal = 0, elementsWrittenTotal = 0, bytesSentTotal = 0, driftRepairedTotal = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -43,7 +44,8 @@ public final class ProxyMetrics: SyncObserver, Sendable {
                 s.lastReport = report
                 s.rulesWrittenTotal += report.rulesWritten
                 s.elementsWrittenTotal += report.elementsWritten
-                s.bytesSentTotal += report.bytesSent
+                s.bytesSentTotal += report.bytes
+                s.driftRepairedTotal += report.driftRepaired
             }
             if let counts {
                 s.appliedPorts = counts.ports
@@ -132,12 +134,10 @@ public final class ProxyMetrics: SyncObserver, Sendable {
         gauge(&out, "switchyard_apply_rules_last", "Rules written by the last apply", Double(s.lastReport.rulesWritten))
         gauge(&out, "switchyard_apply_elements_last", "Set and map elements written by the last apply",
               Double(s.lastReport.elementsWritten))
-        if let total = s.lastReport.rulesTotal {
-            gauge(&out, "switchyard_apply_rules", "Rules owned by the backend after the last apply", Double(total))
-        }
-        if let kernel = s.lastReport.kernelTime {
-            gauge(&out, "switchyard_apply_kernel_seconds_last", "Kernel or tool time of the last apply", kernel)
-        }
+        gauge(&out, "switchyard_apply_kernel_seconds_last", "Kernel or tool time of the last apply",
+              s.lastReport.kernelSeconds)
+        counter(&out, "switchyard_apply_drift_repaired_total", "Kernel drift found and repaired by full syncs",
+                Double(s.driftRepairedTotal))
         counter(&out, "switchyard_apply_rules_written_total", "Rules written by all applies", Double(s.rulesWrittenTotal))
         counter(&out, "switchyard_apply_elements_written_total", "Set and map elements written by all applies",
                 Double(s.elementsWrittenTotal))

@@ -21,4 +21,22 @@ public protocol RenderedOutput: Sendable {
     var text: String { get }
     /// A JSON document describing the output, for `--format json`.
     var json: String { get }
+    /// The output split into what each tool consumes (see `RenderedPart`); `dry-run --output-dir` writes these.
+    var parts: [RenderedPart] { get }
+}
+
+/// One piece of a rendered output that one tool consumes (e.g. `iptables-restore` for IPv4).
+public struct RenderedPart: Hashable, Sendable {
+    /// A file name for the piece, e.g. `iptables-restore.ipv4`.
+    public var name: String
+    /// The command that consumes it, e.g. `iptables-restore --noflush`.
+    public var command: String
+    /// The input text.
+    public var text: String
+    public init(name: String, command: String, text: String) { self.name = name; self.command = command; self.text = text }
+}
+
+extension RenderedOutput {
+    /// The output split into what each tool consumes; by default one piece with the whole text.
+    public var parts: [RenderedPart] { [RenderedPart(name: "output.txt", command: "", text: text)] }
 }

@@ -1,3 +1,4 @@
+import Apply
 import Diff
 import Foundation
 import KubeObjects
@@ -130,7 +131,7 @@ public actor SyncEngine {
         var record = SyncRecord(requested: requested, kind: requested, started: started, finished: started, success: false)
         var diff: StateDiff?
         if requested == .incremental, let old = lastApplied {
-            let d = SyncDiff.between(old: old, new: state, services: unappliedServices, nodeChanged: unappliedNodeChange)
+            let d = StateDiff.between(old: old, new: state, services: unappliedServices, nodeChanged: unappliedNodeChange)
             if !d.requiresFullSync { diff = d }
         }
         do {

@@ -1,3 +1,4 @@
+import Apply
 import Foundation
 import Model
 

@@ -1,3 +1,4 @@
+import Apply
 import Foundation
 import Model
 import Testing
@@ -89,7 +90,7 @@ private func record(_ kind: SyncKind, start: Date, duration: Double, success: Bo
         itpLocal.externalPolicyLocal = false
         let state = St.state([St.port("a", hc: 31000, local: []), St.port("c", hc: 31001, local: ["10.244.0.5"]), itpLocal])
         m.syncCompleted(record(.full, start: Date(), duration: 0.01, applied: state,
-                               report: ApplyReport(rulesWritten: 12, elementsWritten: 5, rulesTotal: 30, bytesSent: 900)),
+                               report: ApplyReport(full: true, rulesWritten: 12, elementsWritten: 5, bytes: 900, kernelSeconds: 0.5, driftRepaired: 2)),
                         status: status)
         m.syncCompleted(record(.incremental, start: Date(), duration: 0.01, success: false), status: status)
         m.recordProbe(livez: false, code: 200); m.recordProbe(livez: false, code: 200); m.recordProbe(livez: false, code: 503)
@@ -111,7 +112,8 @@ private func record(_ kind: SyncKind, start: Date, duration: Double, success: Bo
         #expect(e.value("switchyard_syncs_total", ["kind": "incremental", "result": "failure"]) == 1)
         #expect(e.value("switchyard_applied_service_ports") == 3)
         #expect(e.value("switchyard_applied_endpoints") == 2)
-        #expect(e.value("switchyard_apply_rules_last") == 12 && e.value("switchyard_apply_rules") == 30)
+        #expect(e.value("switchyard_apply_rules_last") == 12 && e.value("switchyard_apply_kernel_seconds_last") == 0.5)
+        #expect(e.value("switchyard_apply_drift_repaired_total") == 2)
         #expect(e.value("switchyard_apply_bytes_sent_total") == 900)
         #expect(e.value("switchyard_info", ["backend": "nftables"]) == 1)
     }

@@ -1,3 +1,4 @@
+import Apply
 import Diff
 import Foundation
 import KubeObjects
@@ -246,10 +247,11 @@ final class SlowApplier: ProxyApplier, @unchecked Sendable {
     func applyFull(_ state: ProxyState) async throws -> ApplyReport {
         lock.withLock { entered = true; _full.append(state) }
         while !lock.withLock({ released }) { try? await Task.sleep(nanoseconds: 1_000_000) }
-        return ApplyReport()
+        return ApplyReport(full: true)
     }
     func applyIncremental(_ diff: StateDiff, state: ProxyState) async throws -> ApplyReport {
         lock.withLock { _diffs.append(diff) }
-        return ApplyReport()
+        return ApplyReport(full: false)
     }
+    func cleanup() async throws {}
 }

@@ -1,3 +1,4 @@
+import Apply
 import Diff
 import Foundation
 import KubeObjects
@@ -45,7 +46,7 @@ final class FakeApplier: ProxyApplier, @unchecked Sendable {
 
     func applyFull(_ state: ProxyState) async throws -> ApplyReport {
         try record(.full(state)) { _ in state }
-        return ApplyReport(rulesWritten: state.counts.ports, elementsWritten: state.counts.endpoints, bytesSent: 1)
+        return ApplyReport(full: true, rulesWritten: state.counts.ports, elementsWritten: state.counts.endpoints, bytes: 1)
     }
 
     func applyIncremental(_ diff: StateDiff, state: ProxyState) async throws -> ApplyReport {
@@ -54,8 +55,10 @@ final class FakeApplier: ProxyApplier, @unchecked Sendable {
             guard let held else { preconditionFailure("incremental apply before any full apply") }
             return Self.applying(diff, to: held, config: state.config, node: state.node)
         }
-        return ApplyReport(rulesWritten: diff.count, bytesSent: 1)
+        return ApplyReport(full: false, rulesWritten: diff.count, bytes: 1)
     }
+
+    func cleanup() async throws { lock.withLock { _held = nil } }
 
     private func record(_ call: Call, update: (ProxyState?) -> ProxyState) throws {
         clock?.advance(applyTime)

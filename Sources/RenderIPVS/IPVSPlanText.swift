@@ -1,0 +1,125 @@
+import SwitchyardCore
+
+extension IPVSPlan {
+    /// A readable plan: dummy-interface addresses, ipvsadm-save style virtual servers, `ipset
+    /// restore` text, then each family's `iptables-restore --noflush` text and its jumps.
+    public var text: String {
+        var out = "# addresses on \(IPVSPlan.dummyInterface)\n"
+        for a in addresses.sorted() {
+            out += "ip address add \(a)/\(a.family == .ipv4 ? 32 : 128) dev \(IPVSPlan.dummyInterface)\n"
+        }
+        out += "# ipvsadm-restore\n"
+        for vs in sortedVirtualServers {
+            if let o = vs.origin { out += "# \(o) \(o.proto.rawValue)\n" }
+            out += vs.service.ipvsadmLine + "\n"
+            for d in vs.destinations { out += IPVSVirtualServer.destinationLine(vs.key, d) + "\n" }
+        }
+        out += "# ipset restore\n" + ipsetRestoreText
+        for f in iptables.keys.sorted() {
+            let r = iptables[f]!
+            out += "# \(f == .ipv4 ? "iptables" : "ip6tables")-restore --noflush\n" + r.restoreText
+            for j in r.jumps { out += "# ensure: -t \(j.table) -A \(j.chain) \(j.rule)\n" }
+        }
+        return out
+    }
+
+    /// `ipset restore` text for every set (create lines, then add lines).
+    public var ipsetRestoreText: String { sortedIPSets.map(\.restoreText).joined() }
+
+    func writeJSON(_ o: JSONWriter) {
+        o.object {
+            o.key("interface"); o.string(IPVSPlan.dummyInterface)
+            o.key("addresses"); o.array(addresses.sorted()) { o.string("\($0)") }
+            o.key("virtualServers")
+            o.array(sortedVirtualServers) { vs in
+                o.object {
+                    switch vs.key {
+                    case let .inet(p, a, port):
+                        o.key("protocol"); o.string(p.rawValue)
+                        o.key("address"); o.string("\(a)")
+                        o.key("port"); o.number(Int(port))
+                    case let .fwmark(f, m):
+                        o.key("family"); o.string(f.rawValue)
+                        o.key("fwmark"); o.number(Int(m))
+                    }
+                    if let origin = vs.origin { o.key("servicePort"); o.string(origin.description) }
+                    o.key("scheduler"); o.string(vs.service.scheduler)
+                    o.key("flags"); o.number(Int(vs.service.flags.rawValue))
+                    o.key("persistenceTimeout"); o.number(Int(vs.service.timeout))
+                    o.key("netmask"); o.number(vs.service.netmaskPrefix)
+                    o.key("destinations")
+                    o.array(vs.destinations) { d in
+                        o.object {
+                            o.key("address"); o.string("\(d.address)")
+                            o.key("port"); o.number(Int(d.port))
+                            o.key("weight"); o.number(Int(d.weight))
+                            o.key("forwarding"); o.string(d.forwarding.rawValue)
+                        }
+                    }
+                }
+            }
+            o.key("ipsets")
+            o.array(sortedIPSets) { s in
+                o.object {
+                    o.key("name"); o.string(s.name)
+                    o.key("type"); o.string(s.type.rawValue)
+                    o.key("family"); o.string(s.family.rawValue)
+                    o.key("members"); o.array(s.members.sorted()) { o.string($0.description) }
+                }
+            }
+            o.key("iptables")
+            o.object {
+                for f in iptables.keys.sorted() {
+                    o.key(f.rawValue); o.string(iptables[f]!.standaloneText)
+                }
+            }
+        }
+    }
+}
+
+/// A minimal JSON writer (strings are escaped; no Foundation needed).
+final class JSONWriter {
+    var out = ""
+    private var needComma = [false]
+
+    private func separate() {
+        if needComma[needComma.count - 1] { out += "," }
+        needComma[needComma.count - 1] = true
+    }
+
+    func object(_ body: () -> Void) {
+        separate(); out += "{"; needComma.append(false); body(); needComma.removeLast(); out += "}"
+    }
+
+    func array<T>(_ items: [T], _ each: (T) -> Void) {
+        separate(); out += "["; needComma.append(false)
+        for i in items { each(i) }
+        needComma.removeLast(); out += "]"
+    }
+
+    func key(_ k: String) {
+        separate(); out += JSONWriter.quote(k) + ":"
+        needComma[needComma.count - 1] = false
+    }
+
+    func string(_ s: String) { separate(); out += JSONWriter.quote(s) }
+    func number(_ n: Int) { separate(); out += String(n) }
+
+    static func quote(_ s: String) -> String {
+        var r = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": r += "\\\""
+            case "\\": r += "\\\\"
+            case "\n": r += "\\n"
+            case "\t": r += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let h = String(u.value, radix: 16)
+                    r += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                } else { r.unicodeScalars.append(u) }
+            }
+        }
+        return r + "\""
+    }
+}

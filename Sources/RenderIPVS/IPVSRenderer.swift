@@ -1,0 +1,108 @@
+import Diff
+import Model
+import Render
+import SwitchyardCore
+
+/// The pure IPVS backend: `ProxyState` → `IPVSPlan` (+ operations).
+///
+/// How each model decision is realised:
+/// - `.forward(set)`: a virtual server (rr or the port's scheduler, masquerade forwarding, weight 1)
+///   with those endpoints as real servers. ClusterIP uses `internalTraffic`; NodePort, externalIP and
+///   LoadBalancer virtual servers use `externalTraffic`, as kube-proxy's IPVS proxier does.
+/// - `.reject` / `.drop`: the virtual server exists with no real servers (so the address stays in
+///   the access filter sets) and the (address, proto:port) goes into the REJECT / DROP set (NodePorts:
+///   the per-protocol bitmap sets), matched in filter INPUT/OUTPUT before IPVS (LOCAL_IN runs after
+///   filter INPUT) for NEW connections. kube-proxy's IPVS mode has neither: an IPVS service without
+///   real servers falls through to the local stack.
+/// - Masquerade: the CLUSTER-IP set with `ProxyState.clusterMasquerade`, EXTERNAL-IP vs
+///   EXTERNAL-IP-LOCAL, LB vs LB-LOCAL and NODE-PORT vs NP-LOCAL sets from `masqueradesExternal`,
+///   hairpin through the LOOP-BACK set.
+/// - ClientIP affinity: persistent virtual service with `affinityTimeout`.
+///
+/// What IPVS mode cannot express (documented limitations):
+/// - eTP=Local short-circuit (`ServicePort.externalShortCircuit`): one virtual server per
+///   (address, proto, port) has a single real-server list, so local pods reaching an eTP=Local
+///   external address get the local endpoints (or the DROP) like outside clients. Expressing it
+///   would need per-service fwmark virtual servers chosen by source — not done.
+/// - Traffic to a ClusterIP on a port the service does not define is REJECTed through IPVS-IPS
+///   (kube-proxy's access filter); unallocated service-CIDR addresses are not dropped (no service
+///   CIDR in the model, and such addresses are not on the dummy interface).
+/// - Every service address is held on `switchyard-ipvs0`, so the node itself answers on them
+///   (kube-proxy #93456); the access filter limits this to NEW connections on defined ports.
+/// - Conflicting claims of one (address, proto, port) by two service ports: the first by key wins
+///   in a full render; an incremental render keeps the current owner.
+/// - Persistence is per client address only (netmask /32 or /128), as kube-proxy.
+public struct IPVSRenderer: ProxyRenderer {
+    public var options: IPVSOptions
+
+    public init(options: IPVSOptions = IPVSOptions()) { self.options = options }
+
+    /// The desired plan for a state.
+    public func plan(_ state: ProxyState) -> IPVSPlan {
+        IPVSPlanBuilder(state: state, options: options).plan()
+    }
+
+    public func renderFull(_ state: ProxyState) -> IPVSOutput {
+        let p = plan(state)
+        return IPVSOutput(plan: p, operations: IPVSPlan.operations(from: nil, to: p))
+    }
+
+    /// Operations for the changed ports only. Resources a changed port shares with an unchanged
+    /// one (a ClusterIP address, an LB IP, a hairpin entry for an endpoint used by two services, a
+    /// health-check port) are kept: when a deletion or addition is a candidate, the unchanged ports
+    /// are scanned once to see whether any still contributes it.
+    public func renderIncremental(_ diff: StateDiff, state: ProxyState) -> IPVSOutput {
+        let builder = IPVSPlanBuilder(state: state, options: options)
+        var old = builder.skeleton()
+        var new = old
+        var touched = Set<ServicePortKey>()
+        let families = state.config.families
+        for p in diff.removed where families.contains(p.key.family) { builder.add(p, to: &old); touched.insert(p.key) }
+        for c in diff.changed {
+            touched.insert(c.old.key); touched.insert(c.new.key)
+            if families.contains(c.old.key.family) { builder.add(c.old, to: &old) }
+            if families.contains(c.new.key.family) { builder.add(c.new, to: &new) }
+        }
+        for p in diff.added where families.contains(p.key.family) { builder.add(p, to: &new); touched.insert(p.key) }
+        let candidates = old.resources.symmetricDifference(new.resources)
+        if !candidates.isEmpty {
+            var kept = builder.skeleton()
+            for (_, svc) in state.services {
+                for p in svc.ports where !touched.contains(p.key) && families.contains(p.key.family) {
+                    builder.add(p, to: &kept)
+                }
+            }
+            for r in kept.resources.intersection(candidates) {
+                old.copy(r, from: kept)
+                new.copy(r, from: kept)
+            }
+        }
+        return IPVSOutput(plan: nil, operations: IPVSPlan.operations(from: old, to: new))
+    }
+}
+
+/// What the IPVS renderer produces: the full plan (full renders only) and the operations.
+public struct IPVSOutput: RenderedOutput, Hashable {
+    /// The whole desired plan; nil for an incremental render.
+    public var plan: IPVSPlan?
+    /// Steps from nothing (full render) or from the previous state of the changed ports (incremental).
+    public var operations: [IPVSOperation]
+
+    public init(plan: IPVSPlan?, operations: [IPVSOperation]) { self.plan = plan; self.operations = operations }
+
+    /// Full render: the readable plan. Incremental: one line per operation.
+    public var text: String {
+        if let plan { return plan.text }
+        return operations.map { $0.description + "\n" }.joined()
+    }
+
+    public var json: String {
+        let o = JSONWriter()
+        o.object {
+            if let plan { o.key("plan"); plan.writeJSON(o) }
+            o.key("operations")
+            o.array(operations) { o.string($0.description) }
+        }
+        return o.out
+    }
+}

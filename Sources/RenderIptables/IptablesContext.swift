@@ -1,0 +1,41 @@
+import Model
+import SwitchyardCore
+
+/// Renderer settings that are not traffic policy.
+public struct IptablesOptions: Hashable, Sendable {
+    /// The packet-mark bit that asks POSTROUTING to masquerade. Default 0x8000 (kube-proxy uses
+    /// 0x4000), so Switchyard can run beside kube-proxy during a migration without one proxy's
+    /// mark triggering the other's MASQUERADE. (0x8000 was kube-proxy's long-removed
+    /// KUBE-MARK-DROP bit; only packets about to be dropped ever carried it.)
+    public var masqueradeMark: UInt32
+    /// Above this many endpoints (both families) rule comments are dropped, as kube-proxy does.
+    public var commentEndpointLimit: Int
+
+    public init(masqueradeMark: UInt32 = 0x8000, commentEndpointLimit: Int = 1000) {
+        self.masqueradeMark = masqueradeMark; self.commentEndpointLimit = commentEndpointLimit
+    }
+}
+
+/// Everything about the node a port's rules depend on, for one family.
+struct IptablesContext: Sendable {
+    var family: IPFamily
+    var mark: UInt32
+    var comments: Bool
+    var clusterMasquerade: ClusterMasquerade
+    var podCIDRs: [CIDR]
+    var nodePorts: NodePortAddresses
+    var nodeAddresses: [IPAddress]
+
+    init(state: ProxyState, family: IPFamily, options: IptablesOptions, comments: Bool) {
+        self.family = family
+        self.mark = options.masqueradeMark
+        self.comments = comments
+        self.clusterMasquerade = state.clusterMasquerade(family: family)
+        self.podCIDRs = state.podCIDRs(family: family)
+        self.nodePorts = state.nodePortAddresses(family: family)
+        self.nodeAddresses = state.node.addresses.filter { $0.family == family }
+    }
+
+    /// `-j MARK --or-mark 0x8000`.
+    var markMasq: String { "-j MARK --or-mark \(IptablesFormat.hex(mark))" }
+}

@@ -1,0 +1,48 @@
+import Model
+import SwitchyardCore
+
+/// Small text helpers shared by the rule builders. Nothing here accepts free text except
+/// `comment`, which filters to a fixed safe alphabet.
+enum IptablesFormat {
+    /// `ADDR/32` or `ADDR/128`.
+    static func host(_ ip: IPAddress) -> String { "\(ip)/\(ip.family == .ipv4 ? 32 : 128)" }
+
+    /// `-p tcp -m tcp --dport 80`.
+    static func dport(_ proto: L4Protocol, _ port: UInt16) -> String {
+        "-p \(proto.lowercased) -m \(proto.lowercased) --dport \(port)"
+    }
+
+    /// The DNAT target address: `10.0.0.1:80` or `[fd00::1]:80`.
+    static func dnatTarget(_ ep: Endpoint) -> String { ep.description }
+
+    /// `-m comment --comment "TEXT" ` (with trailing space), or empty when comments are off.
+    /// Only `[A-Za-z0-9._:/ -]` survives; anything else becomes `_`; at most 200 characters.
+    static func comment(_ text: String, enabled: Bool) -> String {
+        guard enabled else { return "" }
+        return "-m comment --comment \"\(sanitize(text))\" "
+    }
+
+    static func sanitize(_ text: String) -> String {
+        var out = ""
+        for s in text.unicodeScalars.prefix(200) {
+            switch s {
+            case "a"..."z", "A"..."Z", "0"..."9", ".", "_", ":", "/", "-", " ": out.unicodeScalars.append(s)
+            default: out += "_"
+            }
+        }
+        return out
+    }
+
+    /// `1/k` with ten decimals, as kube-proxy prints statistic probabilities (`0.3333333333`).
+    static func probability(oneIn k: Int) -> String {
+        precondition(k >= 1)
+        if k == 1 { return "1.0000000000" }
+        let scale: UInt64 = 10_000_000_000
+        let v = (scale + UInt64(k) / 2) / UInt64(k)
+        let digits = String(v)
+        return "0." + String(repeating: "0", count: max(0, 10 - digits.count)) + digits
+    }
+
+    /// `0x8000`.
+    static func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
+}

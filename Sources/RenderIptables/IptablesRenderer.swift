@@ -1,0 +1,187 @@
+import Diff
+import Model
+import Render
+import SwitchyardCore
+
+/// Renders `ProxyState` as `iptables-restore --noflush` input (nat + filter) and `ipset restore`
+/// input, per family.
+///
+/// Shape (per service port, chosen to keep chains and rules per endpoint minimal):
+/// - no per-endpoint chains: the service chain DNATs straight to each endpoint, picked with
+///   `-m statistic --mode random`; ClientIP affinity adds `-m recent` in the same rules;
+/// - hairpin masquerade through one `hash:ip,port,ip` ipset per family checked in POSTROUTING;
+/// - REJECT / DROP for services without (local) endpoints in the filter table;
+/// - one dispatch rule per service IP, changed on partial syncs with `-D` / `-A` only.
+///
+/// Application order per family: `ipsetRestore`, then `restore` with `--noflush`.
+public struct IptablesRenderer: ProxyRenderer {
+    public var options: IptablesOptions
+
+    public init(options: IptablesOptions = IptablesOptions()) { self.options = options }
+
+    /// Full render without knowledge of the kernel: no jump rules and no stale-chain cleanup.
+    /// Appliers should call `renderFull(_:saved:)`.
+    public func renderFull(_ state: ProxyState) -> IptablesOutput { renderFull(state, saved: [:]) }
+
+    /// Full render. `saved` holds, per family, the current `iptables-save` / `ip6tables-save`
+    /// text (nat and filter): missing jump rules are inserted and `SWITCHYARD-` chains that are
+    /// no longer rendered are deleted. Families absent from `saved` get neither.
+    public func renderFull(_ state: ProxyState, saved: [IPFamily: String]) -> IptablesOutput {
+        let comments = state.counts.endpoints <= options.commentEndpointLimit
+        let families = state.config.families.sorted()
+        return IptablesOutput(isFull: true, families: families.map { fam in
+            renderFamilyFull(state, family: fam, comments: comments, saved: saved[fam])
+        })
+    }
+
+    /// Partial render: only the changed ports' chains, deletions of removed ones, and `-D`/`-A`
+    /// deltas of the dispatch chains. Falls back to a full render when `diff.requiresFullSync`
+    /// or when crossing the comment threshold changes every rule's text.
+    public func renderIncremental(_ diff: StateDiff, state: ProxyState) -> IptablesOutput {
+        let newCount = state.counts.endpoints
+        var oldCount = newCount
+        for p in diff.added { oldCount -= p.allReachableEndpoints.count }
+        for p in diff.removed { oldCount += p.allReachableEndpoints.count }
+        for c in diff.changed { oldCount += c.old.allReachableEndpoints.count - c.new.allReachableEndpoints.count }
+        let comments = newCount <= options.commentEndpointLimit
+        if diff.requiresFullSync || comments != (oldCount <= options.commentEndpointLimit) {
+            return renderFull(state)
+        }
+        var out: [IptablesFamilyOutput] = []
+        for fam in IPFamily.allCases {
+            var pairs: [(old: ServicePort?, new: ServicePort?)] = []
+            for p in diff.added where p.key.family == fam { pairs.append((nil, p)) }
+            for p in diff.removed where p.key.family == fam { pairs.append((p, nil)) }
+            for c in diff.changed where c.new.key.family == fam { pairs.append((c.old, c.new)) }
+            guard !pairs.isEmpty else { continue }
+            let ctx = IptablesContext(state: state, family: fam, options: options, comments: comments)
+            let f = renderFamilyDelta(pairs, ctx: ctx, state: state)
+            if !f.restore.isEmpty || !f.ipsetRestore.isEmpty { out.append(f) }
+        }
+        return IptablesOutput(isFull: false, families: out)
+    }
+
+    // MARK: full
+
+    func renderFamilyFull(_ state: ProxyState, family: IPFamily, comments: Bool, saved: String?) -> IptablesFamilyOutput {
+        let ctx = IptablesContext(state: state, family: family, options: options, comments: comments)
+        var b = IptablesRestoreBuilder()
+        var rendered: [String: Set<String>] = ["nat": [], "filter": []]
+        func declare(_ chain: String, _ table: String) { b.declareChain(chain, table: table); rendered[table]!.insert(chain) }
+        for c in [IptablesNames.natServices, IptablesNames.natDispatch, IptablesNames.natNodePorts, IptablesNames.natPostrouting] {
+            declare(c, "nat")
+        }
+        declare(IptablesNames.filterServices, "filter")
+        declare(IptablesNames.filterForward, "filter")
+        renderFixedChains(ctx, into: &b, declare: { declare($0, "nat") })
+
+        var hairpin = Set<String>()
+        for p in state.ports(family: family) {
+            let r = PortRules(p, ctx)
+            for c in r.chains {
+                declare(c.name, "nat")
+                for rule in c.rules { b.append(c.name, rule, table: "nat") }
+            }
+            for rule in r.dispatch { b.append(IptablesNames.natDispatch, rule, table: "nat") }
+            for rule in r.nodePorts { b.append(IptablesNames.natNodePorts, rule, table: "nat") }
+            for rule in r.filter { b.append(IptablesNames.filterServices, rule, table: "filter") }
+            hairpin.formUnion(r.hairpin)
+        }
+        if let saved {
+            for (table, chains) in IptablesJumps.ownedChains(in: saved) where rendered[table] != nil {
+                for c in chains.subtracting(rendered[table]!).sorted() { b.deleteChain(c, table: table) }
+            }
+            IptablesJumps.add(IptablesJumps.missing(from: saved), to: &b)
+        }
+        return IptablesFamilyOutput(family: family, ipsetRestore: Self.ipsetFull(family, members: hairpin), restore: b.text,
+                                    chainsDeclared: b.declarationCount, ruleCommands: b.ruleCommandCount, ipsetChanges: hairpin.count)
+    }
+
+    /// Entry, postrouting and forward chains: rewritten only by full syncs.
+    func renderFixedChains(_ ctx: IptablesContext, into b: inout IptablesRestoreBuilder, declare: (String) -> Void) {
+        let m = IptablesFormat.hex(ctx.mark)
+        b.append(IptablesNames.natServices, "-j \(IptablesNames.natDispatch)", table: "nat")
+        switch ctx.nodePorts {
+        case .allLocal:
+            let loopback = ctx.family == .ipv4 ? "127.0.0.0/8" : "::1/128"
+            b.append(IptablesNames.natServices, "! -d \(loopback) -m addrtype --dst-type LOCAL -j \(IptablesNames.natNodePorts)", table: "nat")
+        case .addresses(let ips):
+            for ip in ips { b.append(IptablesNames.natServices, "-d \(IptablesFormat.host(ip)) -j \(IptablesNames.natNodePorts)", table: "nat") }
+        }
+        let post = IptablesNames.natPostrouting
+        b.append(post, "-m conntrack --ctstate DNAT -m set --match-set \(IptablesNames.hairpinSet(ctx.family)) dst,dst,src "
+            + "-m comment --comment \"hairpin\" -j MARK --or-mark \(m)", table: "nat")
+        b.append(post, "-m mark ! --mark \(m)/\(m) -j RETURN", table: "nat")
+        b.append(post, "-j MARK --xor-mark \(m)", table: "nat")
+        b.append(post, "-m comment --comment \"switchyard service traffic requiring SNAT\" -j MASQUERADE --random-fully", table: "nat")
+        if case .sourcesOutside(let cidrs) = ctx.clusterMasquerade, cidrs.count > 1 {
+            declare(IptablesNames.natMasqNonPod)
+            for c in cidrs { b.append(IptablesNames.natMasqNonPod, "-s \(c) -j RETURN", table: "nat") }
+            b.append(IptablesNames.natMasqNonPod, ctx.markMasq, table: "nat")
+        }
+        b.append(IptablesNames.filterForward, "-m mark --mark \(m)/\(m) -m comment --comment \"switchyard masqueraded traffic\" -j ACCEPT", table: "filter")
+        b.append(IptablesNames.filterForward, "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", table: "filter")
+    }
+
+    // MARK: partial
+
+    func renderFamilyDelta(_ pairs: [(old: ServicePort?, new: ServicePort?)], ctx: IptablesContext, state: ProxyState) -> IptablesFamilyOutput {
+        var b = IptablesRestoreBuilder()
+        var addMembers = Set<String>(), delCandidates = Set<String>()
+        for (old, new) in pairs {
+            let o = old.map { PortRules($0, ctx) } ?? PortRules()
+            let n = new.map { PortRules($0, ctx) } ?? PortRules()
+            guard o != n else { continue }
+            var oldChains: [String: [String]] = [:]
+            for c in o.chains { oldChains[c.name] = c.rules }
+            let newNames = Set(n.chains.map(\.name))
+            for c in n.chains where oldChains[c.name] != c.rules {
+                b.declareChain(c.name, table: "nat")
+                for rule in c.rules { b.append(c.name, rule, table: "nat") }
+            }
+            for c in o.chains where !newNames.contains(c.name) { b.deleteChain(c.name, table: "nat") }
+            Self.delta(IptablesNames.natDispatch, o.dispatch, n.dispatch, "nat", &b)
+            Self.delta(IptablesNames.natNodePorts, o.nodePorts, n.nodePorts, "nat", &b)
+            Self.delta(IptablesNames.filterServices, o.filter, n.filter, "filter", &b)
+            addMembers.formUnion(n.hairpin.subtracting(o.hairpin))
+            delCandidates.formUnion(o.hairpin.subtracting(n.hairpin))
+        }
+        if !delCandidates.isEmpty {
+            for p in state.ports(family: ctx.family) {
+                delCandidates.subtract(PortRules.hairpinMembers(p))
+                if delCandidates.isEmpty { break }
+            }
+        }
+        let set = IptablesNames.hairpinSet(ctx.family)
+        var ipset = ""
+        for m in delCandidates.sorted() { ipset += "del \(set) \(m) -exist\n" }
+        for m in addMembers.sorted() { ipset += "add \(set) \(m) -exist\n" }
+        return IptablesFamilyOutput(family: ctx.family, ipsetRestore: ipset, restore: b.isEmpty ? "" : b.text,
+                                    chainsDeclared: b.declarationCount, ruleCommands: b.ruleCommandCount,
+                                    ipsetChanges: delCandidates.count + addMembers.count)
+    }
+
+    /// `-D` the rules only in `old`, `-A` the rules only in `new` (in `new`'s order).
+    static func delta(_ chain: String, _ old: [String], _ new: [String], _ table: String, _ b: inout IptablesRestoreBuilder) {
+        guard old != new else { return }
+        let o = Set(old), n = Set(new)
+        for r in old where !n.contains(r) { b.delete(chain, r, table: table) }
+        for r in new where !o.contains(r) { b.append(chain, r, table: table) }
+    }
+
+    // MARK: ipset
+
+    static let ipsetOptions = "hashsize 1024 maxelem 1048576"
+
+    /// Creates the set if needed and replaces its members atomically (fill a temporary set, swap).
+    static func ipsetFull(_ family: IPFamily, members: Set<String>) -> String {
+        let set = IptablesNames.hairpinSet(family), tmp = set + "-T"
+        let fam = family == .ipv4 ? "inet" : "inet6"
+        var out = "create \(set) hash:ip,port,ip family \(fam) \(ipsetOptions) -exist\n"
+        out += "create \(tmp) hash:ip,port,ip family \(fam) \(ipsetOptions) -exist\n"
+        out += "flush \(tmp)\n"
+        for m in members.sorted() { out += "add \(tmp) \(m)\n" }
+        out += "swap \(tmp) \(set)\ndestroy \(tmp)\n"
+        return out
+    }
+}

@@ -1,0 +1,191 @@
+import Model
+import SwitchyardCore
+
+/// Every rule one service port contributes, in one family. Pure function of the port and the
+/// node context, so the same port always renders the same text: that is what lets an
+/// incremental sync delete old dispatch rules by their exact spec.
+struct PortRules: Sendable, Equatable {
+    /// The port's own nat chains, in render order.
+    var chains: [(name: String, rules: [String])] = []
+    /// nat `SWITCHYARD-DISPATCH` rules (cluster, external and load-balancer IPs).
+    var dispatch: [String] = []
+    /// nat `SWITCHYARD-NODEPORTS` rules.
+    var nodePorts: [String] = []
+    /// filter `SWITCHYARD-SERVICES` rules (REJECT / DROP).
+    var filter: [String] = []
+    /// Hairpin ipset members `EP,proto:port,EP`.
+    var hairpin: Set<String> = []
+
+    static func == (a: PortRules, b: PortRules) -> Bool {
+        a.chains.map(\.name) == b.chains.map(\.name) && a.chains.map(\.rules) == b.chains.map(\.rules)
+            && a.dispatch == b.dispatch && a.nodePorts == b.nodePorts && a.filter == b.filter && a.hairpin == b.hairpin
+    }
+
+    /// Number of rules across every chain this port touches.
+    var ruleCount: Int { chains.reduce(0) { $0 + $1.rules.count } + dispatch.count + nodePorts.count + filter.count }
+
+    init() {}
+
+    init(_ p: ServicePort, _ ctx: IptablesContext) {
+        let key = p.key
+        let svc = IptablesNames.serviceChain(key), ext = IptablesNames.externalChain(key)
+        let fw = IptablesNames.firewallChain(key), clu = IptablesNames.clusterChain(key)
+        let match = IptablesFormat.dport(key.proto, p.port)
+        let name = key.description
+        hairpin = Self.hairpinMembers(p)
+
+        // Internal (ClusterIP) path.
+        var internalSet: EndpointSet? = nil
+        if case .forward(let set) = p.internalTraffic, !p.endpoints(for: p.internalTraffic).isEmpty {
+            internalSet = set
+            var rules = Self.clusterMasqRules(p, ctx)
+            rules += Self.dnat(p, p.endpoints(for: p.internalTraffic), ctx)
+            chains.append((svc, rules))
+            dispatch.append("-d \(IptablesFormat.host(p.clusterIP)) \(match) "
+                + IptablesFormat.comment("\(name) cluster IP", enabled: ctx.comments) + "-j \(svc)")
+        } else {
+            let (target, why) = Self.terminal(p.internalTraffic)
+            filter.append("-d \(IptablesFormat.host(p.clusterIP)) \(match) "
+                + IptablesFormat.comment("\(name) \(why)", enabled: ctx.comments) + "-j \(target)")
+        }
+
+        // External paths (NodePort, external IPs, load-balancer IPs).
+        guard p.isExternallyAccessible else { return }
+        var extRules: [String] = []
+        if case .forward(.cluster)? = p.externalShortCircuit, !p.clusterEndpoints.isEmpty {
+            let target: String
+            if internalSet == .cluster {
+                target = svc
+            } else {
+                target = clu
+                chains.append((clu, Self.dnat(p, p.clusterEndpoints, ctx)))
+            }
+            for cidr in ctx.podCIDRs {
+                extRules.append("-s \(cidr) " + IptablesFormat.comment("\(name) pod traffic to external destinations goes to cluster endpoints", enabled: ctx.comments) + "-j \(target)")
+            }
+            extRules.append("-m addrtype --src-type LOCAL " + IptablesFormat.comment("\(name) masquerade local traffic to external destinations", enabled: ctx.comments) + ctx.markMasq)
+            extRules.append("-m addrtype --src-type LOCAL " + IptablesFormat.comment("\(name) local traffic to external destinations goes to cluster endpoints", enabled: ctx.comments) + "-j \(target)")
+        }
+        let extEndpoints = p.endpoints(for: p.externalTraffic)
+        if case .forward(let set) = p.externalTraffic, !extEndpoints.isEmpty {
+            if p.masqueradesExternal { extRules.append(ctx.markMasq) }
+            if internalSet == set {
+                extRules.append("-j \(svc)")
+            } else {
+                extRules += Self.dnat(p, extEndpoints, ctx)
+            }
+        }
+        let hasExt = !extRules.isEmpty
+        if hasExt { chains.append((ext, extRules)) }
+        let firewalled = !p.loadBalancerSourceRanges.isEmpty && !p.loadBalancerIPs.isEmpty
+        if firewalled && hasExt {
+            var fwRules = p.loadBalancerSourceRanges.map {
+                "-s \($0) " + IptablesFormat.comment("\(name) loadbalancer source range", enabled: ctx.comments) + "-j \(ext)"
+            }
+            if ctx.nodeAddresses.contains(where: { ip in p.loadBalancerSourceRanges.contains { $0.contains(ip) } }) {
+                fwRules += p.loadBalancerIPs.map { "-s \(IptablesFormat.host($0)) -j \(ext)" }
+            }
+            chains.append((fw, fwRules))
+        }
+        renderExternalEntries(p, ctx, match: match, hasExt: hasExt, firewalled: firewalled)
+    }
+
+    /// Dispatch, node-port and filter rules of the external addresses.
+    private mutating func renderExternalEntries(_ p: ServicePort, _ ctx: IptablesContext, match: String, hasExt: Bool, firewalled: Bool) {
+        let name = p.key.description
+        let ext = IptablesNames.externalChain(p.key), fw = IptablesNames.firewallChain(p.key)
+        let (terminal, why) = Self.terminal(p.externalTraffic)
+        let externalBlocked: Bool = {
+            if case .forward = p.externalTraffic, !p.endpoints(for: p.externalTraffic).isEmpty { return false }
+            return true
+        }()
+        for ip in p.externalIPs {
+            if hasExt {
+                dispatch.append("-d \(IptablesFormat.host(ip)) \(match) " + IptablesFormat.comment("\(name) external IP", enabled: ctx.comments) + "-j \(ext)")
+            }
+            if externalBlocked {
+                filter.append("-d \(IptablesFormat.host(ip)) \(match) " + IptablesFormat.comment("\(name) \(why)", enabled: ctx.comments) + "-j \(terminal)")
+            }
+        }
+        for ip in p.loadBalancerIPs {
+            if hasExt {
+                dispatch.append("-d \(IptablesFormat.host(ip)) \(match) " + IptablesFormat.comment("\(name) loadbalancer IP", enabled: ctx.comments)
+                    + "-j \(firewalled ? fw : ext)")
+            }
+            if firewalled {
+                filter.append("-d \(IptablesFormat.host(ip)) \(match) " + IptablesFormat.comment("\(name) traffic not accepted by the loadbalancer firewall", enabled: ctx.comments) + "-j DROP")
+            } else if externalBlocked {
+                filter.append("-d \(IptablesFormat.host(ip)) \(match) " + IptablesFormat.comment("\(name) \(why)", enabled: ctx.comments) + "-j \(terminal)")
+            }
+        }
+        guard let np = p.nodePort else { return }
+        let npMatch = IptablesFormat.dport(p.key.proto, np)
+        if hasExt {
+            nodePorts.append("\(npMatch) " + IptablesFormat.comment("\(name) node port", enabled: ctx.comments) + "-j \(ext)")
+        }
+        guard externalBlocked else { return }
+        switch ctx.nodePorts {
+        case .allLocal:
+            filter.append("-m addrtype --dst-type LOCAL \(npMatch) " + IptablesFormat.comment("\(name) \(why)", enabled: ctx.comments) + "-j \(terminal)")
+        case .addresses(let ips):
+            for ip in ips {
+                filter.append("-d \(IptablesFormat.host(ip)) \(npMatch) " + IptablesFormat.comment("\(name) \(why)", enabled: ctx.comments) + "-j \(terminal)")
+            }
+        }
+    }
+
+    /// REJECT for `.reject` (and, defensively, a forward with no endpoints); DROP for `.drop`.
+    static func terminal(_ d: TrafficDecision) -> (target: String, why: String) {
+        if case .drop = d { return ("DROP", "has no local endpoints") }
+        return ("REJECT", "has no endpoints")
+    }
+
+    /// The ClusterIP masquerade rule at the top of the service chain.
+    static func clusterMasqRules(_ p: ServicePort, _ ctx: IptablesContext) -> [String] {
+        let dst = "-d \(IptablesFormat.host(p.clusterIP)) "
+        switch ctx.clusterMasquerade {
+        case .none: return []
+        case .all: return [dst + ctx.markMasq]
+        case .sourcesOutside(let cidrs) where cidrs.count == 1: return [dst + "! -s \(cidrs[0]) " + ctx.markMasq]
+        case .sourcesOutside: return [dst + "-j \(IptablesNames.natMasqNonPod)"]
+        }
+    }
+
+    /// One DNAT rule per endpoint, picked at random with `statistic`; with ClientIP affinity a
+    /// `recent` check per endpoint first (refreshing the entry), and `recent --set` on every pick.
+    static func dnat(_ p: ServicePort, _ eps: [Endpoint], _ ctx: IptablesContext) -> [String] {
+        let proto = "-p \(p.key.proto.lowercased) "
+        var rules: [String] = []
+        rules.reserveCapacity(eps.count * (p.affinityTimeout == nil ? 1 : 2))
+        if let t = p.affinityTimeout {
+            for ep in eps {
+                let list = IptablesNames.affinityList(p.key, ep)
+                rules.append(proto + "-m recent --name \(list) --mask \(fullMask(ctx.family)) --rsource --rcheck --seconds \(t) --reap "
+                    + "-m recent --name \(list) --mask \(fullMask(ctx.family)) --rsource --set -j DNAT --to-destination \(IptablesFormat.dnatTarget(ep))")
+            }
+        }
+        for (i, ep) in eps.enumerated() {
+            let remaining = eps.count - i
+            let stat = remaining > 1 ? "-m statistic --mode random --probability \(IptablesFormat.probability(oneIn: remaining)) " : ""
+            let set = p.affinityTimeout.map { _ in
+                let list = IptablesNames.affinityList(p.key, ep)
+                return "-m recent --name \(list) --mask \(fullMask(ctx.family)) --rsource --set "
+            } ?? ""
+            rules.append(proto + stat + set + "-j DNAT --to-destination \(IptablesFormat.dnatTarget(ep))")
+        }
+        return rules
+    }
+
+    /// Hairpin ipset members for every endpoint some DNAT rule of the port can pick.
+    static func hairpinMembers(_ p: ServicePort) -> Set<String> {
+        var eps = Set(p.endpoints(for: p.internalTraffic))
+        if p.isExternallyAccessible {
+            eps.formUnion(p.endpoints(for: p.externalTraffic))
+            if case .forward(.cluster)? = p.externalShortCircuit { eps.formUnion(p.clusterEndpoints) }
+        }
+        let proto = p.key.proto.lowercased
+        return Set(eps.map { "\($0.ip),\(proto):\($0.port),\($0.ip)" })
+    }
+
+    static func fullMask(_ f: IPFamily) -> String { f == .ipv4 ? "255.255.255.255" : "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" }
+}

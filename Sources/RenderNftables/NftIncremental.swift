@@ -1,0 +1,81 @@
+import Model
+import SwitchyardCore
+
+/// Renders the element and chain deltas for the ports of one family that changed.
+struct NftIncremental {
+    let family: NftFamily
+    let state: ProxyState
+    let presetEndpointCounts: Int
+
+    /// Elements that several ports may share; deleted only when no port of `state` still uses them.
+    private static let sharedSets: Set<String> = [NftNames.hairpin, NftNames.clusterIPs]
+
+    /// Nil when a port needs a shared chain a full render may not have created.
+    func commands(old: [ServicePort], new: [ServicePort]) -> [NftCommand]? {
+        let f = family
+        let masq = state.clusterMasquerade(family: f.ipFamily)
+        let nodeAddrs = state.node.addresses.filter { $0.family == f.ipFamily }
+        let before = old.map { NftPortObjects($0, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs) }
+        let after = new.map { NftPortObjects($0, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs) }
+
+        var cmds: [NftCommand] = []
+        // 1. Shared chains were all created by the full render; beyond them, ask for a full sync.
+        //    Then new affinity sets and (re)built affinity chains (add + flush + rules: idempotent).
+        if after.contains(where: { $0.sharedChains.contains { $0.count > presetEndpointCounts } }) { return nil }
+        let oldAffSets = before.reduce(into: [String: UInt32]()) { $0.merge($1.affinitySets) { a, _ in a } }
+        let newAffSets = after.reduce(into: [String: UInt32]()) { $0.merge($1.affinitySets) { a, _ in a } }
+        for (name, t) in newAffSets.sorted(by: { $0.key < $1.key }) where oldAffSets[name] != t {
+            if oldAffSets[name] != nil { cmds.append(.deleteSet(f, name, isMap: false)) }
+            cmds.append(.addSet(f, NftSet(name, spec: "type \(f.addrType)", flags: ["dynamic", "timeout"], timeoutSeconds: t), isMap: false))
+        }
+        var chains: [(String, [NftRule])] = []
+        let newAffChains = after.reduce(into: [String: [NftRule]]()) { $0.merge($1.affinityChains) { a, _ in a } }
+        let oldAffChains = before.reduce(into: Set<String>()) { $0.formUnion($1.affinityChains.keys) }
+        chains += newAffChains.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        for (name, rules) in chains {
+            cmds.append(.addChain(f, NftChain(name)))
+            cmds.append(.flushChain(f, name))
+            for r in rules { cmds.append(.addRule(f, chain: name, r)) }
+        }
+        // 2. Element deltas: deletions before additions so a key can change its value.
+        var oldEls = NftElementMerger(), newEls = NftElementMerger()
+        for o in before { oldEls.merge(o.elements) }
+        for o in after { newEls.merge(o.elements) }
+        let newBySet = Dictionary(uniqueKeysWithValues: newEls.sorted)
+        let oldBySet = Dictionary(uniqueKeysWithValues: oldEls.sorted)
+        var adds: [NftCommand] = []
+        for set in Set(oldBySet.keys).union(newBySet.keys).sorted() {
+            let o = oldBySet[set] ?? [], n = newBySet[set] ?? []
+            let nSet = Set(n), oSet = Set(o)
+            var gone = o.filter { !nSet.contains($0) }
+            if Self.sharedSets.contains(set) { gone = stillUnused(gone, set: set) }
+            let added = n.filter { !oSet.contains($0) }
+            if !gone.isEmpty { cmds.append(.deleteElements(f, set: set, gone)) }
+            if !added.isEmpty { adds.append(.addElements(f, set: set, added)) }
+        }
+        cmds += adds
+        // 3. Affinity chains and sets nothing references any more.
+        for name in oldAffChains.subtracting(newAffChains.keys).sorted() { cmds.append(.deleteChain(f, name)) }
+        for name in Set(oldAffSets.keys).subtracting(newAffSets.keys).sorted() { cmds.append(.deleteSet(f, name, isMap: false)) }
+        return cmds
+    }
+
+    /// The candidates that no port of the new state still contributes to a shared set.
+    private func stillUnused(_ candidates: [NftElement], set: String) -> [NftElement] {
+        guard !candidates.isEmpty else { return [] }
+        var pending = Set(candidates.map { $0.key[0] })
+        let fam = family.ipFamily
+        outer: for (_, svc) in state.services {
+            for p in svc.ports where p.key.family == fam {
+                if set == NftNames.clusterIPs {
+                    pending.remove(p.clusterIP.description)
+                } else {
+                    for ep in p.clusterEndpoints where pending.contains(ep.ip.description) { pending.remove(ep.ip.description) }
+                    for ep in p.localEndpoints where pending.contains(ep.ip.description) { pending.remove(ep.ip.description) }
+                }
+                if pending.isEmpty { break outer }
+            }
+        }
+        return candidates.filter { pending.contains($0.key[0]) }
+    }
+}

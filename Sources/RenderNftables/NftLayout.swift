@@ -1,0 +1,102 @@
+import Model
+import SwitchyardCore
+
+/// The fixed part of one family's table: global sets and maps, base chains and dispatch rules.
+struct NftLayout {
+    let family: NftFamily
+    let clusterMasquerade: ClusterMasquerade
+    let nodePorts: NodePortAddresses
+
+    private var h: String { family.header }
+    private var a: String { family.addrType }
+
+    /// Sets (isMap false) and maps (isMap true) of the table.
+    var sets: [(NftSet, Bool)] {
+        let frontend = "type \(a) . inet_proto . inet_service"
+        let npFrontend = "type inet_proto . inet_service"
+        let addrEps = "typeof \(h) daddr . meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
+        let npEps = "typeof meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
+        return [
+            (NftSet(NftNames.podCIDRs, spec: "type \(a)", flags: ["interval"]), false),
+            (NftSet(NftNames.nodePortIPs, spec: "type \(a)"), false),
+            (NftSet(NftNames.clusterIPs, spec: "type \(a)"), false),
+            (NftSet(NftNames.hairpin, spec: "type \(a) . \(a)"), false),
+            (NftSet(NftNames.rejectAddr, spec: frontend), false),
+            (NftSet(NftNames.dropAddr, spec: frontend), false),
+            (NftSet(NftNames.rejectNodePort, spec: npFrontend), false),
+            (NftSet(NftNames.dropNodePort, spec: npFrontend), false),
+            (NftSet(NftNames.firewallFrontends, spec: frontend), false),
+            (NftSet(NftNames.firewallAllowed, spec: "\(frontend) . \(a)", flags: ["interval"]), false),
+            (NftSet(NftNames.addrDispatch, spec: frontend + " : verdict"), true),
+            (NftSet(NftNames.addrShortCircuitPod, spec: frontend + " : verdict"), true),
+            (NftSet(NftNames.addrShortCircuitNode, spec: frontend + " : verdict"), true),
+            (NftSet(NftNames.nodePortDispatch, spec: npFrontend + " : verdict"), true),
+            (NftSet(NftNames.nodePortShortCircuitPod, spec: npFrontend + " : verdict"), true),
+            (NftSet(NftNames.nodePortShortCircuitNode, spec: npFrontend + " : verdict"), true),
+            (NftSet(NftNames.addrEndpoints, spec: addrEps), true),
+            (NftSet(NftNames.addrShortCircuitEndpoints, spec: addrEps), true),
+            (NftSet(NftNames.nodePortEndpoints, spec: npEps), true),
+            (NftSet(NftNames.nodePortShortCircuitEndpoints, spec: npEps), true),
+        ]
+    }
+
+    /// Matches a packet addressed to a NodePort address of this node.
+    private var nodePortMatch: String {
+        switch nodePorts {
+        case .allLocal: return "fib daddr type local \(h) daddr != \(family.loopback)"
+        case .addresses: return "\(h) daddr @\(NftNames.nodePortIPs)"
+        }
+    }
+
+    /// Chains with their rules, in creation order.
+    var chains: [(NftChain, [NftRule])] {
+        let fe = "\(h) daddr . meta l4proto . th dport"
+        let np = "meta l4proto . th dport"
+        let firewall = NftRule("\(fe) @\(NftNames.firewallFrontends) \(fe) . \(h) saddr != @\(NftNames.firewallAllowed) drop")
+        let checks = NftRule("ct state new jump \(NftNames.checks)")
+        return [
+            (NftChain(NftNames.services), [
+                NftRule("\(h) saddr @\(NftNames.podCIDRs) \(fe) vmap @\(NftNames.addrShortCircuitPod)"),
+                NftRule("fib saddr type local \(fe) vmap @\(NftNames.addrShortCircuitNode)"),
+                NftRule("\(fe) vmap @\(NftNames.addrDispatch)"),
+                NftRule("\(nodePortMatch) jump \(NftNames.nodePorts)"),
+            ]),
+            (NftChain(NftNames.nodePorts), [
+                NftRule("\(h) saddr @\(NftNames.podCIDRs) \(np) vmap @\(NftNames.nodePortShortCircuitPod)"),
+                NftRule("fib saddr type local \(np) vmap @\(NftNames.nodePortShortCircuitNode)"),
+                NftRule("\(np) vmap @\(NftNames.nodePortDispatch)"),
+            ]),
+            (NftChain(NftNames.checks), [
+                NftRule("\(fe) @\(NftNames.dropAddr) drop"),
+                NftRule("meta l4proto tcp \(fe) @\(NftNames.rejectAddr) reject with tcp reset"),
+                NftRule("\(fe) @\(NftNames.rejectAddr) reject"),
+                NftRule("\(nodePortMatch) \(np) @\(NftNames.dropNodePort) drop"),
+                NftRule("meta l4proto tcp \(nodePortMatch) \(np) @\(NftNames.rejectNodePort) reject with tcp reset"),
+                NftRule("\(nodePortMatch) \(np) @\(NftNames.rejectNodePort) reject"),
+                NftRule("meta l4proto tcp \(h) daddr @\(NftNames.clusterIPs) reject with tcp reset"),
+                NftRule("\(h) daddr @\(NftNames.clusterIPs) reject"),
+            ]),
+            (NftChain("nat-prerouting", hook: NftHook(type: "nat", hook: "prerouting", priority: -100)), [NftRule("jump \(NftNames.services)")]),
+            (NftChain("nat-output", hook: NftHook(type: "nat", hook: "output", priority: -100)), [NftRule("jump \(NftNames.services)")]),
+            (NftChain("nat-postrouting", hook: NftHook(type: "nat", hook: "postrouting", priority: 100)), [
+                NftRule("meta mark & \(NftNames.markBit) == \(NftNames.markBit) meta mark set meta mark ^ \(NftNames.markBit) masquerade fully-random"),
+                NftRule("ct status dnat \(h) saddr . \(h) daddr @\(NftNames.hairpin) masquerade fully-random"),
+            ]),
+            (NftChain("filter-prerouting-pre-dnat", hook: NftHook(type: "filter", hook: "prerouting", priority: -110)), [firewall]),
+            (NftChain("filter-output-pre-dnat", hook: NftHook(type: "filter", hook: "output", priority: -110)), [firewall]),
+            (NftChain("filter-input", hook: NftHook(type: "filter", hook: "input", priority: 0)), [checks]),
+            (NftChain("filter-forward", hook: NftHook(type: "filter", hook: "forward", priority: 0)), [checks]),
+            (NftChain("filter-output", hook: NftHook(type: "filter", hook: "output", priority: 0)), [checks]),
+        ]
+    }
+
+    /// Elements of the global sets that come from node configuration, not from ports.
+    func configElements(podCIDRs: [CIDR]) -> [(String, [NftElement])] {
+        var out: [(String, [NftElement])] = []
+        if !podCIDRs.isEmpty { out.append((NftNames.podCIDRs, podCIDRs.sorted().map { NftElement([$0.description]) })) }
+        if case .addresses(let ips) = nodePorts, !ips.isEmpty {
+            out.append((NftNames.nodePortIPs, Array(Set(ips)).sorted().map { NftElement([$0.description]) }))
+        }
+        return out
+    }
+}

@@ -1,0 +1,87 @@
+import SwitchyardCore
+
+/// An nftables table family this renderer owns a table in.
+public enum NftFamily: String, Hashable, Sendable, Comparable {
+    case ip
+    case ip6
+
+    /// The table family for an address family.
+    public init(_ family: IPFamily) { self = family == .ipv4 ? .ip : .ip6 }
+
+    /// The address family of this table.
+    public var ipFamily: IPFamily { self == .ip ? .ipv4 : .ipv6 }
+
+    /// Payload keyword for the network header (`ip` / `ip6`).
+    var header: String { rawValue }
+    /// Set element type of an address (`ipv4_addr` / `ipv6_addr`).
+    var addrType: String { self == .ip ? "ipv4_addr" : "ipv6_addr" }
+    /// Loopback prefix excluded from "all local addresses" NodePorts.
+    var loopback: String { self == .ip ? "127.0.0.0/8" : "::1" }
+
+    public static func < (a: NftFamily, b: NftFamily) -> Bool { a == .ip && b == .ip6 }
+}
+
+/// A base chain's hook: chain type, netfilter hook and numeric priority.
+public struct NftHook: Hashable, Sendable {
+    public var type: String
+    public var hook: String
+    public var priority: Int
+    init(type: String, hook: String, priority: Int) { self.type = type; self.hook = hook; self.priority = priority }
+}
+
+/// A chain in our table; `hook` is set for base chains.
+public struct NftChain: Hashable, Sendable {
+    public var name: String
+    public var hook: NftHook?
+    init(_ name: String, hook: NftHook? = nil) { self.name = name; self.hook = hook }
+}
+
+/// One rule. Only this module builds rules, from typed values (addresses, ports, protocols,
+/// numbers and names it generated itself), so no external text reaches a rule.
+public struct NftRule: Hashable, Sendable {
+    public let text: String
+    init(_ parts: String...) { text = parts.filter { !$0.isEmpty }.joined(separator: " ") }
+}
+
+/// A named set or map. `spec` is its type line (`type …` or `typeof …`), `flags` and `timeout` optional.
+public struct NftSet: Hashable, Sendable {
+    public var name: String
+    public var spec: String
+    public var flags: [String]
+    public var timeoutSeconds: UInt32?
+    init(_ name: String, spec: String, flags: [String] = [], timeoutSeconds: UInt32? = nil) {
+        self.name = name; self.spec = spec; self.flags = flags; self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+/// A set or map element: key components, optional data components (`a . b`) or verdict, optional comment.
+public struct NftElement: Hashable, Sendable, Comparable {
+    public var key: [String]
+    public var value: String?
+    public var comment: String?
+    init(_ key: [String], value: String? = nil, comment: String? = nil) { self.key = key; self.value = value; self.comment = comment }
+
+    /// `k1 . k2 [comment "c"] [: v]` as nft accepts it.
+    public var text: String {
+        var s = key.joined(separator: " . ")
+        if let comment { s += " comment \"\(comment)\"" }
+        if let value { s += " : " + value }
+        return s
+    }
+
+    public static func < (a: NftElement, b: NftElement) -> Bool { a.text < b.text }
+}
+
+/// One command of a transaction, always aimed at our own table of `family`.
+public enum NftCommand: Hashable, Sendable {
+    case addTable(NftFamily)
+    case deleteTable(NftFamily)
+    case addChain(NftFamily, NftChain)
+    case flushChain(NftFamily, String)
+    case deleteChain(NftFamily, String)
+    case addSet(NftFamily, NftSet, isMap: Bool)
+    case deleteSet(NftFamily, String, isMap: Bool)
+    case addRule(NftFamily, chain: String, NftRule)
+    case addElements(NftFamily, set: String, [NftElement])
+    case deleteElements(NftFamily, set: String, [NftElement])
+}

@@ -1,0 +1,122 @@
+import Model
+import SwitchyardCore
+
+/// The traffic paths a frontend dispatches to. Every path with N endpoints shares ONE small chain
+/// per (path, N) whose single DNAT rule indexes a global endpoint map with `numgen random mod N`,
+/// so the table holds a handful of chains no matter how many services exist.
+public enum NftPath: String, Hashable, Sendable, CaseIterable, Comparable {
+    /// ClusterIP (any internal policy); masquerade per `clusterMasquerade`.
+    case cip
+    /// externalIP / LoadBalancer IP, eTP=Cluster: always masqueraded.
+    case ext
+    /// externalIP / LoadBalancer IP, eTP=Local: source kept.
+    case loc
+    /// eTP=Local short-circuit from pod sources: cluster endpoints, no masquerade.
+    case scpod
+    /// eTP=Local short-circuit from node-local sources: cluster endpoints, masqueraded.
+    case scnode
+    /// NodePort, eTP=Cluster.
+    case npext
+    /// NodePort, eTP=Local.
+    case nploc
+    /// NodePort short-circuit from pods.
+    case npscpod
+    /// NodePort short-circuit from the node.
+    case npscnode
+
+    /// How a path marks packets for masquerade.
+    enum Mark { case clusterPolicy, always, never }
+
+    var mark: Mark {
+        switch self {
+        case .cip: return .clusterPolicy
+        case .ext, .scnode, .npext, .npscnode: return .always
+        case .loc, .scpod, .nploc, .npscpod: return .never
+        }
+    }
+
+    /// True for NodePort paths (keyed by protocol and port only).
+    var isNodePort: Bool { self == .npext || self == .nploc || self == .npscpod || self == .npscnode }
+
+    /// The endpoint map this path indexes.
+    var endpointMap: String {
+        switch self {
+        case .cip, .ext, .loc: return NftNames.addrEndpoints
+        case .scpod, .scnode: return NftNames.addrShortCircuitEndpoints
+        case .npext, .nploc: return NftNames.nodePortEndpoints
+        case .npscpod, .npscnode: return NftNames.nodePortShortCircuitEndpoints
+        }
+    }
+
+    /// The dispatch verdict map whose elements jump to this path's chains.
+    var dispatchMap: String {
+        switch self {
+        case .cip, .ext, .loc: return NftNames.addrDispatch
+        case .scpod: return NftNames.addrShortCircuitPod
+        case .scnode: return NftNames.addrShortCircuitNode
+        case .npext, .nploc: return NftNames.nodePortDispatch
+        case .npscpod: return NftNames.nodePortShortCircuitPod
+        case .npscnode: return NftNames.nodePortShortCircuitNode
+        }
+    }
+
+    /// The shared chain for this path with `count` endpoints.
+    func chain(endpoints count: Int) -> String { "\(rawValue)-\(count)" }
+
+    public static func < (a: NftPath, b: NftPath) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// Names of the fixed objects in our table.
+public enum NftNames {
+    public static let markBit = "0x00004000"
+    static let services = "services"
+    static let nodePorts = "nodeports"
+    static let checks = "service-checks"
+    static let firewall = "firewall"
+
+    static let podCIDRs = "pod_cidrs"
+    static let nodePortIPs = "nodeport_ips"
+    static let clusterIPs = "cluster_ips"
+    static let hairpin = "hairpin"
+    static let addrDispatch = "addr_dispatch"
+    static let addrShortCircuitPod = "addr_sc_pod"
+    static let addrShortCircuitNode = "addr_sc_node"
+    static let nodePortDispatch = "np_dispatch"
+    static let nodePortShortCircuitPod = "np_sc_pod"
+    static let nodePortShortCircuitNode = "np_sc_node"
+    static let addrEndpoints = "addr_eps"
+    static let addrShortCircuitEndpoints = "addr_sc_eps"
+    static let nodePortEndpoints = "np_eps"
+    static let nodePortShortCircuitEndpoints = "np_sc_eps"
+    static let rejectAddr = "reject_addr"
+    static let dropAddr = "drop_addr"
+    static let rejectNodePort = "reject_np"
+    static let dropNodePort = "drop_np"
+    static let firewallFrontends = "lb_fw"
+    static let firewallAllowed = "lb_allowed"
+
+    /// Chain for a ClientIP-affinity port's path (rare; one chain per such port and path).
+    static func affinityChain(_ key: ServicePortKey, _ path: NftPath) -> String {
+        "aff-\(portID(key))-\(path.rawValue)"
+    }
+
+    /// Per-endpoint dynamic set of recent clients for an affinity port (kube-proxy's shape).
+    static func affinitySet(_ key: ServicePortKey, _ ep: Endpoint) -> String {
+        "aff-\(portID(key))-\(StableHash.base32(StableHash.of(ep.description), count: 8))"
+    }
+
+    /// 12 base-32 characters of the port's stable hash: names never contain Kubernetes text.
+    static func portID(_ key: ServicePortKey) -> String { StableHash.base32(key.stableID, count: 12) }
+
+    /// A comment for `key`, or nil unless the printed name consists only of DNS-label
+    /// characters and separators (so it can never close the quoted string or the line).
+    static func comment(_ key: ServicePortKey) -> String? {
+        let text = key.description
+        guard !text.isEmpty, text.utf8.count <= 200,
+              text.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-./:".unicodeScalars.contains($0) })
+        else { return nil }
+        return text
+    }
+}

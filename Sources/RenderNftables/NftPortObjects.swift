@@ -1,0 +1,116 @@
+import Model
+import SwitchyardCore
+
+/// A shared DNAT chain: one per (path, endpoint count) in use.
+struct NftSharedChain: Hashable, Comparable {
+    var path: NftPath
+    var count: Int
+    var name: String { path.chain(endpoints: count) }
+    static func < (a: Self, b: Self) -> Bool { (a.path, a.count) < (b.path, b.count) }
+}
+
+/// Everything one service port contributes to the table: elements of the global sets and
+/// maps, the shared chains it needs, and (ClientIP affinity only) its own chains and sets.
+struct NftPortObjects {
+    /// Set or map name → elements, in rendering order.
+    var elements: [String: [NftElement]] = [:]
+    var sharedChains: Set<NftSharedChain> = []
+    /// Affinity chain name → rules.
+    var affinityChains: [String: [NftRule]] = [:]
+    /// Affinity set name → timeout.
+    var affinitySets: [String: UInt32] = [:]
+
+    init() {}
+
+    mutating func add(_ set: String, _ el: NftElement) { elements[set, default: []].append(el) }
+
+    /// Renders `p` (a port of `family`). `nodeAddresses` are the node's own addresses (LB source ranges).
+    init(_ p: ServicePort, family: NftFamily, clusterMasquerade: ClusterMasquerade, nodeAddresses: [IPAddress]) {
+        let proto = p.key.proto.lowercased
+        let comment = NftNames.comment(p.key)
+        var ctx = Context(port: p, family: family, clusterMasquerade: clusterMasquerade, comment: comment)
+
+        ctx.objects.add(NftNames.clusterIPs, NftElement([p.clusterIP.description]))
+        ctx.frontend([p.clusterIP.description, proto, String(p.port)], path: .cip, decision: p.internalTraffic)
+
+        for ip in p.externalIPs + p.loadBalancerIPs {
+            let key = [ip.description, proto, String(p.port)]
+            ctx.frontend(key, path: p.masqueradesExternal ? .ext : .loc, decision: p.externalTraffic)
+            if let sc = p.externalShortCircuit {
+                ctx.frontend(key, path: .scpod, decision: sc)
+                ctx.frontend(key, path: .scnode, decision: sc)
+            }
+        }
+        if !p.loadBalancerSourceRanges.isEmpty {
+            // kube-proxy: when a node address is inside the ranges, traffic from the node that
+            // carries the LB IP as its source is allowed too.
+            let allowNode = nodeAddresses.contains { ip in p.loadBalancerSourceRanges.contains { $0.contains(ip) } }
+            for ip in p.loadBalancerIPs {
+                let key = [ip.description, proto, String(p.port)]
+                ctx.objects.add(NftNames.firewallFrontends, NftElement(key))
+                for r in p.loadBalancerSourceRanges {
+                    ctx.objects.add(NftNames.firewallAllowed, NftElement(key + [r.prefixLength == (family == .ip ? 32 : 128) ? r.address.description : r.description]))
+                }
+                if allowNode { ctx.objects.add(NftNames.firewallAllowed, NftElement(key + [ip.description])) }
+            }
+        }
+        if let np = p.nodePort {
+            let key = [proto, String(np)]
+            ctx.frontend(key, path: p.masqueradesExternal ? .npext : .nploc, decision: p.externalTraffic)
+            if let sc = p.externalShortCircuit {
+                ctx.frontend(key, path: .npscpod, decision: sc)
+                ctx.frontend(key, path: .npscnode, decision: sc)
+            }
+        }
+        var seen = Set<IPAddress>()
+        for ep in p.clusterEndpoints + p.localEndpoints where seen.insert(ep.ip).inserted {
+            ctx.objects.add(NftNames.hairpin, NftElement([ep.ip.description, ep.ip.description]))
+        }
+        self = ctx.objects
+    }
+
+    /// Builds one port's objects.
+    private struct Context {
+        let port: ServicePort
+        let family: NftFamily
+        let clusterMasquerade: ClusterMasquerade
+        let comment: String?
+        var objects = NftPortObjects()
+        /// Endpoint slots already added (both short-circuit paths share one list).
+        var slots = Set<[String]>()
+
+        init(port: ServicePort, family: NftFamily, clusterMasquerade: ClusterMasquerade, comment: String?) {
+            self.port = port; self.family = family; self.clusterMasquerade = clusterMasquerade; self.comment = comment
+        }
+
+        /// One frontend key on one path: dispatch + endpoint elements, or a reject/drop element.
+        mutating func frontend(_ key: [String], path: NftPath, decision: TrafficDecision) {
+            let eps = port.endpoints(for: decision)
+            guard case .forward = decision, !eps.isEmpty else {
+                // Short-circuit paths only ever forward; reject/drop is decided per frontend.
+                guard path != .scpod, path != .scnode, path != .npscpod, path != .npscnode else { return }
+                let drop = decision == .drop
+                let set = path.isNodePort ? (drop ? NftNames.dropNodePort : NftNames.rejectNodePort)
+                                          : (drop ? NftNames.dropAddr : NftNames.rejectAddr)
+                objects.add(set, NftElement(key))
+                return
+            }
+            if let timeout = port.affinityTimeout {
+                let chain = NftNames.affinityChain(port.key, path)
+                objects.add(path.dispatchMap, NftElement(key, value: "goto \(chain)", comment: comment))
+                if objects.affinityChains[chain] == nil {
+                    objects.affinityChains[chain] = NftRules.affinity(port.key, path: path, endpoints: eps, proto: port.key.proto,
+                                                                      family: family, clusterMasquerade: clusterMasquerade)
+                }
+                for ep in eps { objects.affinitySets[NftNames.affinitySet(port.key, ep)] = timeout }
+                return
+            }
+            let shared = NftSharedChain(path: path, count: eps.count)
+            objects.sharedChains.insert(shared)
+            objects.add(path.dispatchMap, NftElement(key, value: "goto \(shared.name)", comment: comment))
+            for (i, ep) in eps.enumerated() where slots.insert([path.endpointMap] + key + [String(i)]).inserted {
+                objects.add(path.endpointMap, NftElement(key + [String(i)], value: "\(ep.ip) . \(ep.port)"))
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+/// An ordered list of commands on our tables that `nft -f` applies as ONE atomic transaction.
+public struct NftTransaction: Hashable, Sendable {
+    /// The table name in every family (`switchyard`).
+    public var table: String
+    public var commands: [NftCommand]
+
+    public init(table: String = "switchyard", commands: [NftCommand] = []) { self.table = table; self.commands = commands }
+
+    /// Elements per `add element` line; keeps lines and netlink batches moderate.
+    static let elementChunk = 1000
+
+    /// The script for `nft -f`: one command per line.
+    public var text: String {
+        var out = ""
+        for c in commands { line(c, into: &out) }
+        return out
+    }
+
+    private func line(_ c: NftCommand, into out: inout String) {
+        switch c {
+        case .addTable(let f): out += "add table \(f.rawValue) \(table)\n"
+        case .deleteTable(let f): out += "delete table \(f.rawValue) \(table)\n"
+        case .addChain(let f, let ch):
+            out += "add chain \(f.rawValue) \(table) \(ch.name)"
+            if let h = ch.hook { out += " { type \(h.type) hook \(h.hook) priority \(h.priority); policy accept; }" }
+            out += "\n"
+        case .flushChain(let f, let n): out += "flush chain \(f.rawValue) \(table) \(n)\n"
+        case .deleteChain(let f, let n): out += "delete chain \(f.rawValue) \(table) \(n)\n"
+        case .addSet(let f, let s, let isMap):
+            out += "add \(isMap ? "map" : "set") \(f.rawValue) \(table) \(s.name) { \(s.spec);"
+            if !s.flags.isEmpty { out += " flags \(s.flags.joined(separator: ","));" }
+            if let t = s.timeoutSeconds { out += " timeout \(t)s;" }
+            out += " }\n"
+        case .deleteSet(let f, let n, let isMap): out += "delete \(isMap ? "map" : "set") \(f.rawValue) \(table) \(n)\n"
+        case .addRule(let f, let chain, let r): out += "add rule \(f.rawValue) \(table) \(chain) \(r.text)\n"
+        case .addElements(let f, let set, let els):
+            for chunk in Self.chunks(els) {
+                out += "add element \(f.rawValue) \(table) \(set) { " + chunk.map(\.text).joined(separator: ", ") + " }\n"
+            }
+        case .deleteElements(let f, let set, let els):
+            for chunk in Self.chunks(els) {
+                out += "delete element \(f.rawValue) \(table) \(set) { "
+                    + chunk.map { $0.key.joined(separator: " . ") }.joined(separator: ", ") + " }\n"
+            }
+        }
+    }
+
+    static func chunks(_ els: [NftElement]) -> [ArraySlice<NftElement>] {
+        stride(from: 0, to: els.count, by: elementChunk).map { els[$0..<min($0 + elementChunk, els.count)] }
+    }
+
+    /// A JSON description: `{"table":…,"commands":[{"op":…,"family":…,…}]}`.
+    public var json: String {
+        var items: [String] = []
+        for c in commands { items.append(Self.json(c)) }
+        return "{\"table\":\(JSONText.string(table)),\"commands\":[\n" + items.joined(separator: ",\n") + "\n]}\n"
+    }
+
+    static func json(_ c: NftCommand) -> String {
+        func obj(_ op: String, _ f: NftFamily, _ fields: [(String, String)]) -> String {
+            let all = [("op", JSONText.string(op)), ("family", JSONText.string(f.rawValue))] + fields
+            return "{" + all.map { "\(JSONText.string($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+        }
+        func els(_ e: [NftElement]) -> String {
+            "[" + e.map { el in
+                var f = [("key", "[" + el.key.map(JSONText.string).joined(separator: ",") + "]")]
+                if let v = el.value { f.append(("value", JSONText.string(v))) }
+                if let c = el.comment { f.append(("comment", JSONText.string(c))) }
+                return "{" + f.map { "\(JSONText.string($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+            }.joined(separator: ",") + "]"
+        }
+        switch c {
+        case .addTable(let f): return obj("add-table", f, [])
+        case .deleteTable(let f): return obj("delete-table", f, [])
+        case .addChain(let f, let ch):
+            var fields = [("chain", JSONText.string(ch.name))]
+            if let h = ch.hook {
+                fields += [("type", JSONText.string(h.type)), ("hook", JSONText.string(h.hook)), ("priority", String(h.priority))]
+            }
+            return obj("add-chain", f, fields)
+        case .flushChain(let f, let n): return obj("flush-chain", f, [("chain", JSONText.string(n))])
+        case .deleteChain(let f, let n): return obj("delete-chain", f, [("chain", JSONText.string(n))])
+        case .addSet(let f, let s, let isMap):
+            var fields = [("name", JSONText.string(s.name)), ("spec", JSONText.string(s.spec)),
+                          ("flags", "[" + s.flags.map(JSONText.string).joined(separator: ",") + "]")]
+            if let t = s.timeoutSeconds { fields.append(("timeout", String(t))) }
+            return obj(isMap ? "add-map" : "add-set", f, fields)
+        case .deleteSet(let f, let n, let isMap): return obj(isMap ? "delete-map" : "delete-set", f, [("name", JSONText.string(n))])
+        case .addRule(let f, let chain, let r): return obj("add-rule", f, [("chain", JSONText.string(chain)), ("rule", JSONText.string(r.text))])
+        case .addElements(let f, let set, let e): return obj("add-elements", f, [("set", JSONText.string(set)), ("elements", els(e))])
+        case .deleteElements(let f, let set, let e): return obj("delete-elements", f, [("set", JSONText.string(set)), ("elements", els(e))])
+        }
+    }
+}
+
+/// Minimal JSON string escaping (no Foundation needed).
+enum JSONText {
+    static func string(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) }
+                else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,114 @@
+import Diff
+import Model
+import Render
+import SwitchyardCore
+
+/// The nftables backend's pure renderer.
+///
+/// Shape (per family, `table ip|ip6 switchyard`): a few base chains; ONE dispatch verdict map per
+/// traffic kind keyed `addr . proto . port` (NodePorts: `proto . port`); ONE endpoint map keyed
+/// `frontend . index` → `addr . port`; and one tiny shared chain per (path, endpoint count N) whose
+/// single rule is `dnat to <frontend> . numgen random mod N map @eps`. There are no per-service
+/// chains, sets or maps (except for ClientIP affinity ports), so the kernel cost does not grow
+/// with per-object overheads and updates are element deltas.
+public struct NftablesRenderer: ProxyRenderer {
+    /// Table name in both families.
+    public var table: String
+    /// Shared DNAT chains exist for every path and every endpoint count 1...`presetEndpointCounts`
+    /// (and up to the largest count in the state): nft 1.0.6 cannot add a rule that uses an
+    /// existing `typeof … : addr . th dport` map ("conflicting protocols"), so incremental
+    /// renders never add such rules; a port with more endpoints makes them ask for a full sync.
+    public var presetEndpointCounts: Int
+
+    public init(table: String = "switchyard", presetEndpointCounts: Int = 64) {
+        self.table = table; self.presetEndpointCounts = presetEndpointCounts
+    }
+
+    public func renderFull(_ state: ProxyState) -> NftOutput {
+        var commands: [NftCommand] = []
+        let proxied = state.config.families.union(state.activeFamilies)
+        for fam in IPFamily.allCases {
+            let f = NftFamily(fam)
+            // `add` first so `delete` never fails; the new table replaces the old atomically.
+            commands.append(.addTable(f))
+            commands.append(.deleteTable(f))
+            if proxied.contains(fam) { commands += fullTable(state, family: f) }
+        }
+        return NftOutput(transaction: NftTransaction(table: table, commands: commands), isFull: true)
+    }
+
+    public func renderIncremental(_ diff: StateDiff, state: ProxyState) -> NftOutput {
+        var commands: [NftCommand] = []
+        for fam in IPFamily.allCases {
+            let f = NftFamily(fam)
+            let old = diff.removed.filter { $0.key.family == fam } + diff.changed.compactMap { $0.old.key.family == fam ? $0.old : nil }
+            let new = diff.added.filter { $0.key.family == fam } + diff.changed.compactMap { $0.new.key.family == fam ? $0.new : nil }
+            if old.isEmpty && new.isEmpty { continue }
+            guard let cmds = NftIncremental(family: f, state: state, presetEndpointCounts: presetEndpointCounts)
+                .commands(old: old, new: new) else {
+                return NftOutput(transaction: NftTransaction(table: table), isFull: false, needsFullSync: true)
+            }
+            commands += cmds
+        }
+        return NftOutput(transaction: NftTransaction(table: table, commands: commands), isFull: false)
+    }
+
+    /// The whole table of one family, after it was deleted.
+    func fullTable(_ state: ProxyState, family f: NftFamily) -> [NftCommand] {
+        let fam = f.ipFamily
+        let masq = state.clusterMasquerade(family: fam)
+        let layout = NftLayout(family: f, clusterMasquerade: masq, nodePorts: state.nodePortAddresses(family: fam))
+        var cmds: [NftCommand] = [.addTable(f)]
+        for (s, isMap) in layout.sets { cmds.append(.addSet(f, s, isMap: isMap)) }
+
+        var merged = NftElementMerger()
+        var shared = Set<NftSharedChain>()
+        var affChains: [(String, [NftRule])] = []
+        var affSets: [String: UInt32] = [:]
+        let nodeAddrs = state.node.addresses.filter { $0.family == fam }
+        for p in state.ports(family: fam) {
+            let o = NftPortObjects(p, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs)
+            merged.merge(o.elements)
+            shared.formUnion(o.sharedChains)
+            affChains += o.affinityChains.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            affSets.merge(o.affinitySets) { a, _ in a }
+        }
+        for (name, t) in affSets.sorted(by: { $0.key < $1.key }) {
+            cmds.append(.addSet(f, NftSet(name, spec: "type \(f.addrType)", flags: ["dynamic", "timeout"], timeoutSeconds: t), isMap: false))
+        }
+        var chains = layout.chains
+        let top = max(presetEndpointCounts, shared.map(\.count).max() ?? 0)
+        for path in NftPath.allCases { for n in 1...max(1, top) { shared.insert(NftSharedChain(path: path, count: n)) } }
+        chains += shared.sorted().map { (NftChain($0.name), NftRules.shared($0, family: f, clusterMasquerade: masq)) }
+        chains += affChains.map { (NftChain($0.0), $0.1) }
+        for (c, _) in chains { cmds.append(.addChain(f, c)) }
+        for (c, rules) in chains { for r in rules { cmds.append(.addRule(f, chain: c.name, r)) } }
+        for (set, els) in layout.configElements(podCIDRs: NftElementMerger.outermost(state.podCIDRs(family: fam))) {
+            cmds.append(.addElements(f, set: set, els))
+        }
+        for (set, els) in merged.sorted where !els.isEmpty { cmds.append(.addElements(f, set: set, els)) }
+        return cmds
+    }
+}
+
+/// Collects elements per set, keeping the first element of each key (a later duplicate frontend loses).
+struct NftElementMerger {
+    private var keys: [String: Set<[String]>] = [:]
+    private var els: [String: [NftElement]] = [:]
+
+    mutating func merge(_ elements: [String: [NftElement]]) {
+        for (set, new) in elements {
+            // Mutate in place: copying the accumulated arrays per port would be quadratic.
+            for e in new where keys[set, default: []].insert(e.key).inserted { els[set, default: []].append(e) }
+        }
+    }
+
+    /// Sets in name order with their elements in insertion (port key) order.
+    var sorted: [(String, [NftElement])] { els.keys.sorted().map { ($0, els[$0]!) } }
+
+    /// CIDRs not contained in another of the list (interval sets reject overlaps).
+    static func outermost(_ cidrs: [CIDR]) -> [CIDR] {
+        let unique = Array(Set(cidrs)).sorted()
+        return unique.filter { c in !unique.contains { $0 != c && $0.prefixLength < c.prefixLength && $0.contains(c.address) } }
+    }
+}

@@ -1,0 +1,80 @@
+import Diff
+import Foundation
+import Model
+import SwitchyardCore
+import Testing
+@testable import RenderNftables
+
+/// Applies rendered scripts with the real `nft` inside throwaway namespaces (skips unless root).
+@Suite("nftables renderer against nft", .serialized, .enabled(if: NftNamespace.available))
+struct NftKernelTests {
+    let renderer = NftablesRenderer()
+
+    @Test func fullAndIncrementalPassCheckMode() throws {
+        try NftNamespace.with { ns in
+            let full = try ns.nft(script: renderer.renderFull(NftFixtures.full).text, check: true)
+            #expect(full.0 == 0, "\(full.1)")
+        }
+    }
+
+    @Test func fullThenIncrementalApplyForReal() throws {
+        try NftNamespace.with { ns in
+            let full = try ns.nft(script: renderer.renderFull(NftFixtures.full).text)
+            try #require(full.0 == 0, "\(full.1)")
+            let inc = try ns.nft(script: renderer.renderIncremental(NftScenario.diff, state: NftScenario.newState).text)
+            try #require(inc.0 == 0, "\(inc.1)")
+            let eps = try ns.nft("list", "map", "ip", "switchyard", "addr_eps")
+            #expect(eps.contains("10.244.1.6 . 8080"))
+            #expect(eps.contains("10.96.2.1 . tcp . 9000 . 3"))
+            let cips = try ns.nft("list", "set", "ip", "switchyard", "cluster_ips")
+            #expect(!cips.contains("10.96.1.4"))
+            // The same incremental again fails on deletes of absent elements: deltas are exact, not blind.
+            let applied = try ns.nft("list", "ruleset")
+            // A full render of the new state must describe exactly what incremental produced (same elements).
+            try NftNamespace.with { fresh in
+                let r = try fresh.nft(script: renderer.renderFull(NftScenario.newState).text)
+                try #require(r.0 == 0, "\(r.1)")
+                for name in ["addr_eps", "addr_dispatch", "np_dispatch", "cluster_ips", "hairpin", "reject_addr"] {
+                    let kind = name.contains("dispatch") || name.hasSuffix("eps") ? "map" : "set"
+                    let a = try elements(ns.nft("list", kind, "ip", "switchyard", name))
+                    let b = try elements(fresh.nft("list", kind, "ip", "switchyard", name))
+                    #expect(a == b, "\(name) differs between incremental and full")
+                }
+            }
+            #expect(applied.contains("table ip6 switchyard"))
+        }
+    }
+
+    @Test func fullRenderReplacesExistingTableAndLeavesOthers() throws {
+        try NftNamespace.with { ns in
+            let other = try ns.nft(script: "add table ip other\nadd chain ip other keep\n")
+            try #require(other.0 == 0, "\(other.1)")
+            let first = try ns.nft(script: renderer.renderFull(NftFixtures.full).text)
+            try #require(first.0 == 0, "\(first.1)")
+            let stray = try ns.nft(script: "add chain ip switchyard stray\nadd element ip switchyard cluster_ips { 10.96.9.9 }\n")
+            try #require(stray.0 == 0, "\(stray.1)")
+            let second = try ns.nft(script: renderer.renderFull(NftScenario.newState).text)
+            try #require(second.0 == 0, "\(second.1)")
+            let ruleset = try ns.nft("list", "ruleset")
+            #expect(!ruleset.contains("stray"))
+            #expect(!ruleset.contains("10.96.9.9"))
+            #expect(!ruleset.contains("10.96.1.4"))
+            #expect(ruleset.contains("10.96.2.1"))
+            #expect(ruleset.contains("chain keep"))
+        }
+    }
+
+    @Test func hostileNamesLoad() throws {
+        try NftNamespace.with { ns in
+            let r = try ns.nft(script: renderer.renderFull(NftHostile.state).text)
+            #expect(r.0 == 0, "\(r.1)")
+        }
+    }
+
+    /// Element lines of a listed set/map, normalised to a sorted list of entries.
+    private func elements(_ listing: String) -> [String] {
+        guard let start = listing.range(of: "elements = {") else { return [] }
+        let body = listing[start.upperBound...].prefix { $0 != "}" }
+        return body.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.sorted()
+    }
+}

@@ -1,0 +1,78 @@
+import Diff
+import Model
+import SwitchyardCore
+import Testing
+@testable import RenderNftables
+
+/// A port whose names contain quotes, newlines and nft syntax, built directly (bypassing validation).
+enum NftHostile {
+    static var port: ServicePort {
+        let key = ServicePortKey(service: ServiceName(namespace: "x\" ; flush ruleset ; \"", name: "a\nadd table ip evil"),
+                                 portName: "p}\"\n", proto: .tcp, family: .ipv4)
+        return ServicePort(key: key, clusterIP: NftFixtures.ip("10.96.5.5"), port: 80,
+                           clusterEndpoints: [NftFixtures.ep("10.244.5.5", 80)],
+                           internalTraffic: .forward(.cluster), externalTraffic: .forward(.cluster))
+    }
+    static var state: ProxyState { NftFixtures.state([port]) }
+}
+
+@Suite("nftables element keys and hostile input")
+struct NftPropertyTests {
+    let renderer = NftablesRenderer()
+
+    @Test func renderIsDeterministic() {
+        let a = renderer.renderFull(NftFixtures.full).text
+        // Rebuild the state in a different insertion order.
+        let b = renderer.renderFull(NftFixtures.state((NftFixtures.v4Ports + NftFixtures.v6Ports).reversed())).text
+        #expect(a == b)
+    }
+
+    @Test func endpointSlotsDoNotOverlapAcrossPorts() {
+        // Every port's endpoint slots are (frontend . index) with index in 0..<N: unique per frontend.
+        var seen = Set<[String]>()
+        for p in NftFixtures.full.allPorts {
+            let o = NftPortObjects(p, family: NftFamily(p.key.family), clusterMasquerade: .none, nodeAddresses: [])
+            for map in [NftNames.addrEndpoints, NftNames.addrShortCircuitEndpoints, NftNames.nodePortEndpoints, NftNames.nodePortShortCircuitEndpoints] {
+                for e in o.elements[map] ?? [] {
+                    #expect(seen.insert([map] + e.key).inserted, "slot \(e.key) used twice")
+                    let index = Int(e.key.last!)!
+                    #expect(index >= 0)
+                }
+            }
+        }
+        #expect(!seen.isEmpty)
+    }
+
+    @Test func slotsAreReusedWhenEndpointsChange() {
+        // Replacing one endpoint rewrites only its own slot; growing N adds the next slot only.
+        let old = NftFixtures.v4Ports[0]
+        var grown = old
+        grown.clusterEndpoints.append(NftFixtures.ep("10.244.9.9", 8080))
+        let out = renderer.renderIncremental(StateDiff(changed: [PortChange(old: old, new: grown)]), state: NftFixtures.state([grown]))
+        #expect(out.text.contains("add element ip switchyard addr_eps { 10.96.0.10 . tcp . 80 . 2 : 10.244.9.9 . 8080 }"))
+        #expect(out.text.contains("delete element ip switchyard addr_dispatch { 10.96.0.10 . tcp . 80 }"))
+        #expect(out.text.contains("goto cip-3"))
+        #expect(!out.text.contains("addr_eps { 10.96.0.10 . tcp . 80 . 0"))
+        // Shrinking deletes the top slot.
+        let back = renderer.renderIncremental(StateDiff(changed: [PortChange(old: grown, new: old)]), state: NftFixtures.state([old]))
+        #expect(back.text.contains("delete element ip switchyard addr_eps { 10.96.0.10 . tcp . 80 . 2 }"))
+    }
+
+    @Test func hostileNamesDoNotReachTheRuleset() {
+        let text = renderer.renderFull(NftHostile.state).text
+        #expect(!text.contains("evil"))
+        #expect(!text.contains("flush ruleset"))
+        #expect(!text.contains("comment"))
+        // Same shape as a benign port with the same values.
+        var benign = NftHostile.port
+        benign.key = NftFixtures.key("ns", "name", "p")
+        let reference = renderer.renderFull(NftFixtures.state([benign])).text
+            .replacingOccurrences(of: " comment \"ns/name:p\"", with: "")
+        #expect(text == reference)
+    }
+
+    @Test func commentsOnlyFromCleanNames() {
+        #expect(NftNames.comment(NftFixtures.key("default", "web", "http")) == "default/web:http")
+        #expect(NftNames.comment(NftHostile.port.key) == nil)
+    }
+}

@@ -1,0 +1,125 @@
+import Diff
+import Foundation
+import Model
+import SwitchyardCore
+import Testing
+@testable import RenderNftables
+
+/// The incremental scenario used by golden and kernel tests: one endpoint replaced, a service
+/// added, one removed, an affinity port rescaled, and an IPv6 port going from reject to forward.
+enum NftScenario {
+    static var diff: StateDiff {
+        let old = NftFixtures.full
+        let oldPorts = Dictionary(uniqueKeysWithValues: old.allPorts.map { ($0.key, $0) })
+        var web = oldPorts[NftFixtures.key("default", "web", "http")]!
+        web.clusterEndpoints = [NftFixtures.ep("10.244.1.6", 8080), web.clusterEndpoints[1]]
+        var sticky = oldPorts[NftFixtures.key("shop", "sticky", "http")]!
+        sticky.clusterEndpoints = [sticky.clusterEndpoints[1]]
+        var dns6 = oldPorts[NftFixtures.key("default", "dns", "dns", .udp, .ipv6)]!
+        dns6.clusterEndpoints = [NftFixtures.ep("fd00:10:244:1::53", 53)]
+        dns6.internalTraffic = .forward(.cluster); dns6.externalTraffic = .forward(.cluster)
+        let added = ServicePort(key: NftFixtures.key("new", "api", "grpc"), clusterIP: NftFixtures.ip("10.96.2.1"), port: 9000,
+                                clusterEndpoints: (1...4).map { NftFixtures.ep("10.244.4.\($0)", 9000) },
+                                internalTraffic: .forward(.cluster), externalTraffic: .forward(.cluster))
+        let removed = oldPorts[NftFixtures.key("shop", "empty", "http")]!
+        return StateDiff(added: [added], removed: [removed], changed: [
+            PortChange(old: oldPorts[web.key]!, new: web), PortChange(old: oldPorts[sticky.key]!, new: sticky),
+            PortChange(old: oldPorts[dns6.key]!, new: dns6),
+        ])
+    }
+
+    static var newState: ProxyState {
+        let d = diff
+        var ports = Dictionary(uniqueKeysWithValues: NftFixtures.full.allPorts.map { ($0.key, $0) })
+        for r in d.removed { ports[r.key] = nil }
+        for a in d.added { ports[a.key] = a }
+        for c in d.changed { ports[c.new.key] = c.new }
+        return NftFixtures.state(Array(ports.values))
+    }
+}
+
+@Suite("nftables renderer")
+struct NftRendererTests {
+    let renderer = NftablesRenderer(presetEndpointCounts: 4)
+
+    private func golden(_ name: String, _ text: String) throws {
+        let url = NftFixtures.goldenURL(name)
+        if ProcessInfo.processInfo.environment["SY_UPDATE_GOLDEN"] == "1" {
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        #expect(text == expected, "golden \(name) differs; rerun with SY_UPDATE_GOLDEN=1 and review the diff")
+    }
+
+    @Test func fullRenderMatchesGolden() throws {
+        try golden("full.nft", renderer.renderFull(NftFixtures.full).text)
+    }
+
+    @Test func incrementalRenderMatchesGolden() throws {
+        try golden("incremental.nft", renderer.renderIncremental(NftScenario.diff, state: NftScenario.newState).text)
+    }
+
+    @Test func fullRenderReplacesOnlyOurTables() {
+        let text = renderer.renderFull(NftFixtures.full).text
+        let lines = text.split(separator: "\n")
+        #expect(lines.prefix(2) == ["add table ip switchyard", "delete table ip switchyard"])
+        for line in lines {
+            let words = line.split(separator: " ")
+            #expect(words.count >= 4 && (words[2] == "ip" || words[2] == "ip6") && words[3] == "switchyard", "\(line)")
+        }
+    }
+
+    @Test func incrementalNeverRewritesTables() {
+        let text = renderer.renderIncremental(NftScenario.diff, state: NftScenario.newState).text
+        #expect(!text.contains(" table "))
+        #expect(!text.contains("flush chain ip switchyard services"))
+        // The unchanged ports contribute nothing.
+        #expect(!text.contains("10.96.0.53"))
+        #expect(!text.contains("203.0.113.6"))
+    }
+
+    @Test func oneEndpointChangeIsAFewElements() {
+        let d = NftScenario.diff
+        let only = StateDiff(changed: [d.changed[0]])
+        let out = renderer.renderIncremental(only, state: NftScenario.newState)
+        let elementLines = out.text.split(separator: "\n").filter { $0.contains(" element ") }
+        // addr_eps key 0 replaced, hairpin old IP removed and new one added.
+        #expect(elementLines.count == 3) // addr_eps key 0 replaced; new hairpin added (old IP still used)
+        #expect(out.text.contains("delete element ip switchyard addr_eps { 10.96.0.10 . tcp . 80 . 0 }"))
+        #expect(out.text.contains("add element ip switchyard addr_eps { 10.96.0.10 . tcp . 80 . 0 : 10.244.1.6 . 8080 }"))
+        #expect(out.text.contains("delete element ip switchyard hairpin { 10.244.1.5 . 10.244.1.5 }") == false,
+                "10.244.1.5 is still an endpoint of other ports")
+    }
+
+    @Test func jsonDescribesEveryCommand() throws {
+        let out = renderer.renderFull(NftFixtures.full)
+        let obj = try JSONSerialization.jsonObject(with: Data(out.json.utf8)) as? [String: Any]
+        let cmds = try #require(obj?["commands"] as? [[String: Any]])
+        #expect(cmds.count == out.transaction.commands.count)
+        #expect(cmds.first?["op"] as? String == "add-table")
+    }
+
+    @Test func unproxiedFamilyTableIsRemoved() {
+        var s = NftFixtures.state(NftFixtures.v4Ports)
+        s.config.families = [.ipv4]
+        let text = renderer.renderFull(s).text
+        #expect(text.contains("delete table ip6 switchyard"))
+        #expect(!text.contains("add chain ip6"))
+    }
+}
+
+@Suite("nftables renderer limits")
+struct NftLimitTests {
+    @Test func portAbovePresetChainsAsksForFullSync() {
+        let renderer = NftablesRenderer(presetEndpointCounts: 2)
+        let big = ServicePort(key: NftFixtures.key("x", "big"), clusterIP: NftFixtures.ip("10.96.3.1"), port: 80,
+                              clusterEndpoints: (1...3).map { NftFixtures.ep("10.244.6.\($0)", 80) },
+                              internalTraffic: .forward(.cluster), externalTraffic: .forward(.cluster))
+        let out = renderer.renderIncremental(StateDiff(added: [big]), state: NftFixtures.state([big]))
+        #expect(out.needsFullSync && out.isEmpty)
+        // A full render creates the chain the port needs.
+        #expect(renderer.renderFull(NftFixtures.state([big])).text.contains("add chain ip switchyard cip-3\n"))
+        let small = renderer.renderIncremental(StateDiff(added: [NftFixtures.v4Ports[0]]), state: NftFixtures.state([NftFixtures.v4Ports[0]]))
+        #expect(!small.needsFullSync && !small.isEmpty)
+    }
+}
