@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-nio", .upToNextMinor(from: "2.101.2")),
     ],
     targets: [
         // Shared primitives: addresses, CIDRs, protocols, hashing, diagnostics. Pure.
@@ -40,6 +41,16 @@ let package = Package(
         .target(name: "RenderIPVS", dependencies: ["Render", "RenderIptables", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         // The applier protocol shared by the backends' I/O halves, and the report they return.
         .target(name: "Apply", dependencies: ["Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        // The sync engine: coalescing runner, tracker → diff → applier, status for health and metrics.
+        .target(name: "Sync", dependencies: ["Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        // Prometheus metrics, /healthz and /livez, health-check node ports (HTTP on swift-nio). Does I/O.
+        .target(name: "Observability", dependencies: [
+            "Sync", "Apply", "Model", "SwitchyardCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], swiftSettings: strict),
         // Seeded synthetic clusters for benchmarks, the bench runner and property tests. Pure.
         .target(name: "Synthetic", dependencies: ["KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         // Real-traffic test cluster built from network namespaces (tests, demo, bench). Does I/O.
@@ -56,6 +67,8 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ModelTests", dependencies: ["Model", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Model", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "Sync", "Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "ClusterTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestCluster"], swiftSettings: strict),

@@ -1,0 +1,253 @@
+import Apply
+import Diff
+import Foundation
+import KubeObjects
+import Model
+import SwitchyardCore
+
+/// Drives one backend: takes object events, decides when to sync (`SyncScheduler`), commits the
+/// `ProxyStateTracker`, diffs against what was last applied and calls the `ProxyApplier`.
+///
+/// What was last applied successfully is kept as `lastApplied`; a failed apply leaves it unchanged and
+/// the scheduler's retry is a full apply, so the backend always converges from the truth.
+///
+/// Feed events with `ingest`; either call `run()` (loops until cancelled) or drive `step()` yourself.
+public actor SyncEngine {
+    public let applier: any ProxyApplier
+    public let clock: any SyncClock
+    private let observers: [any SyncObserver]
+
+    private var tracker: ProxyStateTracker
+    private var scheduler: SyncScheduler
+    /// The state the backend holds after the last successful apply; nil before the first.
+    public private(set) var lastApplied: ProxyState?
+    public private(set) var status = SyncStatus()
+
+    /// Services and node changes committed but not yet applied successfully (the diff's scope).
+    private var unappliedServices: Set<ServiceName> = []
+    private var unappliedNodeChange = false
+    /// Distinct objects changed since the last commit, for the pending-changes gauges.
+    private var pendingRefs: Set<ObjectRef> = []
+    /// Trigger times of slice changes not yet applied, per slice (earliest first, bounded).
+    private var pendingTriggers: [ObjectRef: [Date]] = [:]
+    private let startTime: Date
+    private static let maxTriggersPerSlice = 16
+
+    /// A sync the scheduler started on input, not yet performed.
+    private var startedSync: SyncKind?
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var wakeupPending = false
+
+    public init(config: NodeConfig, applier: any ProxyApplier, schedule: SyncSchedule = SyncSchedule(),
+                clock: any SyncClock = SystemSyncClock(), observers: [any SyncObserver] = []) {
+        self.applier = applier
+        self.clock = clock
+        self.observers = observers
+        self.tracker = ProxyStateTracker(config: config)
+        self.scheduler = SyncScheduler(schedule: schedule)
+        self.startTime = clock.now()
+    }
+
+    // MARK: - Input
+
+    /// Records a batch of events from the source.
+    ///
+    /// - Parameters:
+    ///   - events: object changes, in order.
+    ///   - synced: the source has delivered its initial listing (sticky once true).
+    ///   - triggerTimes: `endpoints.kubernetes.io/last-change-trigger-time` per EndpointSlice in this batch.
+    /// - Returns: diagnostics for rejected objects.
+    @discardableResult
+    public func ingest(_ events: [ObjectEvent], synced: Bool = true, triggerTimes: [ObjectRef: Date] = [:]) -> [Diagnostic] {
+        let now = clock.now()
+        let diagnostics = tracker.apply(events)
+        countChanges(events, at: now)
+        recordTriggers(triggerTimes)
+        if !events.isEmpty { hold(scheduler.changesArrived(at: now)) }
+        if synced && !scheduler.sourceIsSynced {
+            hold(scheduler.sourceSynced(at: now))
+            status.sourceSynced = true
+        }
+        publishStatus()
+        wake()
+        return diagnostics
+    }
+
+    /// The scheduler starts a sync when it returns `.sync`; keep it for `step` to perform.
+    private func hold(_ action: SyncAction) {
+        if case .sync(let kind) = action { startedSync = kind }
+    }
+
+    /// The state the tracker last committed (what the last sync attempted).
+    public var committedState: ProxyState { tracker.state }
+
+    // MARK: - Driving
+
+    /// Performs a sync if one is due now and returns what to do next (`.wait` or `.idle`; never `.sync`).
+    /// Call from one task at a time (`run()` does).
+    @discardableResult
+    public func step() async -> SyncAction {
+        var action: SyncAction
+        if let kind = startedSync {
+            startedSync = nil
+            action = .sync(kind)
+        } else {
+            action = scheduler.tick(at: clock.now())
+        }
+        while case .sync(let kind) = action {
+            let success = await sync(kind)
+            action = scheduler.syncFinished(at: clock.now(), success: success)
+        }
+        return action
+    }
+
+    /// Syncs whenever due until the task is cancelled.
+    public func run() async {
+        while !Task.isCancelled {
+            let action = await step()
+            switch action {
+            case .wait(let deadline): await waitForWakeup(deadline: deadline)
+            case .idle, .sync: await waitForWakeup(deadline: nil)
+            }
+        }
+    }
+
+    // MARK: - Sync
+
+    private func sync(_ requested: SyncKind) async -> Bool {
+        let started = clock.now()
+        let changes = tracker.commit()
+        unappliedServices.formUnion(changes.changedServices)
+        unappliedNodeChange = unappliedNodeChange || changes.nodeChanged
+        pendingRefs.removeAll(keepingCapacity: true)
+        status.pendingServiceChanges = 0
+        status.pendingEndpointChanges = 0
+        let queuedBefore = status.oldestPendingQueuedTime
+        status.oldestPendingQueuedTime = nil
+        let triggers = pendingTriggers
+        pendingTriggers = [:]
+        let state = changes.state
+
+        var record = SyncRecord(requested: requested, kind: requested, started: started, finished: started, success: false)
+        var diff: StateDiff?
+        if requested == .incremental, let old = lastApplied {
+            let d = StateDiff.between(old: old, new: state, services: unappliedServices, nodeChanged: unappliedNodeChange)
+            if !d.requiresFullSync { diff = d }
+        }
+        do {
+            if let diff {
+                record.kind = .incremental
+                record.portsAdded = diff.added.count
+                record.portsRemoved = diff.removed.count
+                record.portsChanged = diff.changed.count
+                if !diff.isEmpty { record.report = try await applier.applyIncremental(diff, state: state) }
+            } else {
+                record.kind = .full
+                record.report = try await applier.applyFull(state)
+            }
+            record.success = true
+        } catch {
+            record.error = String(describing: error)
+        }
+        record.finished = clock.now()
+        finish(&record, state: state, queuedBefore: queuedBefore, triggers: triggers)
+        return record.success
+    }
+
+    private func finish(_ record: inout SyncRecord, state: ProxyState, queuedBefore: Date?, triggers: [ObjectRef: [Date]]) {
+        if record.kind == .full { status.fullSyncs += 1 } else { status.incrementalSyncs += 1 }
+        if record.success {
+            lastApplied = state
+            record.applied = state
+            unappliedServices.removeAll(keepingCapacity: true)
+            unappliedNodeChange = false
+            status.lastSyncTime = record.finished
+            status.consecutiveFailures = 0
+            status.lastError = nil
+            record.networkProgrammingLatencies = triggers.values.flatMap { $0 }
+                .filter { $0 >= startTime }
+                .map { max(0, record.finished.timeIntervalSince($0)) }
+                .sorted()
+        } else {
+            status.failedSyncs += 1
+            status.consecutiveFailures += 1
+            status.lastError = record.error
+            status.oldestPendingQueuedTime = [queuedBefore, status.oldestPendingQueuedTime].compactMap { $0 }.min()
+            for (ref, dates) in triggers { mergeTriggers(dates, for: ref) }
+        }
+        for o in observers { o.syncCompleted(record, status: status) }
+    }
+
+    // MARK: - Bookkeeping
+
+    private func countChanges(_ events: [ObjectEvent], at now: Date) {
+        var queued = false
+        for event in events {
+            let ref: ObjectRef
+            switch event {
+            case .upsert(let object): ref = object.ref
+            case .delete(let r): ref = r
+            }
+            switch ref.kind {
+            case .service: status.serviceChangesTotal += 1
+            case .endpointSlice: status.endpointChangesTotal += 1
+            case .node: break
+            }
+            if pendingRefs.insert(ref).inserted {
+                if ref.kind == .service { status.pendingServiceChanges += 1 }
+                if ref.kind == .endpointSlice { status.pendingEndpointChanges += 1 }
+            }
+            queued = true
+        }
+        if queued {
+            status.lastQueuedTime = now
+            if status.oldestPendingQueuedTime == nil { status.oldestPendingQueuedTime = now }
+        }
+    }
+
+    private func recordTriggers(_ times: [ObjectRef: Date]) {
+        for (ref, date) in times { mergeTriggers([date], for: ref) }
+    }
+
+    private func mergeTriggers(_ dates: [Date], for ref: ObjectRef) {
+        var list = pendingTriggers[ref, default: []]
+        for d in dates where !list.contains(d) { list.append(d) }
+        list.sort()
+        if list.count > Self.maxTriggersPerSlice { list.removeLast(list.count - Self.maxTriggersPerSlice) }
+        pendingTriggers[ref] = list
+    }
+
+    private func publishStatus() {
+        for o in observers { o.statusChanged(status) }
+    }
+
+    // MARK: - Waiting
+
+    private func wake() {
+        if let w = waiter {
+            waiter = nil
+            w.resume()
+        } else {
+            wakeupPending = true
+        }
+    }
+
+    private func waitForWakeup(deadline: Date?) async {
+        if wakeupPending { wakeupPending = false; return }
+        let clock = self.clock
+        let sleeper = deadline.map { d in
+            Task { [weak self] in
+                try? await clock.sleep(until: d)
+                await self?.wake()
+            }
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                if wakeupPending || Task.isCancelled { wakeupPending = false; c.resume() } else { waiter = c }
+            }
+        } onCancel: {
+            Task { [weak self] in await self?.wake() }
+        }
+        sleeper?.cancel()
+    }
+}
