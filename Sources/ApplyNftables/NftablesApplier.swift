@@ -20,6 +20,9 @@ public actor NftablesApplier: ProxyApplier {
     public let nftPath: String
     /// Network namespace name (under /run/netns) to work in, or nil for the current one.
     public let netns: String?
+    /// How scripts reach the kernel.
+    public let transport: NftTransport
+    private var library: NftLibrary?
 
     /// What the kernel holds according to our last successful commit; nil before the first
     /// full sync and after a failed one (the next sync is then full).
@@ -29,8 +32,10 @@ public actor NftablesApplier: ProxyApplier {
     ///   - renderer: the pure renderer whose output is applied.
     ///   - nftPath: the `nft` binary.
     ///   - netns: a named network namespace (`ip netns`) to apply in; nil applies in the caller's.
-    public init(renderer: NftablesRenderer = .init(), nftPath: String = "nft", netns: String? = nil) {
-        self.renderer = renderer; self.nftPath = nftPath; self.netns = netns
+    ///   - transport: `.library` (in-process libnftables, the default) or `.process` (`nft -f -`).
+    public init(renderer: NftablesRenderer = .init(), nftPath: String = "nft", netns: String? = nil,
+                transport: NftTransport = .library) {
+        self.renderer = renderer; self.nftPath = nftPath; self.netns = netns; self.transport = transport
     }
 
     public func applyFull(_ state: ProxyState) async throws -> ApplyReport {
@@ -68,6 +73,15 @@ public actor NftablesApplier: ProxyApplier {
 
     /// Runs `script` as one `nft -f -` transaction; throws `ApplyError` naming the failing line.
     func runScript(_ script: String) throws {
+        if transport == .library {
+            if library == nil {
+                do { library = try NftLibrary(netns: netns) } catch {
+                    throw ApplyError(backend: name, operation: "libnftables", message: "\(error)")
+                }
+            }
+            if let err = library!.run(script) { throw NftErrorParser.error(output: err, script: script, operation: "nft -f") }
+            return
+        }
         let argv = (netns.map { ["ip", "netns", "exec", $0] } ?? []) + [nftPath, "-f", "-"]
         let r: NftProcess.Result
         do { r = try NftProcess.run(argv, input: script) } catch {
@@ -88,6 +102,14 @@ public actor NftablesApplier: ProxyApplier {
         return ApplyReport(full: full, rulesWritten: rules, elementsWritten: elements, bytes: bytes,
                            kernelSeconds: seconds, driftRepaired: drift)
     }
+}
+
+/// How the applier hands scripts to nftables.
+public enum NftTransport: String, Hashable, Sendable {
+    /// In-process libnftables with one long-lived context (no process start, cache kept).
+    case library
+    /// A `nft -f -` process per transaction.
+    case process
 }
 
 extension Duration {
