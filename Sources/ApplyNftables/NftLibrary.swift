@@ -27,8 +27,13 @@ final class NftLibrary: @unchecked Sendable {
     deinit { nft_ctx_free(ctx) }
 
     /// Runs `script`; on failure returns nft's error text.
-    func run(_ script: String) -> String? {
-        let rc = nft_run_cmd_from_buffer(ctx, script)
+    ///
+    /// The script is read from an unlinked temporary file: from a buffer, libnftables 1.0.6
+    /// reports errors without their line number.
+    func run(_ script: String) throws -> String? {
+        let fd = try NftProcess.temporaryFile(script)
+        defer { close(fd) }
+        let rc = nft_run_cmd_from_filename(ctx, "/proc/self/fd/\(fd)")
         _ = nft_ctx_get_output_buffer(ctx)
         let err = nft_ctx_get_error_buffer(ctx).map { String(cString: $0) } ?? ""
         return rc == 0 ? nil : (err.isEmpty ? "nft failed with no message" : err)

@@ -23,6 +23,11 @@ public actor NftablesApplier: ProxyApplier {
     /// How scripts reach the kernel.
     public let transport: NftTransport
     private var library: NftLibrary?
+    private var netlink: NftNetlink?
+    /// Send element-only deltas as one raw nfnetlink batch (the fast path).
+    public let elementFastPath: Bool
+    /// Set after a failed apply: the next sync is full.
+    private var needsFull = true
 
     /// What the kernel holds according to our last successful commit; nil before the first
     /// full sync and after a failed one (the next sync is then full).
@@ -34,8 +39,9 @@ public actor NftablesApplier: ProxyApplier {
     ///   - netns: a named network namespace (`ip netns`) to apply in; nil applies in the caller's.
     ///   - transport: `.library` (in-process libnftables, the default) or `.process` (`nft -f -`).
     public init(renderer: NftablesRenderer = .init(), nftPath: String = "nft", netns: String? = nil,
-                transport: NftTransport = .library) {
+                transport: NftTransport = .library, elementFastPath: Bool = true) {
         self.renderer = renderer; self.nftPath = nftPath; self.netns = netns; self.transport = transport
+        self.elementFastPath = elementFastPath
     }
 
     public func applyFull(_ state: ProxyState) async throws -> ApplyReport {
@@ -44,24 +50,30 @@ public actor NftablesApplier: ProxyApplier {
         record = nil
         let clock = ContinuousClock.now
         let text = out.text
-        try runScript(text)
+        do { try runScript(text) } catch { record = previous; needsFull = true; throw error }
         let seconds = (ContinuousClock.now - clock).seconds
         record = NftRecord().applying(out.transaction)
-        _ = previous
+        needsFull = false
         return report(out, full: true, bytes: text.utf8.count, seconds: seconds)
     }
 
     public func applyIncremental(_ diff: StateDiff, state: ProxyState) async throws -> ApplyReport {
-        guard let current = record, !diff.requiresFullSync else { return try await applyFull(state) }
+        guard let current = record, !needsFull, !diff.requiresFullSync else { return try await applyFull(state) }
         let out = renderer.renderIncremental(diff, state: state)
         if out.needsFullSync { return try await applyFull(state) }
         if out.isEmpty { return ApplyReport(full: false) }
         let clock = ContinuousClock.now
-        let text = out.text
-        try runScript(text)
+        var bytes = 0
+        do {
+            if let sent = try sendElementBatch(out.transaction) { bytes = sent } else {
+                let text = out.text
+                bytes = text.utf8.count
+                try runScript(text)
+            }
+        } catch { needsFull = true; throw error }
         let seconds = (ContinuousClock.now - clock).seconds
         record = current.applying(out.transaction)
-        return report(out, full: false, bytes: text.utf8.count, seconds: seconds)
+        return report(out, full: false, bytes: bytes, seconds: seconds)
     }
 
     public func cleanup() async throws {
@@ -69,6 +81,33 @@ public actor NftablesApplier: ProxyApplier {
         // `add` first so `delete` never fails; touches only our two tables.
         let t = renderer.table
         try runScript("add table ip \(t)\ndelete table ip \(t)\nadd table ip6 \(t)\ndelete table ip6 \(t)\n")
+    }
+
+    /// The fast path: a transaction of element adds/deletes only goes to the kernel as one
+    /// nfnetlink batch. Returns the bytes sent, or nil when the transaction needs nft.
+    func sendElementBatch(_ t: NftTransaction) throws -> Int? {
+        guard elementFastPath else { return nil }
+        var ops: [NftNetlink.Op] = []
+        for c in t.commands {
+            switch c {
+            case .addElements(let f, let set, let els): ops.append(.init(add: true, family: f, table: t.table, set: set, elements: els))
+            case .deleteElements(let f, let set, let els): ops.append(.init(add: false, family: f, table: t.table, set: set, elements: els))
+            default: return nil
+            }
+        }
+        if netlink == nil {
+            do { netlink = try NftNetlink(netns: netns) } catch { return nil }
+        }
+        let nl = netlink!
+        // One message per `add/delete element` line of the equivalent script, so indexes name lines.
+        let firstSeq = nl.reserve(ops.reduce(0) { $0 + ($1.elements.count + 999) / 1000 })
+        guard let (messages, bytes) = NftNetlink.encode(ops, firstSeq: firstSeq, chunk: 1000) else { return nil }
+        do { try nl.commit(messages, firstSeq: firstSeq) } catch let r as NftNetlink.Refusal {
+            let line = r.index >= 0 ? r.index + 1 : nil
+            throw ApplyError(backend: name, operation: "netlink element batch", message: String(cString: strerror(r.errno)),
+                             line: line, lineText: line.flatMap { NftErrorParser.lineText(t.text, $0) }, errno: r.errno)
+        }
+        return bytes
     }
 
     /// Runs `script` as one `nft -f -` transaction; throws `ApplyError` naming the failing line.
@@ -79,7 +118,11 @@ public actor NftablesApplier: ProxyApplier {
                     throw ApplyError(backend: name, operation: "libnftables", message: "\(error)")
                 }
             }
-            if let err = library!.run(script) { throw NftErrorParser.error(output: err, script: script, operation: "nft -f") }
+            let failure: String?
+            do { failure = try library!.run(script) } catch {
+                throw ApplyError(backend: name, operation: "libnftables", message: "\(error)")
+            }
+            if let err = failure { throw NftErrorParser.error(output: err, script: script, operation: "nft -f") }
             return
         }
         let argv = (netns.map { ["ip", "netns", "exec", $0] } ?? []) + [nftPath, "-f", "-"]

@@ -5,6 +5,8 @@
 
 #include <nftables/libnftables.h>
 #include <sched.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 
 /// setns(2): move the calling thread into the namespace `fd` refers to.
 extern int setns(int fd, int nstype);

@@ -62,11 +62,59 @@ struct NftablesApplierTests {
             // The diff claims a port existed that the kernel never had: deleting its elements fails.
             let ghost = F.web(9, [F.ep("10.244.9.1", 80)])
             let diff = StateDiff(removed: [ghost])
-            await #expect(throws: ApplyError.self) { try await applier.applyIncremental(diff, state: old) }
+            let error = await #expect(throws: ApplyError.self) { try await applier.applyIncremental(diff, state: old) }
+            #expect(error?.operation == "netlink element batch")
+            #expect(error?.errno == ENOENT)
+            #expect(error?.lineText?.hasPrefix("delete element ip switchyard") == true, "\(String(describing: error))")
             #expect(try ns.nft("list", "ruleset").check().out == before)
             let recordAfter = await applier.record
             #expect(recordAfter == recordBefore)
         }
+    }
+
+    /// The fast path's binary elements list exactly as a full load of the same state does.
+    @Test(arguments: [true, false])
+    func incrementalMatchesFullLoad(fastPath: Bool) async throws {
+        var ports = F.base
+        let old = F.state(ports)
+        ports[1] = F.web(2, [F.ep("10.244.2.1", 8080), F.ep("10.244.2.2", 8080)], nodePort: 30002)
+        ports.append(F.web6(2, [F.ep("fd00:10:244:2::1", 80), F.ep("fd00:10:244:2::2", 80)]))
+        ports.append(F.web(5, [], nodePort: 30005))   // no endpoints: reject elements
+        let new = F.state(ports)
+        try await TestNamespace.with { inc in
+            try await TestNamespace.with { full in
+                let a = NftablesApplier(netns: inc.name, elementFastPath: fastPath)
+                _ = try await a.applyFull(old)
+                _ = try await a.applyIncremental(StateDiff.full(old: old, new: new), state: new)
+                _ = try await NftablesApplier(netns: full.name).applyFull(new)
+                for fam in ["ip", "ip6"] {
+                    let x = try inc.nft("list", "table", fam, "switchyard").check().out
+                    let y = try full.nft("list", "table", fam, "switchyard").check().out
+                    #expect(Self.lines(x) == Self.lines(y), "\(fam) table differs")
+                }
+            }
+        }
+    }
+
+    @Test func nftErrorsNameTheLine() async throws {
+        try await TestNamespace.with { ns in
+            for transport in [NftTransport.library, .process] {
+                let applier = NftablesApplier(netns: ns.name, transport: transport)
+                let script = "add table ip switchyard\nadd chain ip switchyard ok\nadd rule ip switchyard ok ip daddr 1.2.3.4 frobnicate\n"
+                let error = await #expect(throws: ApplyError.self) { try await applier.runScript(script) }
+                #expect(error?.line == 3, "\(String(describing: error))")
+                #expect(error?.lineText == "add rule ip switchyard ok ip daddr 1.2.3.4 frobnicate")
+                #expect(error?.message.isEmpty == false)
+            }
+            // Atomic: nothing of the failed script is left.
+            let left = try ns.nft("list", "ruleset").check().out
+            #expect(left.isEmpty)
+        }
+    }
+
+    /// The listing's lines, each trimmed, sorted (element order within a listing may differ).
+    static func lines(_ s: String) -> [String] {
+        s.split(whereSeparator: { $0 == "\n" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.sorted()
     }
 
     @Test func cleanupRemovesOnlyOurTables() async throws {
