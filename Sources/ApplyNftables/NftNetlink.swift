@@ -9,7 +9,7 @@ import Glibc
 /// (BATCH_BEGIN, one NEWSETELEM/DELSETELEM message per set chunk, BATCH_END): one atomic
 /// transaction with no nft parsing and no cache fetch.
 final class NftNetlink: @unchecked Sendable {
-    private let fd: Int32
+    let fd: Int32
     private var seq: UInt32 = 1
 
     static let subsys: UInt16 = 10            // NFNL_SUBSYS_NFTABLES
@@ -124,6 +124,6 @@ final class NftNetlink: @unchecked Sendable {
         return first
     }
 
-    private static func u32(_ b: [UInt8], _ o: Int) -> UInt32 { UInt32(b[o]) | UInt32(b[o+1]) << 8 | UInt32(b[o+2]) << 16 | UInt32(b[o+3]) << 24 }
-    private static func u16(_ b: [UInt8], _ o: Int) -> UInt16 { UInt16(b[o]) | UInt16(b[o+1]) << 8 }
+    static func u32(_ b: [UInt8], _ o: Int) -> UInt32 { UInt32(b[o]) | UInt32(b[o+1]) << 8 | UInt32(b[o+2]) << 16 | UInt32(b[o+3]) << 24 }
+    static func u16(_ b: [UInt8], _ o: Int) -> UInt16 { UInt16(b[o]) | UInt16(b[o+1]) << 8 }
 }

@@ -47,14 +47,14 @@ public actor NftablesApplier: ProxyApplier {
     public func applyFull(_ state: ProxyState) async throws -> ApplyReport {
         let out = renderer.renderFull(state)
         let previous = record
-        record = nil
+        let drift = previous.map(measureDrift) ?? 0
         let clock = ContinuousClock.now
         let text = out.text
         do { try runScript(text) } catch { record = previous; needsFull = true; throw error }
         let seconds = (ContinuousClock.now - clock).seconds
         record = NftRecord().applying(out.transaction)
         needsFull = false
-        return report(out, full: true, bytes: text.utf8.count, seconds: seconds)
+        return report(out, full: true, bytes: text.utf8.count, seconds: seconds, drift: drift)
     }
 
     public func applyIncremental(_ diff: StateDiff, state: ProxyState) async throws -> ApplyReport {
@@ -83,6 +83,31 @@ public actor NftablesApplier: ProxyApplier {
         try runScript("add table ip \(t)\ndelete table ip \(t)\nadd table ip6 \(t)\ndelete table ip6 \(t)\n")
     }
 
+    /// How far the kernel is from `record`: for each of our tables missing, 1 plus its recorded
+    /// elements; for each set or map (interval sets excepted), the difference between the recorded
+    /// and the kernel's element count (a missing set counts its recorded elements plus 1).
+    /// One netlink dump per set, elements counted without decoding. 0 when the check cannot run.
+    func measureDrift(_ record: NftRecord) -> Int {
+        guard let nl = try? netlinkSocket() else { return 0 }
+        var drift = 0
+        for (family, table) in record.tables.sorted(by: { $0.key < $1.key }) {
+            for (set, want) in table.elements.sorted(by: { $0.key < $1.key }) where !table.intervalSets.contains(set) {
+                guard let have = try? nl.elementCount(family: family, table: renderer.table, set: set) else {
+                    drift += want + 1; continue
+                }
+                drift += abs(have - want)
+            }
+        }
+        return drift
+    }
+
+    private func netlinkSocket() throws -> NftNetlink {
+        if let netlink { return netlink }
+        let nl = try NftNetlink(netns: netns)
+        netlink = nl
+        return nl
+    }
+
     /// The fast path: a transaction of element adds/deletes only goes to the kernel as one
     /// nfnetlink batch. Returns the bytes sent, or nil when the transaction needs nft.
     func sendElementBatch(_ t: NftTransaction) throws -> Int? {
@@ -95,10 +120,7 @@ public actor NftablesApplier: ProxyApplier {
             default: return nil
             }
         }
-        if netlink == nil {
-            do { netlink = try NftNetlink(netns: netns) } catch { return nil }
-        }
-        let nl = netlink!
+        guard let nl = try? netlinkSocket() else { return nil }
         // One message per `add/delete element` line of the equivalent script, so indexes name lines.
         let firstSeq = nl.reserve(ops.reduce(0) { $0 + ($1.elements.count + 999) / 1000 })
         guard let (messages, bytes) = NftNetlink.encode(ops, firstSeq: firstSeq, chunk: 1000) else { return nil }

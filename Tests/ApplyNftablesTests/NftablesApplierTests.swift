@@ -133,3 +133,44 @@ struct NftablesApplierTests {
         }
     }
 }
+
+/// Drift detection and repair by the periodic full sync.
+@Suite("NftablesApplier drift", .serialized, .enabled(if: TestNamespace.available))
+struct NftablesDriftTests {
+    typealias F = ApplyFixtures
+
+    @Test func noDriftWhenUntouched() async throws {
+        try await TestNamespace.with { ns in
+            let applier = NftablesApplier(netns: ns.name)
+            _ = try await applier.applyFull(F.state(F.base))
+            let again = try await applier.applyFull(F.state(F.base))
+            #expect(again.driftRepaired == 0)
+        }
+    }
+
+    @Test func flushRulesetIsDetectedAndRepaired() async throws {
+        try await TestNamespace.with { ns in
+            let applier = NftablesApplier(netns: ns.name)
+            let state = F.state(F.base)
+            _ = try await applier.applyFull(state)
+            let before = try ns.nft("list", "ruleset").check().out
+            try ns.nft("flush", "ruleset").check()
+            let repair = try await applier.applyFull(state)
+            #expect(repair.driftRepaired > 0)
+            #expect(try ns.nft("list", "ruleset").check().out == before)
+        }
+    }
+
+    @Test func removedElementIsDetected() async throws {
+        try await TestNamespace.with { ns in
+            let applier = NftablesApplier(netns: ns.name)
+            let state = F.state(F.base)
+            _ = try await applier.applyFull(state)
+            try ns.nft("delete", "element", "ip", "switchyard", "cluster_ips", "{ 10.96.0.2 }").check()
+            let repair = try await applier.applyFull(state)
+            #expect(repair.driftRepaired == 1)
+            let listing = try ns.nft("list", "set", "ip", "switchyard", "cluster_ips").check().out
+            #expect(listing.contains("10.96.0.2"))
+        }
+    }
+}

@@ -18,7 +18,7 @@ import Testing
 struct NftablesBenchmark {
     static var services: Int { Int(ProcessInfo.processInfo.environment["SWITCHYARD_NFT_BENCH_SERVICES"] ?? "") ?? 10000 }
 
-    @Test(arguments: [NftTransport.library, .process])
+    @Test(arguments: ProcessInfo.processInfo.environment["SWITCHYARD_NFT_BENCH_PROCESS"] == "1" ? [NftTransport.library, .process] : [.library])
     func fullAndIncremental(transport: NftTransport) async throws {
         let cluster = SyntheticCluster(seed: 42, services: Self.services, endpointsPerService: 10)
         var tracker = ProxyStateTracker(config: NodeConfig(nodeName: cluster.nodeName, clusterCIDRs: [CIDR(SyntheticCluster.clusterCIDR)!]))
@@ -38,14 +38,29 @@ struct NftablesBenchmark {
                     _ = tracker.apply(events)
                     let ch = tracker.commit()
                     let diff = StateDiff.between(old: ch.previous, new: ch.state, services: ch.changedServices, nodeChanged: ch.nodeChanged)
+                    if ProcessInfo.processInfo.environment["SWITCHYARD_NFT_BENCH_TRACE"] == "1" {
+                        let out = NftablesRenderer().renderIncremental(diff, state: ch.state)
+                        print("delta \(kind): " + out.transaction.commands.map(Self.tag).joined(separator: " "))
+                    }
                     let r = try await timed { try await applier.applyIncremental(diff, state: ch.state) }
                     #expect(!r.0.full)
                     kernel.append(r.0.kernelSeconds); total.append(r.1)
+                    if ProcessInfo.processInfo.environment["SWITCHYARD_NFT_BENCH_TRACE"] == "1" {
+                        print("timing \(kind): kernel \(ms(r.0.kernelSeconds)) ms, \(r.0.elementsWritten) elements, \(r.0.rulesWritten) rules")
+                    }
                     state = ch.state
                 }
                 kernel.sort(); total.sort()
                 print("bench \(transport) incremental \(kind): kernel median \(ms(kernel[10])) ms max \(ms(kernel.last!)) ms; total median \(ms(total[10])) ms")
             }
+        }
+    }
+
+    static func tag(_ c: NftCommand) -> String {
+        switch c {
+        case .addElements(_, let s, _): return "+" + s
+        case .deleteElements(_, let s, _): return "-" + s
+        default: return "OTHER:" + String(describing: c).prefix(60)
         }
     }
 
