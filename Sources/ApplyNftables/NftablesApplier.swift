@@ -11,8 +11,16 @@ import Glibc
 /// (`table ip switchyard`, `table ip6 switchyard`) and nothing else.
 ///
 /// Full syncs send the renderer's full transaction (which replaces our tables atomically) through
-/// `nft -f -`. Incremental syncs send only the renderer's deltas. The applier keeps an `NftRecord`
-/// of what it committed; it changes only after the kernel accepted a transaction.
+/// in-process libnftables (or an `nft -f -` process with `transport: .process`); before that, a
+/// drift check counts each set's elements in the kernel (netlink dumps) against the record and
+/// reports the difference as `driftRepaired`. Incremental syncs send only the renderer's deltas:
+/// a delta made only of element adds/deletes on the global sets and maps goes to the kernel as one
+/// raw nfnetlink batch on a persistent socket (no nft parsing, no cache fetch); anything else
+/// (affinity chains and sets) goes through nft as one transaction. The applier keeps an
+/// `NftRecord` of what it committed; it changes only after the kernel accepted a transaction, and
+/// after any failure the next sync is full. `netns` names a namespace to work in: nft runs via
+/// `ip netns exec`, and the libnftables context and netlink socket are created on a short-lived
+/// thread that `setns()`ed there (the calling process never changes namespace).
 public actor NftablesApplier: ProxyApplier {
     public nonisolated let name = "nftables"
     public let renderer: NftablesRenderer

@@ -174,3 +174,30 @@ struct NftablesDriftTests {
         }
     }
 }
+
+/// A restarted proxy (fresh applier, table already present) replaces the table without a gap.
+@Suite("NftablesApplier restart", .serialized, .enabled(if: TestNamespace.available))
+struct NftablesRestartTests {
+    typealias F = ApplyFixtures
+
+    @Test func tableNeverAbsentDuringReplacement() async throws {
+        let ports = (1...250).map { F.web($0, [F.ep("10.244.\($0 % 250).1", 8080), F.ep("10.244.\($0 % 250).2", 8080)]) }
+        try await TestNamespace.with { ns in
+            _ = try await NftablesApplier(netns: ns.name).applyFull(F.state(ports))
+            let name = ns.name
+            // A concurrent reader lists our table in a loop while a fresh applier replaces it.
+            let reader = Task.detached { () -> (Int, Int) in
+                var ok = 0, failed = 0
+                for _ in 0..<40 {
+                    let r = try TestNamespace.run(["/usr/sbin/ip", "netns", "exec", name, "/usr/sbin/nft", "list", "table", "ip", "switchyard"])
+                    if r.status == 0 && r.out.contains("addr_eps") { ok += 1 } else { failed += 1 }
+                }
+                return (ok, failed)
+            }
+            for _ in 0..<3 { _ = try await NftablesApplier(netns: ns.name).applyFull(F.state(ports)) }
+            let (ok, failed) = try await reader.value
+            #expect(failed == 0)
+            #expect(ok == 40)
+        }
+    }
+}
