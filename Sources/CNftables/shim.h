@@ -4,8 +4,6 @@
 #define SWITCHYARD_CNFTABLES_SHIM_H
 
 #include <nftables/libnftables.h>
-#include <sched.h>
-#include <sys/socket.h>
 #include <linux/netlink.h>
 
 /// setns(2): move the calling thread into the namespace `fd` refers to.
