@@ -11,8 +11,15 @@ public struct IptablesOptions: Hashable, Sendable {
     /// Above this many endpoints (both families) rule comments are dropped, as kube-proxy does.
     public var commentEndpointLimit: Int
 
-    public init(masqueradeMark: UInt32 = 0x8000, commentEndpointLimit: Int = 1000) {
+    /// A full sync is split into transactions of about this many per-port rules (see
+    /// `IptablesRenderer.renderFamilyFull`). Measured at 10k services × 10 endpoints with
+    /// nf_tables: one transaction 63 s; 10,000-rule transactions ~5 s first sync (bare
+    /// flush-mode restore 3.5 s), and fewer cache re-reads on resyncs than 2,500.
+    public var fullSyncTransactionRules: Int
+
+    public init(masqueradeMark: UInt32 = 0x8000, commentEndpointLimit: Int = 1000, fullSyncTransactionRules: Int = 10_000) {
         self.masqueradeMark = masqueradeMark; self.commentEndpointLimit = commentEndpointLimit
+        self.fullSyncTransactionRules = fullSyncTransactionRules
     }
 }
 

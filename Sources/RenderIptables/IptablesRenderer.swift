@@ -27,7 +27,7 @@ public struct IptablesRenderer: ProxyRenderer {
     /// text (nat and filter): missing jump rules are inserted and `SWITCHYARD-` chains that are
     /// no longer rendered are deleted. Families absent from `saved` get neither.
     public func renderFull(_ state: ProxyState, saved: [IPFamily: String]) -> IptablesOutput {
-        let comments = state.counts.endpoints <= options.commentEndpointLimit
+        let comments = Self.endpointCount(state) <= options.commentEndpointLimit
         let families = state.config.families.sorted()
         return IptablesOutput(isFull: true, families: families.map { fam in
             renderFamilyFull(state, family: fam, comments: comments, saved: saved[fam])
@@ -38,11 +38,11 @@ public struct IptablesRenderer: ProxyRenderer {
     /// deltas of the dispatch chains. Falls back to a full render when `diff.requiresFullSync`
     /// or when crossing the comment threshold changes every rule's text.
     public func renderIncremental(_ diff: StateDiff, state: ProxyState) -> IptablesOutput {
-        let newCount = state.counts.endpoints
+        let newCount = Self.endpointCount(state)
         var oldCount = newCount
-        for p in diff.added { oldCount -= p.allReachableEndpoints.count }
-        for p in diff.removed { oldCount += p.allReachableEndpoints.count }
-        for c in diff.changed { oldCount += c.old.allReachableEndpoints.count - c.new.allReachableEndpoints.count }
+        for p in diff.added { oldCount -= Self.endpointCount(p) }
+        for p in diff.removed { oldCount += Self.endpointCount(p) }
+        for c in diff.changed { oldCount += Self.endpointCount(c.old) - Self.endpointCount(c.new) }
         let comments = newCount <= options.commentEndpointLimit
         if diff.requiresFullSync || comments != (oldCount <= options.commentEndpointLimit) {
             return renderFull(state)
@@ -61,32 +61,52 @@ public struct IptablesRenderer: ProxyRenderer {
         return IptablesOutput(isFull: false, families: out)
     }
 
+    /// Endpoints counted for the comment threshold: per port the larger of its cluster and local
+    /// lists (local endpoints are normally a subset), summed without sorting anything.
+    static func endpointCount(_ p: ServicePort) -> Int { max(p.clusterEndpoints.count, p.localEndpoints.count) }
+
+    static func endpointCount(_ state: ProxyState) -> Int {
+        var n = 0
+        for (_, svc) in state.services { for p in svc.ports { n += endpointCount(p) } }
+        return n
+    }
+
     // MARK: full
 
+    /// A full sync as several transactions in one restore run: helper chains first, then the
+    /// per-port chains in transactions of about `options.fullSyncTransactionRules` rules (each
+    /// chain replaced atomically; nothing references new chains yet), then one final
+    /// transaction that rewrites the entry and dispatch chains, deletes stale chains and adds
+    /// missing jumps. nf_tables-based `iptables-restore --noflush` slows down superlinearly with
+    /// the size of one transaction; splitting keeps the first sync near a plain restore.
     func renderFamilyFull(_ state: ProxyState, family: IPFamily, comments: Bool, saved: String?) -> IptablesFamilyOutput {
         let ctx = IptablesContext(state: state, family: family, options: options, comments: comments)
         var b = IptablesRestoreBuilder()
         var rendered: [String: Set<String>] = ["nat": [], "filter": []]
         func declare(_ chain: String, _ table: String) { b.declareChain(chain, table: table); rendered[table]!.insert(chain) }
-        for c in [IptablesNames.natServices, IptablesNames.natDispatch, IptablesNames.natNodePorts, IptablesNames.natPostrouting] {
-            declare(c, "nat")
-        }
-        declare(IptablesNames.filterServices, "filter")
-        declare(IptablesNames.filterForward, "filter")
-        renderFixedChains(ctx, into: &b, declare: { declare($0, "nat") })
+        for (chain, table) in renderHelperChains(ctx, into: &b) { rendered[table]!.insert(chain) }
 
-        var hairpin = Set<String>()
+        var hairpin = Set<HairpinMember>()
+        var dispatch: [String] = [], nodePorts: [String] = [], filter: [String] = []
+        var pending = 0
         for p in state.ports(family: family) {
             let r = PortRules(p, ctx)
             for c in r.chains {
                 declare(c.name, "nat")
                 for rule in c.rules { b.append(c.name, rule, table: "nat") }
+                pending += c.rules.count
             }
-            for rule in r.dispatch { b.append(IptablesNames.natDispatch, rule, table: "nat") }
-            for rule in r.nodePorts { b.append(IptablesNames.natNodePorts, rule, table: "nat") }
-            for rule in r.filter { b.append(IptablesNames.filterServices, rule, table: "filter") }
+            dispatch += r.dispatch; nodePorts += r.nodePorts; filter += r.filter
             hairpin.formUnion(r.hairpin)
+            if pending >= options.fullSyncTransactionRules { b.commit(); pending = 0 }
         }
+        b.commit()
+        for c in [IptablesNames.natServices, IptablesNames.natDispatch, IptablesNames.natNodePorts] { declare(c, "nat") }
+        declare(IptablesNames.filterServices, "filter")
+        renderEntryChain(ctx, into: &b)
+        for rule in dispatch { b.append(IptablesNames.natDispatch, rule, table: "nat") }
+        for rule in nodePorts { b.append(IptablesNames.natNodePorts, rule, table: "nat") }
+        for rule in filter { b.append(IptablesNames.filterServices, rule, table: "filter") }
         if let saved {
             for (table, chains) in IptablesJumps.ownedChains(in: saved) where rendered[table] != nil {
                 for c in chains.subtracting(rendered[table]!).sorted() { b.deleteChain(c, table: table) }
@@ -97,9 +117,8 @@ public struct IptablesRenderer: ProxyRenderer {
                                     chainsDeclared: b.declarationCount, ruleCommands: b.ruleCommandCount, ipsetChanges: hairpin.count)
     }
 
-    /// Entry, postrouting and forward chains: rewritten only by full syncs.
-    func renderFixedChains(_ ctx: IptablesContext, into b: inout IptablesRestoreBuilder, declare: (String) -> Void) {
-        let m = IptablesFormat.hex(ctx.mark)
+    /// nat SWITCHYARD-SERVICES: the dispatch chain, then node ports (always last).
+    func renderEntryChain(_ ctx: IptablesContext, into b: inout IptablesRestoreBuilder) {
         b.append(IptablesNames.natServices, "-j \(IptablesNames.natDispatch)", table: "nat")
         switch ctx.nodePorts {
         case .allLocal:
@@ -108,26 +127,37 @@ public struct IptablesRenderer: ProxyRenderer {
         case .addresses(let ips):
             for ip in ips { b.append(IptablesNames.natServices, "-d \(IptablesFormat.host(ip)) -j \(IptablesNames.natNodePorts)", table: "nat") }
         }
+    }
+
+    /// Postrouting, non-pod masquerade and forward chains: rewritten only by full syncs.
+    /// Returns the chains declared, with their tables.
+    func renderHelperChains(_ ctx: IptablesContext, into b: inout IptablesRestoreBuilder) -> [(String, String)] {
+        var declared: [(String, String)] = []
+        func declare(_ c: String, _ t: String) { b.declareChain(c, table: t); declared.append((c, t)) }
+        let m = IptablesFormat.hex(ctx.mark)
         let post = IptablesNames.natPostrouting
+        declare(post, "nat")
         b.append(post, "-m conntrack --ctstate DNAT -m set --match-set \(IptablesNames.hairpinSet(ctx.family)) dst,dst,src "
             + "-m comment --comment \"hairpin\" -j MARK --or-mark \(m)", table: "nat")
         b.append(post, "-m mark ! --mark \(m)/\(m) -j RETURN", table: "nat")
         b.append(post, "-j MARK --xor-mark \(m)", table: "nat")
         b.append(post, "-m comment --comment \"switchyard service traffic requiring SNAT\" -j MASQUERADE --random-fully", table: "nat")
         if case .sourcesOutside(let cidrs) = ctx.clusterMasquerade, cidrs.count > 1 {
-            declare(IptablesNames.natMasqNonPod)
+            declare(IptablesNames.natMasqNonPod, "nat")
             for c in cidrs { b.append(IptablesNames.natMasqNonPod, "-s \(c) -j RETURN", table: "nat") }
             b.append(IptablesNames.natMasqNonPod, ctx.markMasq, table: "nat")
         }
+        declare(IptablesNames.filterForward, "filter")
         b.append(IptablesNames.filterForward, "-m mark --mark \(m)/\(m) -m comment --comment \"switchyard masqueraded traffic\" -j ACCEPT", table: "filter")
         b.append(IptablesNames.filterForward, "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", table: "filter")
+        return declared
     }
 
     // MARK: partial
 
     func renderFamilyDelta(_ pairs: [(old: ServicePort?, new: ServicePort?)], ctx: IptablesContext, state: ProxyState) -> IptablesFamilyOutput {
         var b = IptablesRestoreBuilder()
-        var addMembers = Set<String>(), delCandidates = Set<String>()
+        var addMembers = Set<HairpinMember>(), delCandidates = Set<HairpinMember>()
         for (old, new) in pairs {
             let o = old.map { PortRules($0, ctx) } ?? PortRules()
             let n = new.map { PortRules($0, ctx) } ?? PortRules()
@@ -146,16 +176,21 @@ public struct IptablesRenderer: ProxyRenderer {
             addMembers.formUnion(n.hairpin.subtracting(o.hairpin))
             delCandidates.formUnion(o.hairpin.subtracting(n.hairpin))
         }
+        // A member removed from one port stays if another port still DNATs to it.
         if !delCandidates.isEmpty {
-            for p in state.ports(family: ctx.family) {
-                delCandidates.subtract(PortRules.hairpinMembers(p))
-                if delCandidates.isEmpty { break }
+            scan: for (_, svc) in state.services {
+                for p in svc.ports where p.key.family == ctx.family {
+                    PortRules.forEachHairpinEndpoint(p) { ep in
+                        delCandidates.remove(HairpinMember(ip: ep.ip, proto: p.key.proto, port: ep.port))
+                    }
+                    if delCandidates.isEmpty { break scan }
+                }
             }
         }
         let set = IptablesNames.hairpinSet(ctx.family)
         var ipset = ""
-        for m in delCandidates.sorted() { ipset += "del \(set) \(m) -exist\n" }
-        for m in addMembers.sorted() { ipset += "add \(set) \(m) -exist\n" }
+        for m in delCandidates.sorted() { ipset += "del \(set) \(m.text) -exist\n" }
+        for m in addMembers.sorted() { ipset += "add \(set) \(m.text) -exist\n" }
         return IptablesFamilyOutput(family: ctx.family, ipsetRestore: ipset, restore: b.isEmpty ? "" : b.text,
                                     chainsDeclared: b.declarationCount, ruleCommands: b.ruleCommandCount,
                                     ipsetChanges: delCandidates.count + addMembers.count)
@@ -174,13 +209,13 @@ public struct IptablesRenderer: ProxyRenderer {
     static let ipsetOptions = "hashsize 1024 maxelem 1048576"
 
     /// Creates the set if needed and replaces its members atomically (fill a temporary set, swap).
-    static func ipsetFull(_ family: IPFamily, members: Set<String>) -> String {
+    static func ipsetFull(_ family: IPFamily, members: Set<HairpinMember>) -> String {
         let set = IptablesNames.hairpinSet(family), tmp = set + "-T"
         let fam = family == .ipv4 ? "inet" : "inet6"
         var out = "create \(set) hash:ip,port,ip family \(fam) \(ipsetOptions) -exist\n"
         out += "create \(tmp) hash:ip,port,ip family \(fam) \(ipsetOptions) -exist\n"
         out += "flush \(tmp)\n"
-        for m in members.sorted() { out += "add \(tmp) \(m)\n" }
+        for m in members.sorted() { out += "add \(tmp) \(m.text)\n" }
         out += "swap \(tmp) \(set)\ndestroy \(tmp)\n"
         return out
     }

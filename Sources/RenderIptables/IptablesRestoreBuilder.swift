@@ -3,7 +3,9 @@
 /// Within each table the text is ordered so a single restore transaction is always valid:
 /// chain declarations first (`:NAME - [0:0]`, which creates or flushes the chain), then rule
 /// commands (`-D` before `-I`/`-A`, in the order they were added), then chain deletions (`-X`),
-/// then `COMMIT`. Tables appear in the order they were first used. Rule text is taken as given
+/// then `COMMIT`. Tables appear in the order they were first used. `commit()` closes every open
+/// table section so later commands go into new sections — separate transactions applied in
+/// order by one `iptables-restore` run. Rule text is taken as given
 /// (everything after `-A CHAIN `): callers must build it only from validated or hashed values.
 ///
 /// ```swift
@@ -24,11 +26,13 @@ public struct IptablesRestoreBuilder: Sendable, Equatable {
     }
 
     private var tables: [Table] = []
+    /// Index of the first table section still open (sections before it are committed).
+    private var openFrom = 0
 
     public init() {}
 
     private mutating func with(_ table: String, _ body: (inout Table) -> Void) {
-        if let i = tables.firstIndex(where: { $0.name == table }) {
+        if let i = tables[openFrom...].firstIndex(where: { $0.name == table }) {
             body(&tables[i])
         } else {
             var t = Table(name: table)
@@ -64,6 +68,9 @@ public struct IptablesRestoreBuilder: Sendable, Equatable {
         declareChain(chain, table: table)
         with(table) { $0.chainDeletions.append("-X \(chain)") }
     }
+
+    /// Ends the current transaction: commands after this go into new table sections.
+    public mutating func commit() { openFrom = tables.count }
 
     /// Marks a table as present even without commands (it then renders as `*table` + `COMMIT`).
     public mutating func touch(table: String) { with(table) { _ in } }

@@ -13,8 +13,8 @@ struct PortRules: Sendable, Equatable {
     var nodePorts: [String] = []
     /// filter `SWITCHYARD-SERVICES` rules (REJECT / DROP).
     var filter: [String] = []
-    /// Hairpin ipset members `EP,proto:port,EP`.
-    var hairpin: Set<String> = []
+    /// Hairpin ipset members (`EP,proto:port,EP`).
+    var hairpin: Set<HairpinMember> = []
 
     static func == (a: PortRules, b: PortRules) -> Bool {
         a.chains.map(\.name) == b.chains.map(\.name) && a.chains.map(\.rules) == b.chains.map(\.rules)
@@ -177,15 +177,31 @@ struct PortRules: Sendable, Equatable {
     }
 
     /// Hairpin ipset members for every endpoint some DNAT rule of the port can pick.
-    static func hairpinMembers(_ p: ServicePort) -> Set<String> {
-        var eps = Set(p.endpoints(for: p.internalTraffic))
-        if p.isExternallyAccessible {
-            eps.formUnion(p.endpoints(for: p.externalTraffic))
-            if case .forward(.cluster)? = p.externalShortCircuit { eps.formUnion(p.clusterEndpoints) }
-        }
-        let proto = p.key.proto.lowercased
-        return Set(eps.map { "\($0.ip),\(proto):\($0.port),\($0.ip)" })
+    static func hairpinMembers(_ p: ServicePort) -> Set<HairpinMember> {
+        var out = Set<HairpinMember>()
+        forEachHairpinEndpoint(p) { out.insert(HairpinMember(ip: $0.ip, proto: p.key.proto, port: $0.port)) }
+        return out
+    }
+
+    /// Calls `body` for every endpoint a DNAT rule of the port can pick (with repeats).
+    static func forEachHairpinEndpoint(_ p: ServicePort, _ body: (Endpoint) -> Void) {
+        p.endpoints(for: p.internalTraffic).forEach(body)
+        guard p.isExternallyAccessible else { return }
+        p.endpoints(for: p.externalTraffic).forEach(body)
+        if case .forward(.cluster)? = p.externalShortCircuit { p.clusterEndpoints.forEach(body) }
     }
 
     static func fullMask(_ f: IPFamily) -> String { f == .ipv4 ? "255.255.255.255" : "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" }
+}
+
+/// One member of the hairpin ipset: traffic from an endpoint to itself after DNAT.
+struct HairpinMember: Hashable, Sendable, Comparable {
+    var ip: IPAddress
+    var proto: L4Protocol
+    var port: UInt16
+    /// `ipset` syntax: `10.244.1.5,tcp:8080,10.244.1.5`.
+    var text: String { "\(ip),\(proto.lowercased):\(port),\(ip)" }
+    static func < (a: HairpinMember, b: HairpinMember) -> Bool {
+        (a.ip, a.proto, a.port) < (b.ip, b.proto, b.port)
+    }
 }

@@ -101,6 +101,24 @@ struct IptKernelTests {
         }
     }
 
+    @Test func fullSyncSplitIntoTransactionsEqualsOneTransaction() throws {
+        let state = IptFixtures.state(IptFixtures.everyFeature)
+        let split = IptablesRenderer(options: IptablesOptions(fullSyncTransactionRules: 3))
+        let whole = IptablesRenderer(options: IptablesOptions(fullSyncTransactionRules: .max))
+        #expect(split.renderFull(state).families[0].restore.components(separatedBy: "*nat\n").count > 5)
+        let a = try IptNamespace.with { ns in
+            try Self.apply(split.renderFull(state, saved: try Self.savedAll(ns)), ns)
+            try Self.apply(split.renderFull(state, saved: try Self.savedAll(ns)), ns) // over existing rules too
+            return try Self.snapshot(ns)
+        }
+        let b = try IptNamespace.with { ns in
+            try Self.apply(whole.renderFull(state, saved: try Self.savedAll(ns)), ns)
+            return try Self.snapshot(ns)
+        }
+        #expect(a == b)
+        #expect(a.contains { $0.contains("SWITCHYARD-DISPATCH -d 10.96.0.10/32") })
+    }
+
     /// Partial renders applied after a full render leave exactly what a full render of the
     /// final state gives, over a seeded random sequence of updates; checked after every step.
     @Test(arguments: [UInt64(1), 2, 3])
