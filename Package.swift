@@ -42,6 +42,8 @@ let package = Package(
         .target(name: "Synthetic", dependencies: ["KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         // Real-traffic test cluster built from network namespaces (tests, demo, bench). Does I/O.
         .target(name: "TestCluster", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        // Raw generic-netlink IPVS and rtnetlink (dummy interface) programming, batched. Does I/O.
+        .target(name: "IPVSNetlink", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Model", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "ClusterTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "IPVSNetlinkTests", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",
         ], resources: [.copy("Golden")], swiftSettings: strict),
