@@ -144,8 +144,7 @@ public final class NetlinkConnection {
 
     private func takeSequence(_ count: UInt32) -> UInt32 {
         let first = nextSequence
-        nextSequence = nextSequence &+ count
-        if nextSequence == 0 { nextSequence = 1 }
+        nextSequence = nextSequence &+ count // wraps; only equality with our own recent numbers matters
         return first
     }
 }
