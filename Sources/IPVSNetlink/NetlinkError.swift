@@ -12,6 +12,9 @@ public enum NetlinkError: Error, Equatable, CustomStringConvertible {
     case malformed(String)
     /// No answer arrived within the socket's receive timeout.
     case timeout
+    /// An interface name the kernel would reject: empty, longer than 15 bytes (IFNAMSIZ - 1), or with
+    /// '/', ':', whitespace or NUL.
+    case invalidInterfaceName(String)
 
     public var description: String {
         switch self {
@@ -21,6 +24,7 @@ public enum NetlinkError: Error, Equatable, CustomStringConvertible {
         case let .familyNotFound(name): return "generic netlink family \(name) not found"
         case let .malformed(what): return "malformed netlink data: \(what)"
         case .timeout: return "netlink: timed out waiting for the kernel"
+        case let .invalidInterfaceName(name): return "invalid interface name \(name.debugDescription)"
         }
     }
 

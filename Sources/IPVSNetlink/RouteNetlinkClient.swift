@@ -4,8 +4,18 @@ import SwitchyardCore
 /// create/delete a dummy link, add/delete/list its addresses. Raw NETLINK_ROUTE, batched like IPVS.
 /// Not thread-safe: one owner at a time.
 public final class RouteNetlinkClient {
-    /// The interface name the IPVS backend binds service addresses to.
-    public static let defaultDummyName = "switchyard-ipvs0"
+    /// The interface name the IPVS backend binds service addresses to. ("switchyard-ipvs0" would be 16
+    /// bytes: Linux names are at most 15, and the kernel answers ERANGE.)
+    public static let defaultDummyName = "switchyard-ipvs"
+
+    /// Throws `NetlinkError.invalidInterfaceName` unless `name` is a name the kernel accepts.
+    public static func validate(interfaceName name: String) throws {
+        let bytes = Array(name.utf8)
+        let forbidden: Set<UInt8> = [0, 0x2f, 0x3a, 0x20, 0x09, 0x0a, 0x0d]
+        guard !bytes.isEmpty, bytes.count <= 15, name != ".", name != "..", !bytes.contains(where: forbidden.contains) else {
+            throw NetlinkError.invalidInterfaceName(name)
+        }
+    }
 
     public let connection: NetlinkConnection
 
@@ -19,6 +29,7 @@ public final class RouteNetlinkClient {
     /// Creates a dummy link named `name` (left down, as kube-proxy leaves kube-ipvs0).
     /// Throws `NetlinkError.kernel(errno: EEXIST)` when it exists.
     public func createDummyLink(named name: String) throws {
+        try Self.validate(interfaceName: name)
         _ = try connection.request(Self.newDummyLinkRequest(name: name))
     }
 
@@ -32,11 +43,13 @@ public final class RouteNetlinkClient {
 
     /// Deletes the link `name`. Throws `NetlinkError.kernel(errno: ENODEV)` when there is none.
     public func deleteLink(named name: String) throws {
+        try Self.validate(interfaceName: name)
         _ = try connection.request(NetlinkRequest(type: RouteNetlink.deleteLink, payload: Self.linkPayload(name: name)))
     }
 
     /// The interface index of `name`, or nil when no such link exists.
     public func linkIndex(named name: String) throws -> Int32? {
+        try Self.validate(interfaceName: name)
         let replies: [NetlinkMessage]
         do {
             replies = try connection.request(NetlinkRequest(type: RouteNetlink.getLink, payload: Self.linkPayload(name: name)))

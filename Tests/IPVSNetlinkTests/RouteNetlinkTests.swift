@@ -35,3 +35,13 @@ import SwitchyardCore
         #expect(fake.sent.joined().map(\.type) == Array(repeating: RouteNetlink.newAddress, count: 3))
     }
 }
+
+@Suite struct InterfaceNameTests {
+    @Test(arguments: ["switchyard-ipvs", "kube-ipvs0", "a"])
+    func acceptsKernelNames(_ name: String) throws { try RouteNetlinkClient.validate(interfaceName: name) }
+
+    @Test(arguments: ["", "switchyard-ipvs0", "a/b", "a:b", "a b", ".", ".."])
+    func rejectsNamesTheKernelWouldRefuse(_ name: String) {
+        #expect(throws: NetlinkError.invalidInterfaceName(name)) { try RouteNetlinkClient.validate(interfaceName: name) }
+    }
+}
