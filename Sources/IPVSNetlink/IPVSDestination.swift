@@ -32,7 +32,7 @@ public struct IPVSDestination: Hashable, Sendable {
     /// Writes the identifying attributes only (enough for delete).
     func encodeKey(into w: inout NetlinkAttributeWriter) {
         w.append(IPVSNetlinkConstants.destinationAddressFamily, u16: family.addressFamilyNumber)
-        w.append(IPVSNetlinkConstants.destinationAddress, bytes: address.ipvsAddressBytes)
+        w.appendIPVSAddress(IPVSNetlinkConstants.destinationAddress, address)
         w.append(IPVSNetlinkConstants.destinationPort, be16: port)
     }
 

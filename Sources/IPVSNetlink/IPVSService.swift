@@ -26,7 +26,7 @@ public enum IPVSServiceKey: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case let .address(proto, address, port):
             w.append(IPVSNetlinkConstants.serviceProtocol, u16: UInt16(proto.number))
-            w.append(IPVSNetlinkConstants.serviceAddress, bytes: address.ipvsAddressBytes)
+            w.appendIPVSAddress(IPVSNetlinkConstants.serviceAddress, address)
             w.append(IPVSNetlinkConstants.servicePort, be16: port)
         case let .firewallMark(mark, _):
             w.append(IPVSNetlinkConstants.serviceFirewallMark, u32: mark)
@@ -88,10 +88,7 @@ public struct IPVSService: Hashable, Sendable {
         key.encode(into: &w)
         w.append(IPVSNetlinkConstants.serviceSchedulerName, string: scheduler)
         // struct ip_vs_flags { __u32 flags; __u32 mask; }: the mask says which bits to set.
-        var flagBytes: [UInt8] = []
-        NetlinkBytes.append(flags.rawValue, to: &flagBytes)
-        NetlinkBytes.append(UInt32.max, to: &flagBytes)
-        w.append(IPVSNetlinkConstants.serviceFlags, bytes: flagBytes)
+        w.append(IPVSNetlinkConstants.serviceFlags, u32: flags.rawValue, UInt32.max)
         w.append(IPVSNetlinkConstants.serviceTimeout, u32: timeout)
         w.append(IPVSNetlinkConstants.serviceNetmask, u32: IPVSService.netmaskValue(prefix: netmaskPrefixLength, family: key.family))
     }
@@ -158,12 +155,14 @@ extension IPFamily {
     }
 }
 
-extension IPAddress {
+extension NetlinkAttributeWriter {
     /// `union nf_inet_addr` as IPVS carries it: always 16 bytes, IPv4 in the first four.
-    var ipvsAddressBytes: [UInt8] {
-        family == .ipv4 ? bytes + [UInt8](repeating: 0, count: 12) : bytes
+    mutating func appendIPVSAddress(_ type: UInt16, _ a: IPAddress) {
+        append(type, address: a.high, a.low, isIPv4: a.family == .ipv4, width: 16)
     }
+}
 
+extension IPAddress {
     init?(ipvsBytes raw: ArraySlice<UInt8>, family: IPFamily) {
         let needed = family == .ipv4 ? 4 : 16
         guard raw.count >= needed else { return nil }

@@ -8,8 +8,9 @@ public struct NetlinkAttributeWriter: Sendable {
 
     /// A writer that starts with `prefix` (for example a generic-netlink header).
     public init(prefix: [UInt8] = []) {
-        bytes = prefix
-        bytes.reserveCapacity(128)
+        bytes = []
+        bytes.reserveCapacity(160)
+        bytes.append(contentsOf: prefix)
     }
 
     /// Appends an attribute with a raw payload.
@@ -29,9 +30,33 @@ public struct NetlinkAttributeWriter: Sendable {
 
     /// A NUL-terminated string (NLA_NUL_STRING / NLA_STRING with terminator).
     public mutating func append(_ type: UInt16, string: String) {
-        var payload = Array(string.utf8)
-        payload.append(0)
-        append(type, bytes: payload)
+        let utf8 = string.utf8
+        appendHeader(length: Netlink.attributeHeaderLength + utf8.count + 1, type: type)
+        bytes.append(contentsOf: utf8)
+        bytes.append(0)
+        pad()
+    }
+
+    /// Two u32 values in one attribute (e.g. `struct ip_vs_flags { flags; mask; }`).
+    public mutating func append(_ type: UInt16, u32 first: UInt32, _ second: UInt32) {
+        appendHeader(length: Netlink.attributeHeaderLength + 8, type: type)
+        withUnsafeBytes(of: first) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: second) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Network-order address bytes, zero-filled to `width` (IPVS's 16-byte `union nf_inet_addr`).
+    public mutating func append(_ type: UInt16, address high: UInt64, _ low: UInt64, isIPv4: Bool, width: Int) {
+        appendHeader(length: Netlink.attributeHeaderLength + width, type: type)
+        let start = bytes.count
+        if isIPv4 {
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: low).bigEndian) { bytes.append(contentsOf: $0) }
+        } else {
+            withUnsafeBytes(of: high.bigEndian) { bytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: low.bigEndian) { bytes.append(contentsOf: $0) }
+        }
+        let written = bytes.count - start
+        if written < width { bytes.append(contentsOf: repeatElement(0, count: width - written)) }
+        pad()
     }
 
     /// A nested attribute (NLA_F_NESTED is not set, matching what ipvsadm and the IPVS policy expect);

@@ -125,9 +125,12 @@ struct IPVSKernelTests {
             client.connection.options.ackPolicy = policy
             let clock = ContinuousClock()
             let started = clock.now
-            let failures = try client.execute(plan)
+            let requests = plan.map { $0.request(family: client.family.id) }
+            let encoded = clock.now - started
+            let failures = try client.connection.execute(requests)
             let programmed = clock.now - started
             #expect(failures.isEmpty)
+            print("IPVS-BENCH encode \(plan.count) messages (\(requests.reduce(0) { $0 + $1.framedLength }) bytes): \(encoded)")
             let dumpStart = clock.now
             let dumped = try client.services()
             let dumpTime = clock.now - dumpStart
