@@ -59,6 +59,8 @@ let package = Package(
         .target(name: "Synthetic", dependencies: ["KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         // Real-traffic test cluster built from network namespaces (tests, demo, bench). Does I/O.
         .target(name: "TestCluster", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        // Raw generic-netlink IPVS and rtnetlink (dummy interface) programming, batched. Does I/O.
+        .target(name: "IPVSNetlink", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "ApplyNftablesTests", dependencies: [
             "ApplyNftables", "Apply", "RenderNftables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
         ], swiftSettings: strict),
+        .testTarget(name: "IPVSNetlinkTests", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",
         ], resources: [.copy("Golden")], swiftSettings: strict),

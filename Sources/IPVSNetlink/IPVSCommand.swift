@@ -1,0 +1,85 @@
+/// One IPVS change, as the batched sender programs it.
+public enum IPVSCommand: Hashable, Sendable, CustomStringConvertible {
+    case newService(IPVSService)
+    case setService(IPVSService)
+    case deleteService(IPVSServiceKey)
+    case newDestination(IPVSServiceKey, IPVSDestination)
+    case setDestination(IPVSServiceKey, IPVSDestination)
+    /// Identified by address and port; the other fields of the destination are ignored.
+    case deleteDestination(IPVSServiceKey, IPVSDestination)
+    case setConfig(IPVSConfig)
+    /// Removes every service and destination.
+    case flush
+
+    /// The generic-netlink request for this command in family `family`.
+    public func request(family: UInt16) -> NetlinkRequest {
+        let c = IPVSNetlinkConstants.self
+        switch self {
+        case let .newService(s): return Self.serviceRequest(family, c.commandNewService) { s.encode(into: &$0) }
+        case let .setService(s): return Self.serviceRequest(family, c.commandSetService) { s.encode(into: &$0) }
+        case let .deleteService(k): return Self.serviceRequest(family, c.commandDeleteService) { k.encode(into: &$0) }
+        case let .newDestination(k, d): return Self.destinationRequest(family, c.commandNewDestination, k) { d.encode(into: &$0) }
+        case let .setDestination(k, d): return Self.destinationRequest(family, c.commandSetDestination, k) { d.encode(into: &$0) }
+        case let .deleteDestination(k, d): return Self.destinationRequest(family, c.commandDeleteDestination, k) { d.encodeKey(into: &$0) }
+        case let .setConfig(config):
+            return .generic(family: family, command: c.commandSetConfig, version: c.version) { config.encode(into: &$0) }
+        case .flush:
+            return .generic(family: family, command: c.commandFlush, version: c.version)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .newService(s): return "new service \(s.key) \(s.scheduler)"
+        case let .setService(s): return "set service \(s.key) \(s.scheduler)"
+        case let .deleteService(k): return "delete service \(k)"
+        case let .newDestination(k, d): return "new destination \(d.address):\(d.port) weight \(d.weight) of \(k)"
+        case let .setDestination(k, d): return "set destination \(d.address):\(d.port) weight \(d.weight) of \(k)"
+        case let .deleteDestination(k, d): return "delete destination \(d.address):\(d.port) of \(k)"
+        case .setConfig: return "set config"
+        case .flush: return "flush"
+        }
+    }
+
+    static func serviceRequest(_ family: UInt16, _ command: UInt8, flags: UInt16 = 0,
+                               _ body: (inout NetlinkAttributeWriter) -> Void) -> NetlinkRequest {
+        .generic(family: family, command: command, version: IPVSNetlinkConstants.version, flags: flags) {
+            $0.nested(IPVSNetlinkConstants.attributeService, body)
+        }
+    }
+
+    static func destinationRequest(_ family: UInt16, _ command: UInt8, _ key: IPVSServiceKey,
+                                   _ body: (inout NetlinkAttributeWriter) -> Void) -> NetlinkRequest {
+        .generic(family: family, command: command, version: IPVSNetlinkConstants.version) {
+            $0.nested(IPVSNetlinkConstants.attributeService) { key.encode(into: &$0) }
+            $0.nested(IPVSNetlinkConstants.attributeDestination, body)
+        }
+    }
+}
+
+/// A command of a batch that the kernel rejected.
+public struct IPVSCommandFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Index in the batch passed to `IPVSClient.execute`.
+    public var index: Int
+    public var command: IPVSCommand
+    /// The kernel's errno (e.g. EEXIST 17, ENOENT 2, ESRCH 3 for a missing service, EINVAL 22).
+    public var errno: Int32
+    public var message: String?
+
+    public init(index: Int, command: IPVSCommand, errno: Int32, message: String? = nil) {
+        self.index = index; self.command = command; self.errno = errno; self.message = message
+    }
+
+    public var description: String {
+        "\(command): \(NetlinkError.describe(errno)) (errno \(errno))" + (message.map { ": \($0)" } ?? "")
+    }
+}
+
+/// Thrown by `IPVSClient.executeOrThrow` when any command failed.
+public struct IPVSBatchError: Error, Sendable, CustomStringConvertible {
+    public var failures: [IPVSCommandFailure]
+    public init(failures: [IPVSCommandFailure]) { self.failures = failures }
+    public var description: String {
+        "\(failures.count) IPVS command(s) failed; first: \(failures.first.map(String.init(describing:)) ?? "-")"
+    }
+}

@@ -1,0 +1,71 @@
+/// Parsed netlink attributes of one level: type → payload. Later duplicates win.
+///
+/// Parsing is strict about lengths (an attribute may not run past its container) and
+/// ignores the NLA_F_NESTED / NLA_F_NET_BYTEORDER bits when keying by type.
+public struct NetlinkAttributes: Sendable {
+    private var payloads: [UInt16: ArraySlice<UInt8>] = [:]
+
+    /// Parses the attributes in `bytes`. Throws `NetlinkError.malformed` on a bad length.
+    public init(_ bytes: ArraySlice<UInt8>) throws {
+        var offset = bytes.startIndex
+        while bytes.endIndex - offset >= Netlink.attributeHeaderLength {
+            let length = Int(NetlinkBytes.u16(bytes, at: offset))
+            let type = NetlinkBytes.u16(bytes, at: offset + 2) & Netlink.attributeTypeMask
+            guard length >= Netlink.attributeHeaderLength, offset + length <= bytes.endIndex else {
+                throw NetlinkError.malformed("attribute \(type) has length \(length) at offset \(offset - bytes.startIndex)")
+            }
+            payloads[type] = bytes[(offset + Netlink.attributeHeaderLength)..<(offset + length)]
+            offset += Netlink.align(length)
+        }
+    }
+
+    /// The attribute types present.
+    public var types: [UInt16] { payloads.keys.sorted() }
+
+    /// The raw payload of `type`.
+    public subscript(type: UInt16) -> ArraySlice<UInt8>? { payloads[type] }
+
+    public func u8(_ type: UInt16) -> UInt8? { scalar(type) }
+    public func u16(_ type: UInt16) -> UInt16? { scalar(type) }
+    public func u32(_ type: UInt16) -> UInt32? { scalar(type) }
+    public func u64(_ type: UInt16) -> UInt64? { scalar(type) }
+    /// A 16-bit network-order value (ports), returned in host order.
+    public func be16(_ type: UInt16) -> UInt16? { (scalar(type) as UInt16?).map { UInt16(bigEndian: $0) } }
+
+    /// A string payload up to its first NUL.
+    public func string(_ type: UInt16) -> String? {
+        guard let p = payloads[type] else { return nil }
+        let end = p.firstIndex(of: 0) ?? p.endIndex
+        return String(decoding: p[p.startIndex..<end], as: UTF8.self)
+    }
+
+    /// The attributes nested in `type`.
+    public func nested(_ type: UInt16) throws -> NetlinkAttributes? {
+        guard let p = payloads[type] else { return nil }
+        return try NetlinkAttributes(p)
+    }
+
+    private func scalar<T: FixedWidthInteger>(_ type: UInt16) -> T? {
+        guard let p = payloads[type], p.count >= MemoryLayout<T>.size else { return nil }
+        return NetlinkBytes.load(p, at: p.startIndex)
+    }
+}
+
+/// Host-order integer loads from byte slices at arbitrary (unaligned) offsets.
+public enum NetlinkBytes {
+    public static func load<T: FixedWidthInteger>(_ bytes: ArraySlice<UInt8>, at offset: Int) -> T {
+        var value = T.zero
+        withUnsafeMutableBytes(of: &value) { raw in
+            for i in 0..<MemoryLayout<T>.size { raw[i] = bytes[offset + i] }
+        }
+        return value
+    }
+
+    public static func u16(_ bytes: ArraySlice<UInt8>, at offset: Int) -> UInt16 { load(bytes, at: offset) }
+    public static func u32(_ bytes: ArraySlice<UInt8>, at offset: Int) -> UInt32 { load(bytes, at: offset) }
+
+    /// Appends `value` in host byte order.
+    public static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) }
+    }
+}

@@ -1,0 +1,150 @@
+/// When the batched sender asks the kernel for an ACK.
+public enum NetlinkAckPolicy: Sendable, Equatable {
+    /// NLM_F_ACK on every message: the kernel answers each one.
+    case everyMessage
+    /// NLM_F_ACK only on the last message of each buffer. Failures are still answered one by one
+    /// (the kernel always reports an error), and the last ACK marks the end of the buffer.
+    case lastInBuffer
+}
+
+/// How requests are packed into `send()` calls.
+public struct NetlinkBatchOptions: Sendable, Equatable {
+    /// Upper bound on one datagram's size; a single larger request still goes alone.
+    public var bufferLimit: Int
+    public var ackPolicy: NetlinkAckPolicy
+
+    public init(bufferLimit: Int = 60 * 1024, ackPolicy: NetlinkAckPolicy = .lastInBuffer) {
+        self.bufferLimit = bufferLimit; self.ackPolicy = ackPolicy
+    }
+}
+
+/// Request/reply, dump and batched sending over one `NetlinkTransport`.
+///
+/// Owns the sequence counter. Not thread-safe: use from one task at a time.
+public final class NetlinkConnection {
+    public let transport: any NetlinkTransport
+    public var options: NetlinkBatchOptions
+    private var nextSequence: UInt32
+
+    public init(transport: any NetlinkTransport, options: NetlinkBatchOptions = .init(), firstSequence: UInt32 = 1) {
+        self.transport = transport; self.options = options; nextSequence = firstSequence
+    }
+
+    /// Sends `requests` packed into as few datagrams as `options.bufferLimit` allows, waiting for each
+    /// buffer's answers before the next. Returns the requests the kernel rejected (empty on success);
+    /// throws only for transport failures or garbage from the kernel.
+    public func execute(_ requests: [NetlinkRequest]) throws -> [NetlinkOperationFailure] {
+        var failures: [NetlinkOperationFailure] = []
+        var start = 0
+        while start < requests.count {
+            var end = start
+            var size = 0
+            while end < requests.count, end == start || size + requests[end].framedLength <= options.bufferLimit {
+                size += requests[end].framedLength
+                end += 1
+            }
+            try sendBuffer(requests, start..<end, size: size, failures: &failures)
+            start = end
+        }
+        return failures
+    }
+
+    /// Sends one request with NLM_F_ACK and returns the replies that came before the ACK.
+    /// Throws `NetlinkError.kernel` when the kernel rejects it.
+    public func request(_ request: NetlinkRequest) throws -> [NetlinkMessage] {
+        let sequence = takeSequence(1)
+        var datagram: [UInt8] = []
+        request.frame(sequence: sequence, extraFlags: Netlink.flagAck, into: &datagram)
+        try transport.send(datagram)
+        var replies: [NetlinkMessage] = []
+        while true {
+            for message in try NetlinkMessage.parse(try transport.receive()) where message.sequence == sequence {
+                if message.type == Netlink.messageError {
+                    let ack = try message.acknowledgement()
+                    if ack.errno != 0 { throw NetlinkError.kernel(errno: ack.errno, message: ack.message) }
+                    return replies
+                }
+                if message.type == Netlink.messageDone { return replies }
+                replies.append(message)
+            }
+        }
+    }
+
+    /// Sends `request` with NLM_F_DUMP and collects every reply until NLMSG_DONE.
+    /// Retries (up to 3 times) when the kernel flags the dump as interrupted by a concurrent change.
+    public func dump(_ request: NetlinkRequest) throws -> [NetlinkMessage] {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let (messages, interrupted) = try dumpOnce(request)
+            if !interrupted || attempt >= 3 { return messages }
+        }
+    }
+
+    private func dumpOnce(_ request: NetlinkRequest) throws -> ([NetlinkMessage], Bool) {
+        let sequence = takeSequence(1)
+        var datagram: [UInt8] = []
+        var dumpRequest = request
+        dumpRequest.flags |= Netlink.flagDump
+        dumpRequest.frame(sequence: sequence, extraFlags: 0, into: &datagram)
+        try transport.send(datagram)
+        var replies: [NetlinkMessage] = []
+        var interrupted = false
+        while true {
+            for message in try NetlinkMessage.parse(try transport.receive()) where message.sequence == sequence {
+                if message.flags & Netlink.flagDumpInterrupted != 0 { interrupted = true }
+                switch message.type {
+                case Netlink.messageDone:
+                    if message.payload.count >= 4 {
+                        let code = Int32(bitPattern: NetlinkBytes.u32(message.payload, at: message.payload.startIndex))
+                        if code < 0 { throw NetlinkError.kernel(errno: -code, message: nil) }
+                    }
+                    return (replies, interrupted)
+                case Netlink.messageError:
+                    let ack = try message.acknowledgement()
+                    if ack.errno != 0 { throw NetlinkError.kernel(errno: ack.errno, message: ack.message) }
+                    return (replies, interrupted)
+                case Netlink.messageNoop:
+                    continue
+                default:
+                    replies.append(message)
+                }
+            }
+        }
+    }
+
+    private func sendBuffer(_ requests: [NetlinkRequest], _ range: Range<Int>, size: Int,
+                            failures: inout [NetlinkOperationFailure]) throws {
+        let base = takeSequence(UInt32(range.count))
+        var datagram: [UInt8] = []
+        datagram.reserveCapacity(size)
+        for i in range {
+            let ack = options.ackPolicy == .everyMessage || i == range.upperBound - 1
+            requests[i].frame(sequence: base &+ UInt32(i - range.lowerBound),
+                              extraFlags: ack ? Netlink.flagAck : 0, into: &datagram)
+        }
+        try transport.send(datagram)
+
+        let lastSequence = base &+ UInt32(range.count - 1)
+        var outstanding = options.ackPolicy == .everyMessage ? range.count : 1
+        var answered = Set<UInt32>()
+        while outstanding > 0 {
+            for message in try NetlinkMessage.parse(try transport.receive()) where message.type == Netlink.messageError {
+                let ack = try message.acknowledgement()
+                let offset = ack.sequence &- base
+                guard offset < UInt32(range.count), answered.insert(ack.sequence).inserted else { continue }
+                if ack.errno != 0 {
+                    failures.append(NetlinkOperationFailure(index: range.lowerBound + Int(offset),
+                                                            errno: ack.errno, message: ack.message))
+                }
+                if options.ackPolicy == .everyMessage || ack.sequence == lastSequence { outstanding -= 1 }
+            }
+        }
+    }
+
+    private func takeSequence(_ count: UInt32) -> UInt32 {
+        let first = nextSequence
+        nextSequence = nextSequence &+ count // wraps; only equality with our own recent numbers matters
+        return first
+    }
+}
