@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "RenderIPVS", dependencies: ["Render", "RenderIptables", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         // The applier protocol shared by the backends' I/O halves, and the report they return.
         .target(name: "Apply", dependencies: ["Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        // The nftables backend's I/O half: nft -f for full syncs, netlink element batches for deltas.
+        .target(name: "ApplyNftables", dependencies: ["Apply", "RenderNftables", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         // Seeded synthetic clusters for benchmarks, the bench runner and property tests. Pure.
         .target(name: "Synthetic", dependencies: ["KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         // Real-traffic test cluster built from network namespaces (tests, demo, bench). Does I/O.
@@ -58,6 +60,9 @@ let package = Package(
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Model", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "ClusterTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "ApplyNftablesTests", dependencies: [
+            "ApplyNftables", "Apply", "RenderNftables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
+        ], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",
         ], resources: [.copy("Golden")], swiftSettings: strict),

@@ -1,0 +1,49 @@
+import RenderNftables
+
+/// The applier's in-memory record of what it committed: per family, our table's sets and maps
+/// with their element counts, and its chains. Updated only after the kernel accepted a transaction,
+/// so after a failure it still describes the rules that are serving.
+public struct NftRecord: Hashable, Sendable {
+    /// One family's table.
+    public struct Table: Hashable, Sendable {
+        /// Set or map name → number of elements committed.
+        public var elements: [String: Int] = [:]
+        /// Names of interval sets (their kernel element count is not one per element).
+        public var intervalSets: Set<String> = []
+        /// Chain names.
+        public var chains: Set<String> = []
+        public init() {}
+    }
+
+    /// Tables we own, by family.
+    public var tables: [NftFamily: Table] = [:]
+
+    public init() {}
+
+    /// The record after `transaction` committed on top of this one.
+    public func applying(_ transaction: NftTransaction) -> NftRecord {
+        var r = self
+        for c in transaction.commands { r.apply(c) }
+        return r
+    }
+
+    /// Total elements over all families.
+    public var elementCount: Int { tables.values.reduce(0) { $0 + $1.elements.values.reduce(0, +) } }
+
+    private mutating func apply(_ c: NftCommand) {
+        switch c {
+        case .addTable(let f): if tables[f] == nil { tables[f] = Table() }
+        case .deleteTable(let f): tables[f] = nil
+        case .addChain(let f, let ch): tables[f, default: Table()].chains.insert(ch.name)
+        case .flushChain: break
+        case .deleteChain(let f, let n): tables[f]?.chains.remove(n)
+        case .addSet(let f, let s, _):
+            if tables[f, default: Table()].elements[s.name] == nil { tables[f]!.elements[s.name] = 0 }
+            if s.flags.contains("interval") { tables[f]!.intervalSets.insert(s.name) }
+        case .deleteSet(let f, let n, _): tables[f]?.elements[n] = nil; tables[f]?.intervalSets.remove(n)
+        case .addRule: break
+        case .addElements(let f, let set, let els): tables[f, default: Table()].elements[set, default: 0] += els.count
+        case .deleteElements(let f, let set, let els): tables[f, default: Table()].elements[set, default: 0] -= els.count
+        }
+    }
+}
