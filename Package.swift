@@ -49,7 +49,7 @@ let package = Package(
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
-            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply",
+            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -59,6 +59,8 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Model", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "ClusterTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
+        // Real traffic through `switchyard run --once` in a namespace cluster, per backend (root only).
+        .testTarget(name: "TrafficTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "ApplyNftablesTests", dependencies: [
             "ApplyNftables", "Apply", "RenderNftables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",

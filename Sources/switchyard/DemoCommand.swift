@@ -89,7 +89,7 @@ struct DemoCommand: ParsableCommand {
             source.setEventHandler {
                 FileHandle.standardError.write(Data("\ninterrupted: removing namespaces \(prefix)*\n".utf8))
                 TestCluster.removeLeftovers(prefix: prefix)
-                exit(130)
+                Glibc.exit(130)
             }
             source.resume()
             return source
