@@ -57,6 +57,10 @@ struct DemoCommand: ParsableCommand {
         }
         let nodeA = cluster.node(.a)
         let client = cluster.client
+        // node-a routes service traffic back out the interface it came in on; a redirect to the
+        // client would make the kernel suppress the next ICMP error (the UDP reject) to it.
+        try cluster.run(in: nodeA, ["sysctl", "-q", "-w", "net.ipv4.conf.all.send_redirects=0",
+                                    "net.ipv4.conf.\(nodeA.interface).send_redirects=0"]).check()
         // The external and LoadBalancer addresses are announced by node-a (as a router would).
         try cluster.ip(in: client, ["route", "add", "198.51.100.0/24", "via", "\(nodeA.ipv4)"])
         try cluster.ip(in: client, ["route", "add", "203.0.113.100/32", "via", "\(nodeA.ipv4)"])

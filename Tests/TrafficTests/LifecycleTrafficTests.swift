@@ -80,11 +80,14 @@ extension TrafficTests {
                     loop.finish()
                 }
                 thread.start()
+                #expect(loop.waitForCount(atLeast: 20, timeout: 30), "the probe loop got going")
+                let atStart = loop.count
                 for _ in 0..<6 { try lab.apply(manifests) }
+                let atEnd = loop.count
                 loop.stop()
                 let results = loop.waitForResults()
                 #expect(loop.errors.isEmpty, "probe loop errors: \(loop.errors)")
-                #expect(results.count >= 40, "the load overlapped the re-applies: \(results.count) probes")
+                #expect(atEnd > atStart, "probes completed while re-applying: \(atStart) → \(atEnd)")
                 let failed = results.filter { $0.outcome != .answered }
                 #expect(failed.isEmpty, "\(failed.count) of \(results.count) probes failed: \(failed.lines)")
             }
@@ -123,7 +126,18 @@ final class ProbeLoop: @unchecked Sendable {
     var stopped: Bool { condition.withLock { stopRequested } }
     var errors: [String] { condition.withLock { messages } }
 
-    func add(_ more: [ProbeResult]) { condition.withLock { results += more } }
+    var count: Int { condition.withLock { results.count } }
+
+    func add(_ more: [ProbeResult]) { condition.withLock { results += more; condition.broadcast() } }
+
+    /// Waits until `n` results arrived; false after `timeout` seconds or when the loop ended first.
+    func waitForCount(atLeast n: Int, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        return condition.withLock {
+            while results.count < n && !done { if !condition.wait(until: deadline) { break } }
+            return results.count >= n
+        }
+    }
     func fail(_ message: String) { condition.withLock { messages.append(message) } }
     func stop() { condition.withLock { stopRequested = true } }
 

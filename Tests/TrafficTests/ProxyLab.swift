@@ -57,6 +57,13 @@ final class ProxyLab: @unchecked Sendable {
 
     private func prepare() throws {
         for pod in cluster.pods { try cluster.startEchoServer(in: pod, tcp: [Self.podPort], udp: [Self.podPort]) }
+        // node-a forwards service traffic back out the interface it came in on (its route to the
+        // service range is the default route), so it would send the client an ICMP redirect; the
+        // kernel then suppresses the next ICMP error to that host (redirects and the ICMP rate limit
+        // share one per-peer token bucket), hiding UDP rejects. A node routing service traffic does
+        // not send redirects.
+        try cluster.run(in: nodeA, ["sysctl", "-q", "-w", "net.ipv4.conf.all.send_redirects=0",
+                                    "net.ipv4.conf.\(nodeA.interface).send_redirects=0"]).check()
         try cluster.ip(in: cluster.client, ["addr", "add", "\(Self.deniedClient)/24", "dev", cluster.client.interface])
         try cluster.ip(in: cluster.client, ["route", "add", Self.externalRange, "via", "\(nodeA.ipv4)"])
     }
