@@ -17,5 +17,10 @@ enum Appliers {
         }
     }
 
+    /// Throws the `make` error for a backend that cannot apply yet (for `validate()`).
+    static func requireAvailable(_ backend: BackendName) throws {
+        if !available.contains(backend) { _ = try make(backend) }
+    }
+
     static var availableList: String { available.map(\.rawValue).joined(separator: ", ") }
 }

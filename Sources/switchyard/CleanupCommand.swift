@@ -23,6 +23,10 @@ struct CleanupCommand: AsyncParsableCommand {
         static var allValueStrings: [String] { BackendName.allCases.map(\.rawValue) + ["all"] }
     }
 
+    func validate() throws {
+        if case .one(let name) = backend { try Appliers.requireAvailable(name) }
+    }
+
     func run() async throws {
         let backends: [BackendName]
         switch backend {

@@ -20,11 +20,14 @@ struct DemoCommand: ParsableCommand {
     @Option(name: [.customLong("backend"), .customLong("proxy-mode")], help: "The backend to program.")
     var backend: BackendName = .nftables
 
-    func run() throws {
+    func validate() throws {
         guard TestCluster.isSupported() else {
             throw ValidationError("the demo needs root and iproute2: it builds network namespaces")
         }
-        _ = try Appliers.make(backend)  // fails early for a backend that cannot apply yet
+        try Appliers.requireAvailable(backend)
+    }
+
+    func run() throws {
         let prefix = TestCluster.uniquePrefix()
         let interrupt = Self.tearDownOnSignals(prefix: prefix)
         defer { interrupt.forEach { $0.cancel() } }

@@ -27,6 +27,7 @@ struct RunCommand: AsyncParsableCommand {
         guard once else {
             throw ValidationError("not yet: the run daemon (watching for changes) is not implemented; use --once")
         }
+        try Appliers.requireAvailable(backend)
     }
 
     func run() async throws {
