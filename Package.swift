@@ -41,7 +41,9 @@ let package = Package(
         // The applier protocol shared by the backends' I/O halves, and the report they return.
         .target(name: "Apply", dependencies: ["Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         // The nftables backend's I/O half: nft -f for full syncs, netlink element batches for deltas.
-        .target(name: "ApplyNftables", dependencies: ["Apply", "RenderNftables", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        // libnftables (libnftables-dev) for in-process nft transactions, plus setns().
+        .systemLibrary(name: "CNftables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
+        .target(name: "ApplyNftables", dependencies: ["CNftables", "Apply", "RenderNftables", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         // Seeded synthetic clusters for benchmarks, the bench runner and property tests. Pure.
         .target(name: "Synthetic", dependencies: ["KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         // Real-traffic test cluster built from network namespaces (tests, demo, bench). Does I/O.

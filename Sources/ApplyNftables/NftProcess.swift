@@ -11,12 +11,10 @@ enum NftProcess {
 
     /// Runs `argv` (argv[0] looked up in PATH) with `input` on stdin.
     static func run(_ argv: [String], input: String) throws -> Result {
-        let inFD = try memoryFile("switchyard-nft-in")
+        let inFD = try temporaryFile(input)
         defer { close(inFD) }
         let outFD = try memoryFile("switchyard-nft-out")
         defer { close(outFD) }
-        try writeAll(inFD, input)
-        lseek(inFD, 0, SEEK_SET)
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -40,6 +38,14 @@ enum NftProcess {
         var argv: [String]
         var errno: Int32
         var description: String { "cannot start \(argv.joined(separator: " ")): \(String(cString: strerror(errno)))" }
+    }
+
+    /// An unlinked temporary file holding `text`, positioned at its start.
+    static func temporaryFile(_ text: String) throws -> Int32 {
+        let fd = try memoryFile("switchyard-nft-in")
+        do { try writeAll(fd, text) } catch { close(fd); throw error }
+        lseek(fd, 0, SEEK_SET)
+        return fd
     }
 
     private static func memoryFile(_ name: String) throws -> Int32 {

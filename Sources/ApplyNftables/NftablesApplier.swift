@@ -11,8 +11,16 @@ import Glibc
 /// (`table ip switchyard`, `table ip6 switchyard`) and nothing else.
 ///
 /// Full syncs send the renderer's full transaction (which replaces our tables atomically) through
-/// `nft -f -`. Incremental syncs send only the renderer's deltas. The applier keeps an `NftRecord`
-/// of what it committed; it changes only after the kernel accepted a transaction.
+/// in-process libnftables (or an `nft -f -` process with `transport: .process`); before that, a
+/// drift check counts each set's elements in the kernel (netlink dumps) against the record and
+/// reports the difference as `driftRepaired`. Incremental syncs send only the renderer's deltas:
+/// a delta made only of element adds/deletes on the global sets and maps goes to the kernel as one
+/// raw nfnetlink batch on a persistent socket (no nft parsing, no cache fetch); anything else
+/// (affinity chains and sets) goes through nft as one transaction. The applier keeps an
+/// `NftRecord` of what it committed; it changes only after the kernel accepted a transaction, and
+/// after any failure the next sync is full. `netns` names a namespace to work in: nft runs via
+/// `ip netns exec`, and the libnftables context and netlink socket are created on a short-lived
+/// thread that `setns()`ed there (the calling process never changes namespace).
 public actor NftablesApplier: ProxyApplier {
     public nonisolated let name = "nftables"
     public let renderer: NftablesRenderer
@@ -20,6 +28,14 @@ public actor NftablesApplier: ProxyApplier {
     public let nftPath: String
     /// Network namespace name (under /run/netns) to work in, or nil for the current one.
     public let netns: String?
+    /// How scripts reach the kernel.
+    public let transport: NftTransport
+    private var library: NftLibrary?
+    private var netlink: NftNetlink?
+    /// Send element-only deltas as one raw nfnetlink batch (the fast path).
+    public let elementFastPath: Bool
+    /// Set after a failed apply: the next sync is full.
+    private var needsFull = true
 
     /// What the kernel holds according to our last successful commit; nil before the first
     /// full sync and after a failed one (the next sync is then full).
@@ -29,34 +45,43 @@ public actor NftablesApplier: ProxyApplier {
     ///   - renderer: the pure renderer whose output is applied.
     ///   - nftPath: the `nft` binary.
     ///   - netns: a named network namespace (`ip netns`) to apply in; nil applies in the caller's.
-    public init(renderer: NftablesRenderer = .init(), nftPath: String = "nft", netns: String? = nil) {
-        self.renderer = renderer; self.nftPath = nftPath; self.netns = netns
+    ///   - transport: `.library` (in-process libnftables, the default) or `.process` (`nft -f -`).
+    public init(renderer: NftablesRenderer = .init(), nftPath: String = "nft", netns: String? = nil,
+                transport: NftTransport = .library, elementFastPath: Bool = true) {
+        self.renderer = renderer; self.nftPath = nftPath; self.netns = netns; self.transport = transport
+        self.elementFastPath = elementFastPath
     }
 
     public func applyFull(_ state: ProxyState) async throws -> ApplyReport {
         let out = renderer.renderFull(state)
         let previous = record
-        record = nil
+        let drift = previous.map(measureDrift) ?? 0
         let clock = ContinuousClock.now
         let text = out.text
-        try runScript(text)
+        do { try runScript(text) } catch { record = previous; needsFull = true; throw error }
         let seconds = (ContinuousClock.now - clock).seconds
         record = NftRecord().applying(out.transaction)
-        _ = previous
-        return report(out, full: true, bytes: text.utf8.count, seconds: seconds)
+        needsFull = false
+        return report(out, full: true, bytes: text.utf8.count, seconds: seconds, drift: drift)
     }
 
     public func applyIncremental(_ diff: StateDiff, state: ProxyState) async throws -> ApplyReport {
-        guard let current = record, !diff.requiresFullSync else { return try await applyFull(state) }
+        guard let current = record, !needsFull, !diff.requiresFullSync else { return try await applyFull(state) }
         let out = renderer.renderIncremental(diff, state: state)
         if out.needsFullSync { return try await applyFull(state) }
         if out.isEmpty { return ApplyReport(full: false) }
         let clock = ContinuousClock.now
-        let text = out.text
-        try runScript(text)
+        var bytes = 0
+        do {
+            if let sent = try sendElementBatch(out.transaction) { bytes = sent } else {
+                let text = out.text
+                bytes = text.utf8.count
+                try runScript(text)
+            }
+        } catch { needsFull = true; throw error }
         let seconds = (ContinuousClock.now - clock).seconds
         record = current.applying(out.transaction)
-        return report(out, full: false, bytes: text.utf8.count, seconds: seconds)
+        return report(out, full: false, bytes: bytes, seconds: seconds)
     }
 
     public func cleanup() async throws {
@@ -66,8 +91,70 @@ public actor NftablesApplier: ProxyApplier {
         try runScript("add table ip \(t)\ndelete table ip \(t)\nadd table ip6 \(t)\ndelete table ip6 \(t)\n")
     }
 
+    /// How far the kernel is from `record`: for each of our tables missing, 1 plus its recorded
+    /// elements; for each set or map (interval sets excepted), the difference between the recorded
+    /// and the kernel's element count (a missing set counts its recorded elements plus 1).
+    /// One netlink dump per set, elements counted without decoding. 0 when the check cannot run.
+    func measureDrift(_ record: NftRecord) -> Int {
+        guard let nl = try? netlinkSocket() else { return 0 }
+        var drift = 0
+        for (family, table) in record.tables.sorted(by: { $0.key < $1.key }) {
+            for (set, want) in table.elements.sorted(by: { $0.key < $1.key }) where !table.intervalSets.contains(set) {
+                guard let have = try? nl.elementCount(family: family, table: renderer.table, set: set) else {
+                    drift += want + 1; continue
+                }
+                drift += abs(have - want)
+            }
+        }
+        return drift
+    }
+
+    private func netlinkSocket() throws -> NftNetlink {
+        if let netlink { return netlink }
+        let nl = try NftNetlink(netns: netns)
+        netlink = nl
+        return nl
+    }
+
+    /// The fast path: a transaction of element adds/deletes only goes to the kernel as one
+    /// nfnetlink batch. Returns the bytes sent, or nil when the transaction needs nft.
+    func sendElementBatch(_ t: NftTransaction) throws -> Int? {
+        guard elementFastPath else { return nil }
+        var ops: [NftNetlink.Op] = []
+        for c in t.commands {
+            switch c {
+            case .addElements(let f, let set, let els): ops.append(.init(add: true, family: f, table: t.table, set: set, elements: els))
+            case .deleteElements(let f, let set, let els): ops.append(.init(add: false, family: f, table: t.table, set: set, elements: els))
+            default: return nil
+            }
+        }
+        guard let nl = try? netlinkSocket() else { return nil }
+        // One message per `add/delete element` line of the equivalent script, so indexes name lines.
+        let firstSeq = nl.reserve(ops.reduce(0) { $0 + ($1.elements.count + 999) / 1000 })
+        guard let (messages, bytes) = NftNetlink.encode(ops, firstSeq: firstSeq, chunk: 1000) else { return nil }
+        do { try nl.commit(messages, firstSeq: firstSeq) } catch let r as NftNetlink.Refusal {
+            let line = r.index >= 0 ? r.index + 1 : nil
+            throw ApplyError(backend: name, operation: "netlink element batch", message: String(cString: strerror(r.errno)),
+                             line: line, lineText: line.flatMap { NftErrorParser.lineText(t.text, $0) }, errno: r.errno)
+        }
+        return bytes
+    }
+
     /// Runs `script` as one `nft -f -` transaction; throws `ApplyError` naming the failing line.
     func runScript(_ script: String) throws {
+        if transport == .library {
+            if library == nil {
+                do { library = try NftLibrary(netns: netns) } catch {
+                    throw ApplyError(backend: name, operation: "libnftables", message: "\(error)")
+                }
+            }
+            let failure: String?
+            do { failure = try library!.run(script) } catch {
+                throw ApplyError(backend: name, operation: "libnftables", message: "\(error)")
+            }
+            if let err = failure { throw NftErrorParser.error(output: err, script: script, operation: "nft -f") }
+            return
+        }
         let argv = (netns.map { ["ip", "netns", "exec", $0] } ?? []) + [nftPath, "-f", "-"]
         let r: NftProcess.Result
         do { r = try NftProcess.run(argv, input: script) } catch {
@@ -88,6 +175,14 @@ public actor NftablesApplier: ProxyApplier {
         return ApplyReport(full: full, rulesWritten: rules, elementsWritten: elements, bytes: bytes,
                            kernelSeconds: seconds, driftRepaired: drift)
     }
+}
+
+/// How the applier hands scripts to nftables.
+public enum NftTransport: String, Hashable, Sendable {
+    /// In-process libnftables with one long-lived context (no process start, cache kept).
+    case library
+    /// A `nft -f -` process per transaction.
+    case process
 }
 
 extension Duration {

@@ -62,11 +62,59 @@ struct NftablesApplierTests {
             // The diff claims a port existed that the kernel never had: deleting its elements fails.
             let ghost = F.web(9, [F.ep("10.244.9.1", 80)])
             let diff = StateDiff(removed: [ghost])
-            await #expect(throws: ApplyError.self) { try await applier.applyIncremental(diff, state: old) }
+            let error = await #expect(throws: ApplyError.self) { try await applier.applyIncremental(diff, state: old) }
+            #expect(error?.operation == "netlink element batch")
+            #expect(error?.errno == ENOENT)
+            #expect(error?.lineText?.hasPrefix("delete element ip switchyard") == true, "\(String(describing: error))")
             #expect(try ns.nft("list", "ruleset").check().out == before)
             let recordAfter = await applier.record
             #expect(recordAfter == recordBefore)
         }
+    }
+
+    /// The fast path's binary elements list exactly as a full load of the same state does.
+    @Test(arguments: [true, false])
+    func incrementalMatchesFullLoad(fastPath: Bool) async throws {
+        var ports = F.base
+        let old = F.state(ports)
+        ports[1] = F.web(2, [F.ep("10.244.2.1", 8080), F.ep("10.244.2.2", 8080)], nodePort: 30002)
+        ports.append(F.web6(2, [F.ep("fd00:10:244:2::1", 80), F.ep("fd00:10:244:2::2", 80)]))
+        ports.append(F.web(5, [], nodePort: 30005))   // no endpoints: reject elements
+        let new = F.state(ports)
+        try await TestNamespace.with { inc in
+            try await TestNamespace.with { full in
+                let a = NftablesApplier(netns: inc.name, elementFastPath: fastPath)
+                _ = try await a.applyFull(old)
+                _ = try await a.applyIncremental(StateDiff.full(old: old, new: new), state: new)
+                _ = try await NftablesApplier(netns: full.name).applyFull(new)
+                for fam in ["ip", "ip6"] {
+                    let x = try inc.nft("list", "table", fam, "switchyard").check().out
+                    let y = try full.nft("list", "table", fam, "switchyard").check().out
+                    #expect(Self.lines(x) == Self.lines(y), "\(fam) table differs")
+                }
+            }
+        }
+    }
+
+    @Test func nftErrorsNameTheLine() async throws {
+        try await TestNamespace.with { ns in
+            for transport in [NftTransport.library, .process] {
+                let applier = NftablesApplier(netns: ns.name, transport: transport)
+                let script = "add table ip switchyard\nadd chain ip switchyard ok\nadd rule ip switchyard ok ip daddr 1.2.3.4 frobnicate\n"
+                let error = await #expect(throws: ApplyError.self) { try await applier.runScript(script) }
+                #expect(error?.line == 3, "\(String(describing: error))")
+                #expect(error?.lineText == "add rule ip switchyard ok ip daddr 1.2.3.4 frobnicate")
+                #expect(error?.message.isEmpty == false)
+            }
+            // Atomic: nothing of the failed script is left.
+            let left = try ns.nft("list", "ruleset").check().out
+            #expect(left.isEmpty)
+        }
+    }
+
+    /// The listing's lines, each trimmed, sorted (element order within a listing may differ).
+    static func lines(_ s: String) -> [String] {
+        s.split(whereSeparator: { $0 == "\n" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.sorted()
     }
 
     @Test func cleanupRemovesOnlyOurTables() async throws {
@@ -82,6 +130,74 @@ struct NftablesApplierTests {
             #expect(ruleset.contains("chain keep"))
             #expect(ruleset.contains("table ip6 switchyardish"))
             try await applier.cleanup()   // idempotent: nothing to delete is fine
+        }
+    }
+}
+
+/// Drift detection and repair by the periodic full sync.
+@Suite("NftablesApplier drift", .serialized, .enabled(if: TestNamespace.available))
+struct NftablesDriftTests {
+    typealias F = ApplyFixtures
+
+    @Test func noDriftWhenUntouched() async throws {
+        try await TestNamespace.with { ns in
+            let applier = NftablesApplier(netns: ns.name)
+            _ = try await applier.applyFull(F.state(F.base))
+            let again = try await applier.applyFull(F.state(F.base))
+            #expect(again.driftRepaired == 0)
+        }
+    }
+
+    @Test func flushRulesetIsDetectedAndRepaired() async throws {
+        try await TestNamespace.with { ns in
+            let applier = NftablesApplier(netns: ns.name)
+            let state = F.state(F.base)
+            _ = try await applier.applyFull(state)
+            let before = try ns.nft("list", "ruleset").check().out
+            try ns.nft("flush", "ruleset").check()
+            let repair = try await applier.applyFull(state)
+            #expect(repair.driftRepaired > 0)
+            #expect(try ns.nft("list", "ruleset").check().out == before)
+        }
+    }
+
+    @Test func removedElementIsDetected() async throws {
+        try await TestNamespace.with { ns in
+            let applier = NftablesApplier(netns: ns.name)
+            let state = F.state(F.base)
+            _ = try await applier.applyFull(state)
+            try ns.nft("delete", "element", "ip", "switchyard", "cluster_ips", "{ 10.96.0.2 }").check()
+            let repair = try await applier.applyFull(state)
+            #expect(repair.driftRepaired == 1)
+            let listing = try ns.nft("list", "set", "ip", "switchyard", "cluster_ips").check().out
+            #expect(listing.contains("10.96.0.2"))
+        }
+    }
+}
+
+/// A restarted proxy (fresh applier, table already present) replaces the table without a gap.
+@Suite("NftablesApplier restart", .serialized, .enabled(if: TestNamespace.available))
+struct NftablesRestartTests {
+    typealias F = ApplyFixtures
+
+    @Test func tableNeverAbsentDuringReplacement() async throws {
+        let ports = (1...250).map { F.web($0, [F.ep("10.244.\($0 % 250).1", 8080), F.ep("10.244.\($0 % 250).2", 8080)]) }
+        try await TestNamespace.with { ns in
+            _ = try await NftablesApplier(netns: ns.name).applyFull(F.state(ports))
+            let name = ns.name
+            // A concurrent reader lists our table in a loop while a fresh applier replaces it.
+            let reader = Task.detached { () -> (Int, Int) in
+                var ok = 0, failed = 0
+                for _ in 0..<40 {
+                    let r = try TestNamespace.run(["/usr/sbin/ip", "netns", "exec", name, "/usr/sbin/nft", "list", "table", "ip", "switchyard"])
+                    if r.status == 0 && r.out.contains("addr_eps") { ok += 1 } else { failed += 1 }
+                }
+                return (ok, failed)
+            }
+            for _ in 0..<3 { _ = try await NftablesApplier(netns: ns.name).applyFull(F.state(ports)) }
+            let (ok, failed) = try await reader.value
+            #expect(failed == 0)
+            #expect(ok == 40)
         }
     }
 }

@@ -1,0 +1,61 @@
+import RenderNftables
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension NftNetlink {
+    /// The number of elements the kernel holds in `set` of our `table`, by a GETSETELEM dump
+    /// (elements are counted, not decoded); nil when the table or set does not exist.
+    func elementCount(family: NftFamily, table: String, set: String) throws -> Int? {
+        let s = reserve(1)
+        var m = NetlinkMessage(type: Self.subsys << 8 | 13 /* GETSETELEM */, flags: NetlinkMessage.request | 0x300 /* DUMP */,
+                               seq: s, family: family == .ip ? 2 : 10)
+        m.attr(1, string: table)
+        m.attr(2, string: set)
+        let msg = m.finished
+        guard msg.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == msg.count else {
+            throw Refusal(index: -1, errno: errno)
+        }
+        var count = 0
+        var buf = [UInt8](repeating: 0, count: 1 << 17)
+        while true {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 { if errno == EINTR { continue }; throw Refusal(index: -1, errno: errno) }
+            var off = 0
+            while off + 16 <= n {
+                let len = Int(Self.u32(buf, off)), type = Self.u16(buf, off + 4), mseq = Self.u32(buf, off + 8)
+                guard len >= 16, off + len <= n else { break }
+                defer { off += (len + 3) & ~3 }
+                guard mseq == s else { continue }
+                if type == 3 /* NLMSG_DONE */ { return count }
+                if type == 2 /* NLMSG_ERROR */ {
+                    let err = -Int32(bitPattern: Self.u32(buf, off + 16))
+                    if err == 0 { return count }
+                    if err == ENOENT { return nil }
+                    throw Refusal(index: -1, errno: err)
+                }
+                count += Self.listElements(buf, from: off + 20, to: off + len)
+            }
+        }
+    }
+
+    /// Counts NFTA_LIST_ELEM entries inside the NFTA_SET_ELEM_LIST_ELEMENTS attribute of one message.
+    private static func listElements(_ b: [UInt8], from: Int, to: Int) -> Int {
+        var off = from
+        while off + 4 <= to {
+            let len = Int(u16(b, off)), type = u16(b, off + 2) & 0x3fff
+            guard len >= 4 else { return 0 }
+            if type == 3 {
+                var inner = off + 4, n = 0
+                while inner + 4 <= off + len {
+                    let l = Int(u16(b, inner)); guard l >= 4 else { break }
+                    n += 1; inner += (l + 3) & ~3
+                }
+                return n
+            }
+            off += (len + 3) & ~3
+        }
+        return 0
+    }
+}

@@ -1,0 +1,129 @@
+import CNftables
+import RenderNftables
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A persistent NETLINK_NETFILTER socket that commits set-element deltas as ONE nfnetlink batch
+/// (BATCH_BEGIN, one NEWSETELEM/DELSETELEM message per set chunk, BATCH_END): one atomic
+/// transaction with no nft parsing and no cache fetch.
+final class NftNetlink: @unchecked Sendable {
+    let fd: Int32
+    private var seq: UInt32 = 1
+
+    static let subsys: UInt16 = 10            // NFNL_SUBSYS_NFTABLES
+    static let newSetElem: UInt16 = 12, delSetElem: UInt16 = 14, getGen: UInt16 = 16
+    static let batchBegin: UInt16 = 16, batchEnd: UInt16 = 17
+
+    /// Opens the socket, inside `/run/netns/NAME` when `netns` is given.
+    init(netns: String?) throws {
+        fd = try NamespaceThread.run(netns: netns) {
+            let s = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 12 /* NETLINK_NETFILTER */)
+            guard s >= 0 else { throw NamespaceThread.Failure(message: "netlink socket: errno \(errno)") }
+            var addr = sockaddr_nl(); addr.nl_family = sa_family_t(AF_NETLINK)
+            let rc = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_nl>.size)) }
+            }
+            guard rc == 0 else { close(s); throw NamespaceThread.Failure(message: "netlink bind: errno \(errno)") }
+            var tv = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            var buf: Int32 = 4 << 20
+            setsockopt(s, SOL_SOCKET, SO_SNDBUF, &buf, 4)
+            setsockopt(s, SOL_SOCKET, SO_RCVBUF, &buf, 4)
+            return s
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// One element command: add or delete `elements` of `set` in our `table` of `family`.
+    struct Op { var add: Bool; var family: NftFamily; var table: String; var set: String; var elements: [NftElement] }
+
+    /// A kernel refusal of message `index` (0-based among the ops' messages).
+    struct Refusal: Error { var index: Int; var errno: Int32 }
+
+    /// Encodes `ops`, or nil when some element is outside what the codec knows.
+    static func encode(_ ops: [Op], firstSeq: UInt32, chunk: Int = 500) -> (messages: [[UInt8]], bytes: Int)? {
+        var msgs: [[UInt8]] = []
+        var s = firstSeq
+        for op in ops {
+            for start in stride(from: 0, to: op.elements.count, by: chunk) {
+                let slice = op.elements[start..<min(start + chunk, op.elements.count)]
+                let flags = NetlinkMessage.request | NetlinkMessage.ack | (op.add ? NetlinkMessage.create : 0)
+                var m = NetlinkMessage(type: subsys << 8 | (op.add ? newSetElem : delSetElem), flags: flags, seq: s,
+                                       family: op.family == .ip ? 2 : 10)
+                s &+= 1
+                m.attr(1, string: op.table)
+                m.attr(2, string: op.set)
+                m.begin(3)
+                for el in slice {
+                    guard let key = NftElementCodec.key(el, set: op.set, family: op.family) else { return nil }
+                    m.begin(1)                          // NFTA_LIST_ELEM
+                    m.begin(1); m.attr(1, key); m.end() // NFTA_SET_ELEM_KEY { NFTA_DATA_VALUE }
+                    if op.add {
+                        guard let data = NftElementCodec.data(el, set: op.set, family: op.family) else { return nil }
+                        switch data {
+                        case .none: break
+                        case .value(let v): m.begin(2); m.attr(1, v); m.end()
+                        case .verdict(let code, let chain):
+                            m.begin(2); m.begin(2)
+                            m.attr(1, be32: UInt32(bitPattern: code)); m.attr(2, string: chain)
+                            m.end(); m.end()
+                        }
+                        if let c = el.comment, c.utf8.count < 250 {
+                            // NFTNL_UDATA_SET_ELEM_COMMENT TLV, as nft writes it (listings show it).
+                            m.attr(6, [0, UInt8(c.utf8.count + 1)] + Array(c.utf8) + [0])
+                        }
+                    }
+                    m.end()
+                }
+                m.end()
+                msgs.append(m.finished)
+            }
+        }
+        return (msgs, msgs.reduce(0) { $0 + $1.count })
+    }
+
+    /// Sends `messages` (from `encode`) as one batch and waits for every ack.
+    /// Throws `Refusal` for the first message the kernel refused (the batch is then aborted whole).
+    func commit(_ messages: [[UInt8]], firstSeq: UInt32) throws {
+        var batch = NetlinkMessage(type: Self.batchBegin, flags: NetlinkMessage.request, seq: firstSeq &- 1, family: 0, resID: Self.subsys).finished
+        for m in messages { batch += m }
+        batch += NetlinkMessage(type: Self.batchEnd, flags: NetlinkMessage.request, seq: firstSeq &+ UInt32(messages.count), family: 0, resID: Self.subsys).finished
+        let sent = batch.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        guard sent == batch.count else { throw Refusal(index: -1, errno: errno) }
+        var pending = Set((0..<messages.count).map { firstSeq &+ UInt32($0) })
+        var refusal: Refusal?
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while !pending.isEmpty {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 { if errno == EINTR { continue }; throw Refusal(index: -1, errno: errno) }
+            var off = 0
+            while off + 16 <= n {
+                let len = Int(Self.u32(buf, off)), type = Self.u16(buf, off + 4), mseq = Self.u32(buf, off + 8)
+                guard len >= 16 else { break }
+                if type == 2 /* NLMSG_ERROR */, off + 20 <= n {
+                    let err = Int32(bitPattern: Self.u32(buf, off + 16))
+                    let index = Int(mseq &- firstSeq)
+                    if err != 0, refusal == nil {
+                        refusal = Refusal(index: index >= 0 && index < messages.count ? index : -1, errno: -err)
+                    }
+                    pending.remove(mseq)
+                }
+                off += (len + 3) & ~3
+            }
+        }
+        if let refusal { throw refusal }
+    }
+
+    /// Sequence numbers for the next batch of `count` messages (plus begin/end around them).
+    func reserve(_ count: Int) -> UInt32 {
+        let first = seq &+ 1
+        seq &+= UInt32(count + 2)
+        return first
+    }
+
+    static func u32(_ b: [UInt8], _ o: Int) -> UInt32 { UInt32(b[o]) | UInt32(b[o+1]) << 8 | UInt32(b[o+2]) << 16 | UInt32(b[o+3]) << 24 }
+    static func u16(_ b: [UInt8], _ o: Int) -> UInt16 { UInt16(b[o]) | UInt16(b[o+1]) << 8 }
+}

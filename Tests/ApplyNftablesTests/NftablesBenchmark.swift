@@ -1,0 +1,73 @@
+import Apply
+import Diff
+import Foundation
+import KubeObjects
+import Model
+import RenderNftables
+import Synthetic
+import SwitchyardCore
+import Testing
+@testable import ApplyNftables
+
+/// Large-cluster timings, run only with `SWITCHYARD_NFT_BENCH=1` (root). Services from
+/// `SWITCHYARD_NFT_BENCH_SERVICES` (default 10000), 10 endpoints each.
+///
+///     SWITCHYARD_NFT_BENCH=1 swift test --filter NftablesBenchmark
+@Suite("nftables applier benchmark", .serialized,
+       .enabled(if: TestNamespace.available && ProcessInfo.processInfo.environment["SWITCHYARD_NFT_BENCH"] == "1"))
+struct NftablesBenchmark {
+    static var services: Int { Int(ProcessInfo.processInfo.environment["SWITCHYARD_NFT_BENCH_SERVICES"] ?? "") ?? 10000 }
+
+    @Test(arguments: ProcessInfo.processInfo.environment["SWITCHYARD_NFT_BENCH_PROCESS"] == "1" ? [NftTransport.library, .process] : [.library])
+    func fullAndIncremental(transport: NftTransport) async throws {
+        let cluster = SyntheticCluster(seed: 42, services: Self.services, endpointsPerService: 10)
+        var tracker = ProxyStateTracker(config: NodeConfig(nodeName: cluster.nodeName, clusterCIDRs: [CIDR(SyntheticCluster.clusterCIDR)!]))
+        _ = tracker.apply(cluster.objects().map { ObjectEvent.upsert($0) })
+        var state = tracker.commit().state
+        try await TestNamespace.with { ns in
+            let applier = NftablesApplier(netns: ns.name, transport: transport)
+            let first = try await timed { try await applier.applyFull(state) }
+            print("bench \(transport) \(Self.services)x10 first full: \(ms(first.1)) ms total, kernel \(ms(first.0.kernelSeconds)) ms, \(first.0.elementsWritten) elements, \(first.0.bytes) bytes")
+            let second = try await timed { try await applier.applyFull(state) }
+            print("bench \(transport) replace full: \(ms(second.1)) ms total, kernel \(ms(second.0.kernelSeconds)) ms, drift \(second.0.driftRepaired)")
+            for kind in [ChurnGenerator.Kind.endpointChange, .serviceAdd, .serviceRemove] {
+                var churn = ChurnGenerator(cluster: cluster, kind: kind, seed: 7)
+                var kernel: [Double] = [], total: [Double] = []
+                for _ in 0..<20 {
+                    let events = churn.nextChange()
+                    _ = tracker.apply(events)
+                    let ch = tracker.commit()
+                    let diff = StateDiff.between(old: ch.previous, new: ch.state, services: ch.changedServices, nodeChanged: ch.nodeChanged)
+                    if ProcessInfo.processInfo.environment["SWITCHYARD_NFT_BENCH_TRACE"] == "1" {
+                        let out = NftablesRenderer().renderIncremental(diff, state: ch.state)
+                        print("delta \(kind): " + out.transaction.commands.map(Self.tag).joined(separator: " "))
+                    }
+                    let r = try await timed { try await applier.applyIncremental(diff, state: ch.state) }
+                    #expect(!r.0.full)
+                    kernel.append(r.0.kernelSeconds); total.append(r.1)
+                    if ProcessInfo.processInfo.environment["SWITCHYARD_NFT_BENCH_TRACE"] == "1" {
+                        print("timing \(kind): kernel \(ms(r.0.kernelSeconds)) ms, \(r.0.elementsWritten) elements, \(r.0.rulesWritten) rules")
+                    }
+                    state = ch.state
+                }
+                kernel.sort(); total.sort()
+                print("bench \(transport) incremental \(kind): kernel median \(ms(kernel[10])) ms max \(ms(kernel.last!)) ms; total median \(ms(total[10])) ms")
+            }
+        }
+    }
+
+    static func tag(_ c: NftCommand) -> String {
+        switch c {
+        case .addElements(_, let s, _): return "+" + s
+        case .deleteElements(_, let s, _): return "-" + s
+        default: return "OTHER:" + String(describing: c).prefix(60)
+        }
+    }
+
+    private func timed<T>(_ body: () async throws -> T) async throws -> (T, Double) {
+        let start = ContinuousClock.now
+        let r = try await body()
+        return (r, (ContinuousClock.now - start).seconds)
+    }
+    private func ms(_ s: Double) -> String { String(format: "%.2f", s * 1000) }
+}
