@@ -1,0 +1,26 @@
+import Apply
+import ApplyNftables
+import ArgumentParser
+
+/// Maps a backend name to its applier (the I/O half), so `run` and `cleanup` stay backend-neutral.
+/// A backend whose applier exists is listed in `available`; add it there and in `make`.
+enum Appliers {
+    /// Backends that can program the kernel today, in the order `cleanup --backend all` visits them.
+    static let available: [BackendName] = [.nftables]
+
+    /// A fresh applier for `backend`, or a validation error naming the backends that exist.
+    static func make(_ backend: BackendName) throws -> any ProxyApplier {
+        switch backend {
+        case .nftables: return NftablesApplier()
+        case .iptables, .ipvs:
+            throw ValidationError("the \(backend.rawValue) backend cannot apply rules yet (available: \(availableList)); try dry-run")
+        }
+    }
+
+    /// Throws the `make` error for a backend that cannot apply yet (for `validate()`).
+    static func requireAvailable(_ backend: BackendName) throws {
+        if !available.contains(backend) { _ = try make(backend) }
+    }
+
+    static var availableList: String { available.map(\.rawValue).joined(separator: ", ") }
+}
