@@ -49,7 +49,8 @@ public actor IptablesApplier: ProxyApplier {
     public func variant() -> IptablesVariant {
         if let chosenVariant { return chosenVariant }
         func out(_ argv: [String]) -> String { (try? run(argv))?.stdout ?? "" }
-        let legacy = out(["iptables-legacy-save"]) + out(["ip6tables-legacy-save"])
+        // Reading a legacy table instantiates it: only look when the kernel lists some.
+        let legacy = IPFamily.allCases.filter(legacyTablesPresent).map { out([IptablesVariant.legacy.tool("save", family: $0)]) }.joined()
         let nft = out(["iptables-nft-save"]) + out(["ip6tables-nft-save"])
         let v = IptablesVariant.detect(legacySave: legacy, nftSave: nft, version: out(["iptables", "--version"]))
         chosenVariant = v
@@ -93,13 +94,16 @@ public actor IptablesApplier: ProxyApplier {
 
     /// Deletes every rule jumping into a `SWITCHYARD-` chain (by its exact saved spec), flushes and
     /// deletes every `SWITCHYARD-` chain in nat and filter of both families, then destroys every
-    /// `SWITCHYARD-` ipset. Nothing else is touched. Idempotent.
+    /// `SWITCHYARD-` ipset. Nothing else is touched. Idempotent. Without an explicit variant both
+    /// the legacy and the nf_tables rules are cleaned (a node may have switched).
     public func cleanup() async throws {
         record = nil; needsFull = true
-        for fam in IPFamily.allCases {
-            let text = try save(fam)
-            let restore = Self.cleanupRestore(SavedRuleset(text))
-            if !restore.isEmpty { try restoreTables(restore, family: fam) }
+        for v in chosenVariant.map({ [$0] }) ?? IptablesVariant.allCases {
+            for fam in IPFamily.allCases where chosenVariant != nil || v == .nft || legacyTablesPresent(fam) {
+                let text = try save(fam, variant: v)
+                let restore = Self.cleanupRestore(SavedRuleset(text))
+                if !restore.isEmpty { try restoreTables(restore, family: fam, variant: v) }
+            }
         }
         let sets = try run([ipsetPath, "list", "-n"])
         guard sets.status == 0 else {
@@ -150,10 +154,18 @@ public actor IptablesApplier: ProxyApplier {
         return (bytes, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
     }
 
+    /// True when the kernel has legacy (x_tables) tables of `family` in the namespace
+    /// (`/proc/net/ip_tables_names`, `/proc/net/ip6_tables_names`).
+    func legacyTablesPresent(_ family: IPFamily) -> Bool {
+        let file = family == .ipv4 ? "/proc/net/ip_tables_names" : "/proc/net/ip6_tables_names"
+        guard let r = try? run(["cat", file]), r.status == 0 else { return false }
+        return !r.stdout.trimmed.isEmpty
+    }
+
     /// `iptables-save -t nat` followed by `iptables-save -t filter` for `family`.
-    func save(_ family: IPFamily) throws -> String {
+    func save(_ family: IPFamily, variant v: IptablesVariant? = nil) throws -> String {
         var text = ""
-        let tool = variant().tool("save", family: family)
+        let tool = (v ?? variant()).tool("save", family: family)
         for table in ["nat", "filter"] {
             let r = try run([tool, "-t", table])
             guard r.status == 0 else {
@@ -165,8 +177,8 @@ public actor IptablesApplier: ProxyApplier {
     }
 
     /// `iptables-restore --noflush -w` (or the ip6tables one) with `text` on stdin.
-    func restoreTables(_ text: String, family: IPFamily) throws {
-        let tool = variant().tool("restore", family: family)
+    func restoreTables(_ text: String, family: IPFamily, variant v: IptablesVariant? = nil) throws {
+        let tool = (v ?? variant()).tool("restore", family: family)
         let r = try run([tool, "--noflush", "-w"], input: text)
         guard r.status == 0 else {
             throw RestoreErrorParser.error(output: r.stderr + r.stdout, input: text, operation: "\(tool) --noflush")

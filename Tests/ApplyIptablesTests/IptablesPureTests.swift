@@ -89,11 +89,6 @@ struct IptablesPureTests {
     @Test func cleanupRestoreDeletesJumpsThenChains() {
         let text = IptablesApplier.cleanupRestore(SavedRuleset(Self.saved))
         #expect(text == """
-            *filter
-            :SWITCHYARD-FORWARD - [0:0]
-            -D INPUT -m conntrack --ctstate NEW -j SWITCHYARD-FORWARD
-            -X SWITCHYARD-FORWARD
-            COMMIT
             *nat
             :SWITCHYARD-SERVICES - [0:0]
             :SWITCHYARD-SVC-ABC - [0:0]
@@ -101,6 +96,11 @@ struct IptablesPureTests {
             -D FOREIGN -g SWITCHYARD-SVC-ABC
             -X SWITCHYARD-SERVICES
             -X SWITCHYARD-SVC-ABC
+            COMMIT
+            *filter
+            :SWITCHYARD-FORWARD - [0:0]
+            -D INPUT -m conntrack --ctstate NEW -j SWITCHYARD-FORWARD
+            -X SWITCHYARD-FORWARD
             COMMIT
 
             """)
