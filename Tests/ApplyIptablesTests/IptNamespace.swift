@@ -72,7 +72,8 @@ struct IptNamespace {
 enum SavedView {
     /// Chains whose rule order carries no meaning (one independent rule per address/port):
     /// partial syncs append to them, full syncs write them in port order.
-    static let unordered: Set<String> = ["nat SWITCHYARD-DISPATCH", "nat SWITCHYARD-NODEPORTS", "filter SWITCHYARD-SERVICES"]
+    static let unordered: Set<String> = ["nat SWITCHYARD-DISPATCH", "nat SWITCHYARD-NODEPORTS", "filter SWITCHYARD-SERVICES",
+                                         "filter SWITCHYARD-CLUSTER-IPS"]
 
     /// Per "table chain": our chains' rules (counters dropped), plus each built-in chain's jumps into ours.
     static func ours(_ save: String) -> [String: [String]] {
