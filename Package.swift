@@ -55,6 +55,8 @@ let package = Package(
         // libnftables (libnftables-dev) for in-process nft transactions, plus setns().
         .systemLibrary(name: "CNftables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
         .target(name: "ApplyNftables", dependencies: ["CNftables", "Apply", "RenderNftables", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        // The iptables backend's I/O half: ipset restore + iptables-restore --noflush -w per family.
+        .target(name: "ApplyIptables", dependencies: ["Apply", "RenderIptables", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         // Seeded synthetic clusters for benchmarks, the bench runner and property tests. Pure.
         .target(name: "Synthetic", dependencies: ["KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         // Real-traffic test cluster built from network namespaces (tests, demo, bench). Does I/O.
@@ -64,7 +66,7 @@ let package = Package(
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
-            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables",
+            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables", "ApplyIptables",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -84,6 +86,9 @@ let package = Package(
             "ApplyNftables", "Apply", "RenderNftables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
         ], swiftSettings: strict),
         .testTarget(name: "IPVSNetlinkTests", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "ApplyIptablesTests", dependencies: [
+            "ApplyIptables", "Apply", "RenderIptables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
+        ], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",
         ], resources: [.copy("Golden")], swiftSettings: strict),

@@ -87,7 +87,7 @@ public struct IptablesRenderer: ProxyRenderer {
         for (chain, table) in renderHelperChains(ctx, into: &b) { rendered[table]!.insert(chain) }
 
         var hairpin = Set<HairpinMember>()
-        var dispatch: [String] = [], nodePorts: [String] = [], filter: [String] = []
+        var dispatch: [String] = [], nodePorts: [String] = [], filter: [String] = [], clusterIPs: [String] = []
         var pending = 0
         for p in state.ports(family: family) {
             let r = PortRules(p, ctx)
@@ -96,17 +96,19 @@ public struct IptablesRenderer: ProxyRenderer {
                 for rule in c.rules { b.append(c.name, rule, table: "nat") }
                 pending += c.rules.count
             }
-            dispatch += r.dispatch; nodePorts += r.nodePorts; filter += r.filter
+            dispatch += r.dispatch; nodePorts += r.nodePorts; filter += r.filter; clusterIPs += r.clusterIPReject
             hairpin.formUnion(r.hairpin)
             if pending >= options.fullSyncTransactionRules { b.commit(); pending = 0 }
         }
         b.commit()
         for c in [IptablesNames.natServices, IptablesNames.natDispatch, IptablesNames.natNodePorts] { declare(c, "nat") }
         declare(IptablesNames.filterServices, "filter")
+        declare(IptablesNames.filterClusterIPs, "filter")
         renderEntryChain(ctx, into: &b)
         for rule in dispatch { b.append(IptablesNames.natDispatch, rule, table: "nat") }
         for rule in nodePorts { b.append(IptablesNames.natNodePorts, rule, table: "nat") }
         for rule in filter { b.append(IptablesNames.filterServices, rule, table: "filter") }
+        for rule in clusterIPs { b.append(IptablesNames.filterClusterIPs, rule, table: "filter") }
         if let saved {
             for (table, chains) in IptablesJumps.ownedChains(in: saved) where rendered[table] != nil {
                 for c in chains.subtracting(rendered[table]!).sorted() { b.deleteChain(c, table: table) }
@@ -173,6 +175,7 @@ public struct IptablesRenderer: ProxyRenderer {
             Self.delta(IptablesNames.natDispatch, o.dispatch, n.dispatch, "nat", &b)
             Self.delta(IptablesNames.natNodePorts, o.nodePorts, n.nodePorts, "nat", &b)
             Self.delta(IptablesNames.filterServices, o.filter, n.filter, "filter", &b)
+            Self.delta(IptablesNames.filterClusterIPs, o.clusterIPReject, n.clusterIPReject, "filter", &b)
             addMembers.formUnion(n.hairpin.subtracting(o.hairpin))
             delCandidates.formUnion(o.hairpin.subtracting(n.hairpin))
         }

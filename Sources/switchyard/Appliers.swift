@@ -1,4 +1,5 @@
 import Apply
+import ApplyIptables
 import ApplyNftables
 import ArgumentParser
 
@@ -6,13 +7,14 @@ import ArgumentParser
 /// A backend whose applier exists is listed in `available`; add it there and in `make`.
 enum Appliers {
     /// Backends that can program the kernel today, in the order `cleanup --backend all` visits them.
-    static let available: [BackendName] = [.nftables]
+    static let available: [BackendName] = [.nftables, .iptables]
 
     /// A fresh applier for `backend`, or a validation error naming the backends that exist.
-    static func make(_ backend: BackendName) throws -> any ProxyApplier {
+    static func make(_ backend: BackendName, options: ApplierOptions = ApplierOptions()) throws -> any ProxyApplier {
         switch backend {
         case .nftables: return NftablesApplier()
-        case .iptables, .ipvs:
+        case .iptables: return IptablesApplier(variant: options.iptablesVariant)
+        case .ipvs:
             throw ValidationError("the \(backend.rawValue) backend cannot apply rules yet (available: \(availableList)); try dry-run")
         }
     }

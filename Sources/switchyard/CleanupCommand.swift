@@ -11,6 +11,8 @@ struct CleanupCommand: AsyncParsableCommand {
             help: "A backend name, or all (every backend that can apply today).")
     var backend: Target = .all
 
+    @OptionGroup var applierOptions: ApplierOptions
+
     /// One backend, or all of them.
     enum Target: ExpressibleByArgument, Equatable {
         case one(BackendName)
@@ -36,7 +38,7 @@ struct CleanupCommand: AsyncParsableCommand {
         var failed = false
         for name in backends {
             do {
-                try await Appliers.make(name).cleanup()
+                try await Appliers.make(name, options: applierOptions).cleanup()
                 print("cleaned up \(name.rawValue)")
             } catch let error as ValidationError {
                 throw error

@@ -15,13 +15,15 @@ struct RunCommand: AsyncParsableCommand {
             is not implemented yet.
             """)
 
-    @Option(name: [.customLong("backend"), .customLong("proxy-mode")], help: "nftables (iptables and ipvs: not yet).")
+    @Option(name: [.customLong("backend"), .customLong("proxy-mode")], help: "nftables or iptables (ipvs: not yet).")
     var backend: BackendName = .nftables
 
     @Flag(help: "Apply one full sync and exit.")
     var once = false
 
     @OptionGroup var proxy: ProxyOptions
+
+    @OptionGroup var applierOptions: ApplierOptions
 
     func validate() throws {
         guard once else {
@@ -31,7 +33,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let applier = try Appliers.make(backend)
+        let applier = try Appliers.make(backend, options: applierOptions)
         let state: ProxyState
         do {
             state = try StateLoader(options: proxy).loadState()
