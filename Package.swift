@@ -83,13 +83,16 @@ let package = Package(
         .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestCluster"], swiftSettings: strict),
         .testTarget(name: "ApplyNftablesTests", dependencies: [
+            "TestCluster",
             "ApplyNftables", "Apply", "RenderNftables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
         ], swiftSettings: strict),
         .testTarget(name: "IPVSNetlinkTests", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "ApplyIptablesTests", dependencies: [
+            "TestCluster",
             "ApplyIptables", "Apply", "RenderIptables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
         ], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
+            "TestCluster",
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",
         ], resources: [.copy("Golden")], swiftSettings: strict),
     ]

@@ -1,3 +1,4 @@
+import TestCluster
 import Foundation
 import SwitchyardCore
 
@@ -62,7 +63,7 @@ struct IptNamespace {
         try p.run()
         inPipe.fileHandleForWriting.write(Data(stdin.utf8))
         try inPipe.fileHandleForWriting.close()
-        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+        let out = outPipe.fileHandleForReading.readAllRetryingInterrupts()
         p.waitUntilExit()
         return Result(status: p.terminationStatus, out: String(decoding: out, as: UTF8.self))
     }

@@ -1,3 +1,4 @@
+import TestCluster
 import Apply
 import Diff
 import Foundation
@@ -179,7 +180,7 @@ struct IptablesApplierTests {
             holder.standardOutput = out
             try holder.run()
             defer { holder.waitUntilExit() }
-            _ = out.fileHandleForReading.availableData   // "held": the lock is taken
+            _ = out.fileHandleForReading.readChunkRetryingInterrupts()   // "held": the lock is taken
             let a = IptablesApplier(variant: .legacy, netns: ns.name, lockFile: lock)
             let start = ContinuousClock.now
             let r = try await a.applyFull(F.state(F.base))
