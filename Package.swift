@@ -61,6 +61,9 @@ let package = Package(
         .target(name: "TestCluster", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         // Raw generic-netlink IPVS and rtnetlink (dummy interface) programming, batched. Does I/O.
         .target(name: "IPVSNetlink", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        // Conntrack cleanup for connectionless service ports: a pure planner (StateDiff → deletions)
+        // and a raw ctnetlink executor. Does I/O.
+        .target(name: "Conntrack", dependencies: ["Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
@@ -83,6 +86,7 @@ let package = Package(
         .testTarget(name: "ApplyNftablesTests", dependencies: [
             "ApplyNftables", "Apply", "RenderNftables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
         ], swiftSettings: strict),
+        .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "IPVSNetlinkTests", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",
