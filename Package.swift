@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "Sync", "Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "ClusterTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
         // Real traffic through `switchyard run --once` in a namespace cluster, per backend (root only).
-        .testTarget(name: "TrafficTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "TrafficTests", dependencies: ["TestCluster", "SwitchyardCore", "Conntrack", "Model", "Diff"], swiftSettings: strict),
         .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestCluster"], swiftSettings: strict),
         .testTarget(name: "ApplyNftablesTests", dependencies: [
