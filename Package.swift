@@ -63,6 +63,9 @@ let package = Package(
         .target(name: "TestCluster", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         // Raw generic-netlink IPVS and rtnetlink (dummy interface) programming, batched. Does I/O.
         .target(name: "IPVSNetlink", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        // Conntrack cleanup for connectionless service ports: a pure planner (StateDiff → deletions)
+        // and a raw ctnetlink executor. Does I/O.
+        .target(name: "Conntrack", dependencies: ["Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
@@ -79,13 +82,14 @@ let package = Package(
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "Sync", "Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "ClusterTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
         // Real traffic through `switchyard run --once` in a namespace cluster, per backend (root only).
-        .testTarget(name: "TrafficTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "TrafficTests", dependencies: ["TestCluster", "SwitchyardCore", "Conntrack", "Model", "Diff"], swiftSettings: strict),
         .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestCluster"], swiftSettings: strict),
         .testTarget(name: "ApplyNftablesTests", dependencies: [
             "TestCluster",
             "ApplyNftables", "Apply", "RenderNftables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
         ], swiftSettings: strict),
+        .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "IPVSNetlinkTests", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "ApplyIptablesTests", dependencies: [
             "TestCluster",
