@@ -6,5 +6,5 @@ struct Switchyard: AsyncParsableCommand {
         commandName: "switchyard",
         abstract: "A Kubernetes service proxy: a kube-proxy replacement.",
         subcommands: [DryRunCommand.self, ExampleCommand.self, VersionCommand.self,
-                      EchoServerCommand.self, ProbeCommand.self])
+                      EchoServerCommand.self, ProbeCommand.self, SynthCommand.self])
 }

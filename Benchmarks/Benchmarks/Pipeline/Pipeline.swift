@@ -1,0 +1,92 @@
+import Benchmark
+import KubeObjects
+import Model
+
+// Benchmarks of the pure pipeline at 10,000 services × 10 endpoints. Names are stable: the
+// static thresholds in Benchmarks/Thresholds are keyed by them (`Pipeline.<name>.p90.json`).
+//
+// Targets (2 cores, release): build state + full render ≤ 200 ms per backend; diff + incremental
+// render of one changed endpoint ≤ 1 ms per backend; state memory ≤ 100 MB.
+
+let benchmarks: @Sendable () -> Void = {
+    // Wall clock and CPU may regress 25 % at p90 before a check fails (the machine is shared
+    // and noisy); allocation counts are deterministic and get 5 %.
+    let timeTolerance = BenchmarkThresholds(relative: [.p90: 25.0])
+    let countTolerance = BenchmarkThresholds(relative: [.p90: 5.0])
+    let tolerances: [BenchmarkMetric: BenchmarkThresholds] = [
+        .wallClock: timeTolerance, .cpuTotal: timeTolerance, .mallocCountTotal: countTolerance,
+        .memoryLeakedBytes: countTolerance,
+    ]
+    let heavy = Benchmark.Configuration(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResidentDelta],
+        timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(5), maxIterations: 10,
+        thresholds: tolerances)
+    let light = Benchmark.Configuration(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal],
+        timeUnits: .microseconds, warmupIterations: 5, maxDuration: .seconds(3), maxIterations: 1_000,
+        thresholds: tolerances)
+
+    // Decoding the `kubectl get -o json` style List of the whole cluster.
+    Benchmark("Decode 10k JSON", configuration: heavy) { benchmark in
+        let data = fixture.json
+        benchmark.startMeasurement()
+        let result = ManifestDecoder.decode(data, source: "bench.json")
+        benchmark.stopMeasurement()
+        precondition(result.objects.count == fixture.objects.count, "decode lost objects")
+        blackHole(result)
+    }
+
+    // Every object applied to an empty tracker, then one commit.
+    Benchmark("Build state", configuration: heavy) { benchmark in
+        var tracker = ProxyStateTracker(config: fixture.config)
+        tracker.apply(fixture.events)
+        let changes = tracker.commit()
+        blackHole(changes.state.services.count)
+    }
+
+    // The memory the built state (tracker + committed ProxyState) keeps: bytes allocated while
+    // building and still allocated afterwards.
+    let keeper = TrackerBox(changes: [])
+    Benchmark("State memory", configuration: .init(
+        metrics: [.memoryLeakedBytes, .peakMemoryResidentDelta], warmupIterations: 0, maxIterations: 1,
+        thresholds: tolerances)) { _ in
+        keeper.tracker = nil
+        keeper.tracker = fixture.committedTracker()
+    }
+
+    for backend in Backend.allCases {
+        // The whole ruleset for a first sync.
+        Benchmark("Full render \(backend.rawValue)", configuration: heavy) { _ in
+            blackHole(backend.renderFull(builtState))
+        }
+
+        // What a restart costs: build the state, then render in full.
+        Benchmark("Build state + full render \(backend.rawValue)", configuration: heavy) { _ in
+            var tracker = ProxyStateTracker(config: fixture.config)
+            tracker.apply(fixture.events)
+            blackHole(backend.renderFull(tracker.commit().state))
+        }
+
+        // One endpoint of one slice replaced: apply, commit, diff, incremental render.
+        let endpointBox = TrackerBox(changes: fixture.changes(.endpointChange))
+        Benchmark("Endpoint change \(backend.rawValue)", configuration: light) { benchmark in
+            if endpointBox.tracker == nil { endpointBox.tracker = fixture.committedTracker() }
+            let events = endpointBox.nextChange()
+            benchmark.startMeasurement()
+            blackHole(sync(events, tracker: &endpointBox.tracker!, backend: backend))
+            benchmark.stopMeasurement()
+        }
+
+        // A new service with its slices; removed again outside the measurement so size stays 10k.
+        let addBox = TrackerBox(changes: fixture.changes(.serviceAdd))
+        Benchmark("Service add \(backend.rawValue)", configuration: light) { benchmark in
+            if addBox.tracker == nil { addBox.tracker = fixture.committedTracker() }
+            let events = addBox.nextChange()
+            benchmark.startMeasurement()
+            blackHole(sync(events, tracker: &addBox.tracker!, backend: backend))
+            benchmark.stopMeasurement()
+            addBox.tracker!.apply(deletions(of: events))
+            _ = addBox.tracker!.commit()
+        }
+    }
+}
