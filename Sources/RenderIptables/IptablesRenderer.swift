@@ -27,7 +27,7 @@ public struct IptablesRenderer: ProxyRenderer {
     /// text (nat and filter): missing jump rules are inserted and `SWITCHYARD-` chains that are
     /// no longer rendered are deleted. Families absent from `saved` get neither.
     public func renderFull(_ state: ProxyState, saved: [IPFamily: String]) -> IptablesOutput {
-        let comments = state.counts.endpoints <= options.commentEndpointLimit
+        let comments = Self.endpointCount(state, upTo: options.commentEndpointLimit + 1) <= options.commentEndpointLimit
         let families = state.config.families.sorted()
         return IptablesOutput(isFull: true, families: families.map { fam in
             renderFamilyFull(state, family: fam, comments: comments, saved: saved[fam])
@@ -38,11 +38,13 @@ public struct IptablesRenderer: ProxyRenderer {
     /// deltas of the dispatch chains. Falls back to a full render when `diff.requiresFullSync`
     /// or when crossing the comment threshold changes every rule's text.
     public func renderIncremental(_ diff: StateDiff, state: ProxyState) -> IptablesOutput {
-        let newCount = state.counts.endpoints
-        var oldCount = newCount
-        for p in diff.added { oldCount -= p.allReachableEndpoints.count }
-        for p in diff.removed { oldCount += p.allReachableEndpoints.count }
-        for c in diff.changed { oldCount += c.old.allReachableEndpoints.count - c.new.allReachableEndpoints.count }
+        var delta = 0 // old count − new count
+        for p in diff.added { delta -= p.allReachableEndpoints.count }
+        for p in diff.removed { delta += p.allReachableEndpoints.count }
+        for c in diff.changed { delta += c.old.allReachableEndpoints.count - c.new.allReachableEndpoints.count }
+        // Counting stops past limit + |delta|: both sides are then above the limit.
+        let newCount = Self.endpointCount(state, upTo: options.commentEndpointLimit + abs(delta) + 1)
+        let oldCount = newCount + delta
         let comments = newCount <= options.commentEndpointLimit
         if diff.requiresFullSync || comments != (oldCount <= options.commentEndpointLimit) {
             return renderFull(state)
@@ -147,9 +149,28 @@ public struct IptablesRenderer: ProxyRenderer {
             delCandidates.formUnion(o.hairpin.subtracting(n.hairpin))
         }
         if !delCandidates.isEmpty {
-            for p in state.ports(family: ctx.family) {
-                delCandidates.subtract(PortRules.hairpinMembers(p))
-                if delCandidates.isEmpty { break }
+            // A member `EP,proto:port,EP` can only come from a port with endpoint EP:port; only
+            // those ports are rendered (the order does not matter: members are only subtracted).
+            var endpoints = Set<Endpoint>()
+            for case let old? in pairs.map(\.old) {
+                for ep in old.clusterEndpoints + old.localEndpoints { endpoints.insert(Endpoint(ip: ep.ip, port: ep.port, isLocal: false)) }
+            }
+            let few = endpoints.count <= 16 ? Array(endpoints) : nil
+            func known(_ ep: Endpoint) -> Bool {
+                guard let few else { return endpoints.contains(Endpoint(ip: ep.ip, port: ep.port, isLocal: false)) }
+                for x in few where x.ip == ep.ip && x.port == ep.port { return true }
+                return false
+            }
+            func mentions(_ p: ServicePort) -> Bool {
+                for ep in p.clusterEndpoints where known(ep) { return true }
+                for ep in p.localEndpoints where known(ep) { return true }
+                return false
+            }
+            outer: for (_, svc) in state.services {
+                for p in svc.ports where p.key.family == ctx.family && mentions(p) {
+                    delCandidates.subtract(PortRules.hairpinMembers(p))
+                    if delCandidates.isEmpty { break outer }
+                }
             }
         }
         let set = IptablesNames.hairpinSet(ctx.family)
@@ -159,6 +180,18 @@ public struct IptablesRenderer: ProxyRenderer {
         return IptablesFamilyOutput(family: ctx.family, ipsetRestore: ipset, restore: b.isEmpty ? "" : b.text,
                                     chainsDeclared: b.declarationCount, ruleCommands: b.ruleCommandCount,
                                     ipsetChanges: delCandidates.count + addMembers.count)
+    }
+
+    /// Reachable endpoints of every port (as `ProxyState.counts`), counting no further than `cap`.
+    static func endpointCount(_ state: ProxyState, upTo cap: Int) -> Int {
+        var n = 0
+        for (_, svc) in state.services {
+            for p in svc.ports {
+                n += p.localEndpoints.isEmpty ? p.clusterEndpoints.count : p.allReachableEndpoints.count
+                if n >= cap { return n }
+            }
+        }
+        return n
     }
 
     /// `-D` the rules only in `old`, `-A` the rules only in `new` (in `new`'s order).
