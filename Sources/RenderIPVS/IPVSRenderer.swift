@@ -70,8 +70,10 @@ public struct IPVSRenderer: ProxyRenderer {
             var kept = builder.skeleton()
             let probe = IPVSResourceProbe(candidates)
             for (_, svc) in state.services {
-                for p in svc.ports where !touched.contains(p.key) && families.contains(p.key.family) && probe.mayContribute(p) {
-                    builder.add(p, to: &kept)
+                // The probe first: it rejects almost every port without copying or hashing it.
+                for i in svc.ports.indices where probe.mayContribute(svc.ports[i]) {
+                    let p = svc.ports[i]
+                    if !touched.contains(p.key) && families.contains(p.key.family) { builder.add(p, to: &kept) }
                 }
             }
             for r in kept.resources.intersection(candidates) {

@@ -10,21 +10,24 @@ import Model
 
 let benchmarks: @Sendable () -> Void = {
     // Wall clock and CPU may regress 25 % at p90 before a check fails (the machine is shared
-    // and noisy); allocation counts are deterministic and get 5 %.
+    // and noisy); allocation counts of the whole-cluster benchmarks are deterministic: 5 %.
     let timeTolerance = BenchmarkThresholds(relative: [.p90: 25.0])
     let countTolerance = BenchmarkThresholds(relative: [.p90: 5.0])
     let tolerances: [BenchmarkMetric: BenchmarkThresholds] = [
         .wallClock: timeTolerance, .cpuTotal: timeTolerance, .mallocCountTotal: countTolerance,
-        .memoryLeakedBytes: countTolerance,
     ]
     let heavy = Benchmark.Configuration(
         metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResidentDelta],
         timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(5), maxIterations: 10,
         thresholds: tolerances)
+    // Incremental samples are different changes, and how many run depends on time: more slack.
+    let lightTolerances: [BenchmarkMetric: BenchmarkThresholds] = [
+        .wallClock: timeTolerance, .mallocCountTotal: BenchmarkThresholds(relative: [.p90: 20.0]),
+    ]
     let light = Benchmark.Configuration(
-        metrics: [.wallClock, .cpuTotal, .mallocCountTotal],
+        metrics: [.wallClock, .mallocCountTotal], // CPU time has 10 ms resolution: useless here
         timeUnits: .microseconds, warmupIterations: 5, maxDuration: .seconds(3), maxIterations: 1_000,
-        thresholds: tolerances)
+        thresholds: lightTolerances)
 
     // Decoding the `kubectl get -o json` style List of the whole cluster.
     Benchmark("Decode 10k JSON", configuration: heavy) { benchmark in
@@ -49,7 +52,7 @@ let benchmarks: @Sendable () -> Void = {
     let keeper = TrackerBox(changes: [])
     Benchmark("State memory", configuration: .init(
         metrics: [.memoryLeakedBytes, .peakMemoryResidentDelta], warmupIterations: 0, maxIterations: 1,
-        thresholds: tolerances)) { _ in
+        thresholds: [.memoryLeakedBytes: countTolerance])) { _ in
         keeper.tracker = nil
         keeper.tracker = fixture.committedTracker()
     }
