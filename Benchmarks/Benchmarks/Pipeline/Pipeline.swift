@@ -4,6 +4,8 @@ import Model
 
 // Benchmarks of the pure pipeline at 10,000 services × 10 endpoints. Names are stable: the
 // static thresholds in Benchmarks/Thresholds are keyed by them (`Pipeline.<name>.p90.json`).
+// Names use only letters, digits and `_`: package-benchmark writes threshold files under a
+// shell-safe version of the name but looks them up under the name itself.
 //
 // Targets (2 cores, release): build state + full render ≤ 200 ms per backend; diff + incremental
 // render of one changed endpoint ≤ 1 ms per backend; state memory ≤ 100 MB.
@@ -30,7 +32,7 @@ let benchmarks: @Sendable () -> Void = {
         thresholds: lightTolerances)
 
     // Decoding the `kubectl get -o json` style List of the whole cluster.
-    Benchmark("Decode 10k JSON", configuration: heavy) { benchmark in
+    Benchmark("Decode_10k_JSON", configuration: heavy) { benchmark in
         let data = fixture.json
         benchmark.startMeasurement()
         let result = ManifestDecoder.decode(data, source: "bench.json")
@@ -40,7 +42,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // Every object applied to an empty tracker, then one commit.
-    Benchmark("Build state", configuration: heavy) { benchmark in
+    Benchmark("Build_state", configuration: heavy) { benchmark in
         var tracker = ProxyStateTracker(config: fixture.config)
         tracker.apply(fixture.events)
         let changes = tracker.commit()
@@ -50,7 +52,7 @@ let benchmarks: @Sendable () -> Void = {
     // The memory the built state (tracker + committed ProxyState) keeps: bytes allocated while
     // building and still allocated afterwards.
     let keeper = TrackerBox(changes: [])
-    Benchmark("State memory", configuration: .init(
+    Benchmark("State_memory", configuration: .init(
         metrics: [.memoryLeakedBytes, .peakMemoryResidentDelta], warmupIterations: 0, maxIterations: 1,
         thresholds: [.memoryLeakedBytes: countTolerance])) { _ in
         keeper.tracker = nil
@@ -59,12 +61,12 @@ let benchmarks: @Sendable () -> Void = {
 
     for backend in Backend.allCases {
         // The whole ruleset for a first sync.
-        Benchmark("Full render \(backend.rawValue)", configuration: heavy) { _ in
+        Benchmark("Full_render_\(backend.rawValue)", configuration: heavy) { _ in
             blackHole(backend.renderFull(builtState))
         }
 
         // What a restart costs: build the state, then render in full.
-        Benchmark("Build state + full render \(backend.rawValue)", configuration: heavy) { _ in
+        Benchmark("Build_state_and_full_render_\(backend.rawValue)", configuration: heavy) { _ in
             var tracker = ProxyStateTracker(config: fixture.config)
             tracker.apply(fixture.events)
             blackHole(backend.renderFull(tracker.commit().state))
@@ -72,7 +74,7 @@ let benchmarks: @Sendable () -> Void = {
 
         // One endpoint of one slice replaced: apply, commit, diff, incremental render.
         let endpointBox = TrackerBox(changes: fixture.changes(.endpointChange))
-        Benchmark("Endpoint change \(backend.rawValue)", configuration: light) { benchmark in
+        Benchmark("Endpoint_change_\(backend.rawValue)", configuration: light) { benchmark in
             if endpointBox.tracker == nil { endpointBox.tracker = fixture.committedTracker() }
             let events = endpointBox.nextChange()
             benchmark.startMeasurement()
@@ -82,7 +84,7 @@ let benchmarks: @Sendable () -> Void = {
 
         // A new service with its slices; removed again outside the measurement so size stays 10k.
         let addBox = TrackerBox(changes: fixture.changes(.serviceAdd))
-        Benchmark("Service add \(backend.rawValue)", configuration: light) { benchmark in
+        Benchmark("Service_add_\(backend.rawValue)", configuration: light) { benchmark in
             if addBox.tracker == nil { addBox.tracker = fixture.committedTracker() }
             let events = addBox.nextChange()
             benchmark.startMeasurement()
