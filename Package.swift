@@ -10,6 +10,11 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "switchyard", targets: ["switchyard"]),
+        // The pure pipeline as libraries, for the separate Benchmarks/ package.
+        .library(name: "SwitchyardPipeline", targets: [
+            "SwitchyardCore", "KubeObjects", "Model", "Diff", "Render",
+            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic",
+        ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
