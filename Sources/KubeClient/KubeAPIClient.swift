@@ -44,7 +44,10 @@ public final class KubeAPIClient: Sendable {
     public static let maxBodyBytes = 512 * 1024 * 1024
 
     /// Builds the client; logs every configuration warning (insecure TLS, plain HTTP) at `critical`.
-    public init(config: KubeClientConfig, logger: Logger = Logger(label: "switchyard.kubeclient")) throws {
+    /// `connectTimeout` bounds connection setup including the TLS handshake (a failing handshake is
+    /// retried until then).
+    public init(config: KubeClientConfig, connectTimeout: Duration = .seconds(10),
+                logger: Logger = Logger(label: "switchyard.kubeclient")) throws {
         self.config = config
         self.logger = logger
         self.tokens = TokenSource(config.token)
@@ -64,7 +67,7 @@ public final class KubeAPIClient: Sendable {
         var http = HTTPClient.Configuration()
         http.tlsConfiguration = tls
         http.redirectConfiguration = .disallow
-        http.timeout = .init(connect: .seconds(10), read: nil)
+        http.timeout = .init(connect: Self.amount(connectTimeout), read: nil)
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
         for warning in config.warnings {
             logger.critical("INSECURE KUBERNETES API CONFIGURATION: \(warning)")

@@ -27,9 +27,35 @@ enum Discovery {
             let gv: [String: Any] = ["groupVersion": "discovery.k8s.io/v1", "version": "v1"]
             return json(["kind": "APIGroup", "apiVersion": "v1", "name": "discovery.k8s.io",
                          "versions": [gv], "preferredVersion": gv])
+        case "/openapi/v3", "/openapi/v3/":
+            return json(["paths": [
+                "api/v1": ["serverRelativeURL": "/openapi/v3/api/v1?hash=switchyard1"],
+                "apis/discovery.k8s.io/v1": ["serverRelativeURL": "/openapi/v3/apis/discovery.k8s.io/v1?hash=switchyard1"],
+            ]])
+        case "/openapi/v3/api/v1":
+            return openAPI([.services, .nodes])
+        case "/openapi/v3/apis/discovery.k8s.io/v1":
+            return openAPI([.endpointslices])
         default:
             return nil
         }
+    }
+
+    /// A minimal OpenAPI v3 document: no schemas, but PATCH operations that declare the
+    /// `fieldValidation` parameter, which is how kubectl decides to leave validation to the server.
+    private static func openAPI(_ resources: [APIResource]) -> Data {
+        var paths: [String: Any] = [:]
+        for r in resources {
+            let group = r.apiVersion.contains("/") ? String(r.apiVersion.split(separator: "/")[0]) : ""
+            let gvk: [String: String] = ["group": group, "version": "v1", "kind": r.kind]
+            let item = r.namespaced
+                ? "\(r.groupVersionPath)/namespaces/{namespace}/\(r.rawValue)/{name}"
+                : "\(r.groupVersionPath)/\(r.rawValue)/{name}"
+            let param: [String: Any] = ["name": "fieldValidation", "in": "query", "schema": ["type": "string"]]
+            paths[item] = ["patch": ["x-kubernetes-group-version-kind": gvk, "x-kubernetes-action": "patch",
+                                     "parameters": [param], "responses": ["200": ["description": "OK"]]]]
+        }
+        return json(["openapi": "3.0.0", "info": ["title": "Kubernetes", "version": "v1.32.0"], "paths": paths])
     }
 
     private static let verbs = ["create", "delete", "get", "list", "update", "watch"]

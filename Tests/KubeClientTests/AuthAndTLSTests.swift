@@ -56,11 +56,13 @@ struct AuthAndTLSTests {
         #expect(String(decoding: body, as: UTF8.self).contains("\"n1\""))
 
         let untrusted = try KubeAPIClient(config: KubeClientConfig(server: url, token: .value("t"),
-                                                                   certificateAuthorityPEM: Array(stranger.caCertificatePEM.utf8)))
+                                                                   certificateAuthorityPEM: Array(stranger.caCertificatePEM.utf8)),
+                                          connectTimeout: .seconds(1))
         await #expect(throws: (any Error).self) { _ = try await untrusted.get("/api/v1/nodes") }
         #expect(!server.requests.contains { $0.uri == "/api/v1/nodes" }, "no request got through the failed handshake")
 
-        let insecure = try KubeAPIClient(config: KubeClientConfig(server: url, token: .value("t"), insecureSkipTLSVerify: true))
+        let insecure = try KubeAPIClient(config: KubeClientConfig(server: url, token: .value("t"), insecureSkipTLSVerify: true),
+                                         logger: quietLogger)
         _ = try await insecure.get("/api/v1/nodes")
         try await trusted.shutdown(); try await untrusted.shutdown(); try await insecure.shutdown()
         await server.stop()

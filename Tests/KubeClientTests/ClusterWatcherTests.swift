@@ -14,9 +14,9 @@ struct ClusterWatcherTests {
             try server.create(slice("web-1", service: "web"))
             let broken = WatchResource(kind: .node, path: "/api/v1/nodez", fieldSelector: "metadata.name=node-a")
             let watcher = ClusterWatcher(watchers: [
-                ResourceWatcher(client: client, resource: .services(), options: fastOptions),
-                ResourceWatcher(client: client, resource: .endpointSlices, options: fastOptions),
-                ResourceWatcher(client: client, resource: broken, options: fastOptions),
+                ResourceWatcher(client: client, resource: .services(), options: fastOptions, logger: quietLogger),
+                ResourceWatcher(client: client, resource: .endpointSlices, options: fastOptions, logger: quietLogger),
+                ResourceWatcher(client: client, resource: broken, options: fastOptions, logger: quietLogger),
             ])
             let collector = Collector()
             let task = start(watcher, into: collector)
@@ -36,7 +36,7 @@ struct ClusterWatcherTests {
             try server.create(service("web"))
             try server.create(node("node-a"))
             try server.create(node("node-b", address: "192.0.2.11"))
-            let watcher = ClusterWatcher(client: client, nodeName: "node-a", options: fastOptions)
+            let watcher = ClusterWatcher(client: client, nodeName: "node-a", options: fastOptions, logger: quietLogger)
             let collector = Collector()
             let task = start(watcher, into: collector)
             defer { task.cancel() }
@@ -63,7 +63,7 @@ struct ClusterWatcherTests {
     func churnConverges(seed: UInt64) async throws {
         try await withServer(bookmarkInterval: .milliseconds(100)) { server, client in
             var rng = SplitMix64(state: seed)
-            let watcher = ClusterWatcher(client: client, nodeName: "node-a", options: fastOptions)
+            let watcher = ClusterWatcher(client: client, nodeName: "node-a", options: fastOptions, logger: quietLogger)
             let collector = Collector()
             let task = start(watcher, into: collector)
             defer { task.cancel() }

@@ -40,21 +40,24 @@ struct KubectlFidelityTests {
               clusterIP: 10.96.0.77
               ports:
               - {name: http, protocol: TCP, port: 80, targetPort: 8080}
-              someFieldTheServerDoesNotModel: kept
+              selector: {app: web}
             """)
         let kubectl = Kubectl(kubeconfig: config, cacheDir: dir.path + "/cache")
 
-        let created = try await kubectl.run(["create", "-f", manifest, "--validate=false"])
+        let created = try await kubectl.run(["create", "-f", manifest])
         #expect(created.status == 0, "\(created.output)")
         #expect(created.output.contains("service/from-kubectl created"))
         let stored = String(decoding: try server.getJSON(.services, namespace: "default", name: "from-kubectl"), as: UTF8.self)
-        #expect(stored.contains("someFieldTheServerDoesNotModel"), "unmodelled fields survive")
+        #expect(stored.contains(#""selector":{"app":"web"}"#), "fields KubeObjects does not model survive: \(stored)")
 
         let listed = try await kubectl.run(["get", "svc", "-A", "-o", "json"])
         #expect(listed.status == 0, "\(listed.output)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [String: Any])
         let items = try #require(json["items"] as? [[String: Any]])
         #expect(items.compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String } == ["from-kubectl"])
+        #expect(((items.first?["spec"] as? [String: Any])?["selector"] as? [String: String]) == ["app": "web"])
+        #expect(server.requests.contains { $0.method == "POST" && $0.uri.contains("fieldValidation=Strict") },
+                "kubectl left validation to the server (OpenAPI v3 advertises fieldValidation)")
 
         // get --watch: lists, then watches; an object created meanwhile must be printed.
         let watching = kubectl.start(["get", "svc", "--watch", "--request-timeout=20s"])

@@ -12,7 +12,7 @@ struct ResourceWatcherTests {
         try await withServer { server, client in
             try server.create(service("pre"))
             let collector = Collector()
-            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions), into: collector)
+            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions, logger: quietLogger), into: collector)
             defer { task.cancel() }
             #expect(await collector.wait { $0.state.count == 1 })
             #expect(collector.updates.first?.listed == true)
@@ -40,8 +40,8 @@ struct ResourceWatcherTests {
             try server.create(service("other", labels: [WatchResource.serviceProxyNameLabel: "other-proxy"]))
             try server.create(service("mine", labels: [WatchResource.serviceProxyNameLabel: "switchyard"]))
             let plain = Collector(), named = Collector()
-            let t1 = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions), into: plain)
-            let t2 = start(ResourceWatcher(client: client, resource: .services(proxyName: "switchyard"), options: fastOptions), into: named)
+            let t1 = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions, logger: quietLogger), into: plain)
+            let t2 = start(ResourceWatcher(client: client, resource: .services(proxyName: "switchyard"), options: fastOptions, logger: quietLogger), into: named)
             defer { t1.cancel(); t2.cancel() }
             #expect(await plain.wait { $0.state.count == 1 })
             #expect(await named.wait { $0.state.count == 1 })
@@ -60,7 +60,7 @@ struct ResourceWatcherTests {
         try await withServer { server, client in
             for i in 0..<7 { try server.create(service("svc-\(i)", ip: "10.96.0.\(i + 1)")) }
             let collector = Collector()
-            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions), into: collector)
+            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions, logger: quietLogger), into: collector)
             defer { task.cancel() }
             #expect(await collector.wait { $0.state.count == 7 })
             let lists = recordedQueries(server, path: "/api/v1/services").filter { $0["watch"] == nil }
@@ -76,7 +76,7 @@ struct ResourceWatcherTests {
     func resumeAfterDrop() async throws {
         try await withServer { server, client in
             let collector = Collector()
-            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions), into: collector)
+            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions, logger: quietLogger), into: collector)
             defer { task.cancel() }
             #expect(await collector.wait { !$0.updates.isEmpty })
             for round in 0..<4 {
@@ -104,7 +104,7 @@ struct ResourceWatcherTests {
             let keep = try server.create(service("keep"))
             let doomed = try server.create(service("doomed"))
             let collector = Collector()
-            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions), into: collector)
+            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions, logger: quietLogger), into: collector)
             defer { task.cancel() }
             #expect(await collector.wait { $0.state.count == 2 })
             // Hold the reconnect back while the object is deleted and history compacted away.
@@ -130,7 +130,7 @@ struct ResourceWatcherTests {
         try await withServer(bookmarkInterval: .milliseconds(50)) { server, client in
             try server.create(service("seen"))
             let collector = Collector()
-            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions), into: collector)
+            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions, logger: quietLogger), into: collector)
             defer { task.cancel() }
             #expect(await collector.wait { $0.state.count == 1 })
             let listVersion = Int(collector.updates[0].resourceVersion)!
@@ -155,7 +155,7 @@ struct ResourceWatcherTests {
     func malformedObject() async throws {
         try await withServer { server, client in
             let collector = Collector()
-            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions), into: collector)
+            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions, logger: quietLogger), into: collector)
             defer { task.cancel() }
             #expect(await collector.wait { !$0.updates.isEmpty })
             let bad = #"{"metadata":{"name":"broken","namespace":"default"},"spec":{"ports":"not-a-list"}}"#
@@ -175,7 +175,7 @@ struct ResourceWatcherTests {
             try server.create(service("x"))
             server.faults.failNext(3)
             let collector = Collector()
-            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions), into: collector)
+            let task = start(ResourceWatcher(client: client, resource: .services(), options: fastOptions, logger: quietLogger), into: collector)
             defer { task.cancel() }
             #expect(await collector.wait { $0.state.count == 1 })
             #expect(recordedQueries(server, path: "/api/v1/services").filter { $0["watch"] == nil }.count == 4)

@@ -1,8 +1,16 @@
 import Foundation
 import KubeClient
 import KubeObjects
+import Logging
 import SwitchyardCore
 import TestAPIServer
+
+/// Keeps expected retries and relists out of the test output.
+let quietLogger: Logger = {
+    var l = Logger(label: "switchyard.test")
+    l.logLevel = .error
+    return l
+}()
 
 /// Watch options small enough for tests: tiny pages, short backoff.
 let fastOptions = WatchOptions(pageSize: 2, timeoutSeconds: 30,
@@ -13,7 +21,7 @@ func withServer<T>(token: String = "test-token", bookmarkInterval: Duration = .s
                    _ body: (TestAPIServer, KubeAPIClient) async throws -> T) async throws -> T {
     let server = TestAPIServer(bookmarkInterval: bookmarkInterval)
     let url = try await server.start(token: token)
-    let client = try KubeAPIClient(config: KubeClientConfig(server: url, token: .value(token)))
+    let client = try KubeAPIClient(config: KubeClientConfig(server: url, token: .value(token)), logger: quietLogger)
     do {
         let result = try await body(server, client)
         try await client.shutdown()
