@@ -30,6 +30,7 @@ final class ObjectStore: @unchecked Sendable {
     private var compactedRevision = 0
     private var subscribers: [Int: Subscriber] = [:]
     private var nextSubscriber = 0
+    private var bookmarks = 0
 
     private struct Subscriber {
         var resource: APIResource
@@ -38,6 +39,7 @@ final class ObjectStore: @unchecked Sendable {
     }
 
     var currentRevision: Int { lock.withLock { revision } }
+    var bookmarksSent: Int { lock.withLock { bookmarks } }
 
     // MARK: writes
 
@@ -189,6 +191,7 @@ final class ObjectStore: @unchecked Sendable {
             guard let sub = subscribers[id] else { return }
             let object = #"{"kind":"\#(sub.resource.kind)","apiVersion":"\#(sub.resource.apiVersion)","metadata":{"resourceVersion":"\#(revision)","annotations":{"k8s.io/initial-events-end":"true"}}}"#
             sub.continuation.yield(Self.eventLine("BOOKMARK", Data(object.utf8)))
+            bookmarks += 1
         }
     }
 

@@ -92,6 +92,9 @@ public final class TestAPIServer: @unchecked Sendable {
     /// The current global resource version.
     public var resourceVersion: Int { store.currentRevision }
 
+    /// How many BOOKMARK events have been queued to watchers so far.
+    public var bookmarksSent: Int { store.bookmarksSent }
+
     /// Stops listening, ends every watch and closes every connection.
     public func stop() async {
         let (channel, task) = lock.withLock { (serverChannel, acceptTask) }

@@ -59,7 +59,7 @@ struct ClusterWatcherTests {
     }
 
     @Test("property: random churn with injected faults, then quiet, ends with the server's object set",
-          arguments: [UInt64(1), 2, 3])
+          arguments: [UInt64(1), 2, 3, 4, 5, 6])
     func churnConverges(seed: UInt64) async throws {
         try await withServer(bookmarkInterval: .milliseconds(100)) { server, client in
             var rng = SplitMix64(state: seed)
@@ -69,7 +69,14 @@ struct ClusterWatcherTests {
             defer { task.cancel() }
             try server.create(node("node-a"))
             var live: [ObjectRef: KubeObject] = [:]
-            for step in 0..<150 {
+            var outage = 0
+            for step in 0..<200 {
+                // An outage: watches dropped and reconnects held back while changes pile up; it ends
+                // with a compaction, so the reconnects get 410 and must relist.
+                if outage > 0 {
+                    outage -= 1
+                    if outage == 0 { server.faults.compactNow(); server.faults.setDelay(.zero) }
+                }
                 let roll = Int.random(in: 0..<100, using: &rng)
                 let name = "o\(Int.random(in: 0..<12, using: &rng))"
                 let isService = Bool.random(using: &rng)
@@ -82,6 +89,8 @@ struct ClusterWatcherTests {
                 case 3..<5: server.faults.compactNow()
                 case 5..<6: server.faults.failNext(2)
                 case 6..<8: server.faults.compactNow(); server.faults.dropWatches()
+                case 8..<11 where outage == 0:
+                    server.faults.setDelay(.milliseconds(80)); server.faults.dropWatches(); outage = 8
                 default:
                     if live[object.ref] == nil {
                         live[object.ref] = try server.create(object)
@@ -93,6 +102,7 @@ struct ClusterWatcherTests {
                 }
                 if step % 10 == 0 { try await Task.sleep(for: .milliseconds(Int.random(in: 0..<30, using: &rng))) }
             }
+            server.faults.setDelay(.zero)
             let expected = serverState(server, [.service, .endpointSlice, .node])
             #expect(expected.count == live.count + 1)
             let converged = await collector.wait(timeout: .seconds(20)) { $0.state == expected }

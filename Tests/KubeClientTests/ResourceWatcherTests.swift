@@ -110,7 +110,6 @@ struct ResourceWatcherTests {
             // Hold the reconnect back while the object is deleted and history compacted away.
             server.faults.setDelay(.milliseconds(400))
             server.faults.dropWatches()
-            try await Task.sleep(for: .milliseconds(50))
             try server.delete(doomed.ref)
             let added = try server.create(service("added"))
             server.faults.compactNow()
@@ -137,7 +136,9 @@ struct ResourceWatcherTests {
             // Changes the watcher does not select: they move the revision but produce no events.
             for i in 0..<3 { try server.create(service("hidden-\(i)", labels: [WatchResource.headlessLabel: ""])) }
             let target = server.resourceVersion
-            try await Task.sleep(for: .milliseconds(300)) // several bookmark intervals
+            let sent = server.bookmarksSent
+            #expect(await collector.wait { _ in server.bookmarksSent >= sent + 2 })
+            try await Task.sleep(for: .milliseconds(200)) // let the client read it
             server.faults.compactNow()
             server.faults.dropWatches()
             let after = try server.create(service("after"))
