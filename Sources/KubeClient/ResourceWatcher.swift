@@ -48,10 +48,15 @@ public struct ResourceWatcher: Sendable {
             do {
                 if state.resourceVersion == nil {
                     let update = try await relist(&state)
+                    attempt = 0
                     await emit(update)
                 }
-                attempt = 0
-                try await watch(&state, emit: emit, progressed: { attempt = 0 })
+                let lines = try await watch(&state, emit: emit, progressed: { attempt = 0 })
+                if lines == 0 {
+                    // A watch that ends at once with nothing in it: back off rather than spin.
+                    attempt += 1
+                    try? await Task.sleep(for: options.backoff.delay(attempt: attempt, using: &random))
+                }
             } catch KubeClientError.gone(let message) {
                 logger.info("\(resource.kind.rawValue) watch: 410 Gone (\(message)); relisting")
                 state.resourceVersion = nil
@@ -106,9 +111,10 @@ public struct ResourceWatcher: Sendable {
         return deleted + upserted
     }
 
-    /// One WATCH from the state's resource version until the stream ends. Throws `gone` on 410.
-    func watch(_ state: inout State, emit: @Sendable (ResourceUpdate) async -> Void, progressed: () -> Void) async throws {
-        guard let from = state.resourceVersion else { return }
+    /// One WATCH from the state's resource version until the stream ends; returns the number of
+    /// events read (bookmarks included). Throws `gone` on 410.
+    func watch(_ state: inout State, emit: @Sendable (ResourceUpdate) async -> Void, progressed: () -> Void) async throws -> Int {
+        guard let from = state.resourceVersion else { return 0 }
         let query = resource.selectorQuery + [
             ("watch", "true"), ("resourceVersion", from), ("allowWatchBookmarks", "true"),
             ("timeoutSeconds", String(options.timeoutSeconds)),
@@ -116,6 +122,7 @@ public struct ResourceWatcher: Sendable {
         let body = try await client.stream(resource.path, query: query, timeout: .seconds(options.timeoutSeconds + 30))
         let wire = WireFormat(kind: resource.kind)
         var pending: [UInt8] = []
+        var lines = 0
         for try await chunk in body {
             pending.append(contentsOf: chunk.readableBytesView)
             var update = ResourceUpdate(kind: resource.kind, events: [], diagnostics: [], listed: false, resourceVersion: from)
@@ -125,15 +132,17 @@ public struct ResourceWatcher: Sendable {
                 start = newline + 1
                 if line.allSatisfy({ $0 == 32 || $0 == 13 }) { continue }
                 try apply(wire.event(line), to: &state, &update)
+                if lines == 0 { progressed() } // the connection works: reset the backoff
+                lines += 1
             }
             pending.removeFirst(start)
             if pending.count > options.maxEventBytes { throw KubeClientError.tooLarge(options.maxEventBytes) }
             update.resourceVersion = state.resourceVersion ?? from
             if !update.events.isEmpty || !update.diagnostics.isEmpty {
-                progressed()
                 await emit(update)
             }
         }
+        return lines
     }
 
     /// Applies one watch event to the cache, collecting what changed into `update`.

@@ -32,7 +32,7 @@ struct APIConnection: Sendable {
 
     private func respond(_ server: TestAPIServer, _ head: HTTPRequestHead, _ body: Data, _ out: Writer) async throws {
         let auth = head.headers.first(name: "authorization")
-        server.record(.init(method: head.method.rawValue, uri: head.uri, authorization: auth))
+        server.record(.init(method: head.method.rawValue, uri: head.uri, authorization: auth, time: .now))
         let delay = server.faults.responseDelay
         if delay > .zero { try await Task.sleep(for: delay) }
         guard server.authorized(auth) else {

@@ -16,6 +16,8 @@ public final class TestAPIServer: @unchecked Sendable {
         public var method: String
         public var uri: String
         public var authorization: String?
+        /// When the request's head was complete.
+        public var time: ContinuousClock.Instant
     }
 
     /// Fault injection: drop watches, delay, fail requests, compact.
@@ -26,6 +28,7 @@ public final class TestAPIServer: @unchecked Sendable {
     private var recorded: [RecordedRequest] = []
     private var serverChannel: Channel?
     private var acceptTask: Task<Void, Never>?
+    private var connections: [ObjectIdentifier: Channel] = [:]
     private var baseURL: URL?
     let bookmarkInterval: Duration
 
@@ -70,7 +73,12 @@ public final class TestAPIServer: @unchecked Sendable {
                 await withDiscardingTaskGroup { group in
                     do {
                         for try await connection in inbound {
-                            group.addTask { await connection.serve(self) }
+                            group.addTask {
+                                let id = ObjectIdentifier(connection.channel)
+                                self.lock.withLock { self.connections[id] = connection.channel }
+                                await connection.serve(self)
+                                _ = self.lock.withLock { self.connections.removeValue(forKey: id) }
+                            }
                         }
                     } catch {}
                 }
@@ -101,6 +109,7 @@ public final class TestAPIServer: @unchecked Sendable {
         store.finishAll()
         faults.dropWatches()
         try? await channel?.close()
+        for open in lock.withLock({ Array(connections.values) }) { open.close(promise: nil) }
         task?.cancel()
         await task?.value
     }

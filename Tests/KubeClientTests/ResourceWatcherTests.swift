@@ -182,4 +182,29 @@ struct ResourceWatcherTests {
             #expect(recordedQueries(server, path: "/api/v1/services").filter { $0["watch"] == nil }.count == 4)
         }
     }
+
+    @Test("repeated watch failures back off exponentially; a working connection resets the backoff")
+    func watchBackoffGrows() async throws {
+        try await withServer { server, client in
+            var options = fastOptions
+            options.backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(5), multiplier: 3, jitter: 0.4)
+            let collector = Collector()
+            let task = start(ResourceWatcher(client: client, resource: .services(), options: options, logger: quietLogger), into: collector)
+            defer { task.cancel() }
+            #expect(await collector.wait { !$0.updates.isEmpty })
+            try await Task.sleep(for: .milliseconds(100)) // the watch is open
+            server.faults.failNext(3)
+            server.faults.dropWatches()
+            let created = try server.create(service("after-outage"))
+            #expect(await collector.wait { $0.state[created.ref] != nil })
+            let watches = server.requests.filter { $0.uri.hasPrefix("/api/v1/services?") && $0.uri.contains("watch=true") }
+            // The first watch, three failed attempts, then the one that worked.
+            #expect(watches.count == 5)
+            let gaps = zip(watches.dropFirst(2), watches.dropFirst()).map { $0.time - $1.time }
+            #expect(gaps.count == 3)
+            #expect(gaps.first.map { $0 >= .milliseconds(150) } == true, "\(gaps)")
+            #expect(gaps == gaps.sorted(), "each retry waits longer: \(gaps)")
+            #expect(recordedQueries(server, path: "/api/v1/services").filter { $0["watch"] == nil }.count == 1)
+        }
+    }
 }
