@@ -31,6 +31,10 @@ final class ObjectStore: @unchecked Sendable {
     private var subscribers: [Int: Subscriber] = [:]
     private var nextSubscriber = 0
     private var bookmarks = 0
+    /// Past this many history entries the oldest half is compacted away, as etcd compaction would.
+    let historyLimit: Int
+
+    init(historyLimit: Int = 200_000) { self.historyLimit = max(2, historyLimit) }
 
     private struct Subscriber {
         var resource: APIResource
@@ -206,6 +210,11 @@ final class ObjectStore: @unchecked Sendable {
 
     private func record(_ entry: HistoryEntry) {
         history.append(entry)
+        if history.count > historyLimit {
+            let drop = history.count / 2
+            compactedRevision = history[drop - 1].object.resourceVersion
+            history.removeFirst(drop)
+        }
         for sub in subscribers.values where sub.resource == entry.object.resource {
             if let line = Self.line(for: entry, filter: sub.filter) { sub.continuation.yield(line) }
         }

@@ -22,7 +22,7 @@ public final class TestAPIServer: @unchecked Sendable {
 
     /// Fault injection: drop watches, delay, fail requests, compact.
     public let faults: ServerFaults
-    let store = ObjectStore()
+    let store: ObjectStore
     private let lock = NSLock()
     private var tokens: Set<String> = []
     private var recorded: [RecordedRequest] = []
@@ -32,9 +32,11 @@ public final class TestAPIServer: @unchecked Sendable {
     private var baseURL: URL?
     let bookmarkInterval: Duration
 
-    /// `bookmarkInterval`: how often each watch with `allowWatchBookmarks=true` gets a BOOKMARK.
-    public init(bookmarkInterval: Duration = .seconds(1)) {
+    /// `bookmarkInterval`: how often each watch with `allowWatchBookmarks=true` gets a BOOKMARK;
+    /// `historyLimit`: how many changes are kept for watch replay before the oldest half is compacted.
+    public init(bookmarkInterval: Duration = .seconds(1), historyLimit: Int = 200_000) {
         self.bookmarkInterval = bookmarkInterval
+        self.store = ObjectStore(historyLimit: historyLimit)
         self.faults = ServerFaults(store: store)
     }
 
