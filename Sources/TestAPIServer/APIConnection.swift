@@ -64,7 +64,9 @@ struct APIConnection: Sendable {
         switch (head.method, request.name) {
         case (.GET, let name?):
             let object = try store.get(request.resource, namespace: namespace ?? "", name: name)
-            try await send(out, head, 200, object.json)
+            let table = TableFormat.wanted(head.headers.first(name: "accept"))
+            try await send(out, head, 200, table ? TableFormat.table(request.resource, [object.json], resourceVersion: nil,
+                                                                    continueToken: nil) : object.json)
         case (.GET, nil) where request.isWatch:
             try await watch(server, head, request, out)
         case (.GET, nil):
@@ -85,6 +87,11 @@ struct APIConnection: Sendable {
         let filter = try request.filter().get()
         let page = try store.list(request.resource, filter: filter, resourceVersion: request.query["resourceVersion"],
                                   limit: request.query["limit"].flatMap { Int($0) }, continueToken: request.query["continue"])
+        if TableFormat.wanted(head.headers.first(name: "accept")) {
+            return try await send(out, head, 200, TableFormat.table(request.resource, page.items.map(\.json),
+                                                                   resourceVersion: String(page.revision),
+                                                                   continueToken: page.continueToken))
+        }
         var meta: [String: Any] = ["resourceVersion": String(page.revision)]
         if let token = page.continueToken { meta["continue"] = token }
         if let remaining = page.remaining { meta["remainingItemCount"] = remaining }
@@ -140,8 +147,10 @@ struct APIConnection: Sendable {
             server.faults.unregisterWatch(id)
         }
         try await out.write(.head(responseHead(head, 200, chunked: true)))
+        let asTable = TableFormat.wanted(head.headers.first(name: "accept"))
         for await line in stream {
-            try await out.write(.body(.byteBuffer(ByteBuffer(bytes: line))))
+            let payload = asTable ? TableFormat.watchLine(request.resource, line) : line
+            try await out.write(.body(.byteBuffer(ByteBuffer(bytes: payload))))
         }
         try await out.write(.end(nil))
     }

@@ -60,14 +60,20 @@ struct KubectlFidelityTests {
                 "kubectl left validation to the server (OpenAPI v3 advertises fieldValidation)")
 
         // get --watch: lists, then watches; an object created meanwhile must be printed.
-        let watching = kubectl.start(["get", "svc", "--watch", "--request-timeout=20s"])
-        try await Task.sleep(for: .seconds(2))
+        let watching = kubectl.start(["get", "svc", "--watch", "--request-timeout=30s"])
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !server.requests.contains(where: { $0.uri.contains("/services?") && $0.uri.contains("watch=true") }),
+              ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         try server.create(.service(Service(metadata: ObjectMeta(name: "appeared-later", namespace: "default"),
                                            spec: ServiceSpec(clusterIP: "10.96.0.78", ports: [ServicePortSpec(port: 81)]))))
+        #expect(server.requests.contains { $0.uri.contains("watch=true") }, "kubectl opened a watch before the create")
         let output = await kubectl.finish(watching, after: .seconds(3))
         #expect(output.contains("from-kubectl"), "\(output)")
         #expect(output.contains("appeared-later"), "\(output)")
-        #expect(server.requests.contains { $0.uri.contains("watch=true") || $0.uri.contains("watch=1") })
+        // Table responses give kubectl the real columns.
+        #expect(output.contains("CLUSTER-IP") && output.contains("10.96.0.77") && output.contains("80/TCP"), "\(output)")
     }
 }
 
