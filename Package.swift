@@ -61,10 +61,13 @@ let package = Package(
         .target(name: "TestCluster", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         // Raw generic-netlink IPVS and rtnetlink (dummy interface) programming, batched. Does I/O.
         .target(name: "IPVSNetlink", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        // Removes what kube-proxy left on a node (iptables chains, nftables tables, ipsets, kube-ipvs0,
+        // IPVS services) for a migration to Switchyard. Pure plans over tool output, plus the I/O to apply them.
+        .target(name: "KubeProxyCleanup", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
-            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables",
+            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables", "KubeProxyCleanup",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -84,6 +87,10 @@ let package = Package(
             "ApplyNftables", "Apply", "RenderNftables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
         ], swiftSettings: strict),
         .testTarget(name: "IPVSNetlinkTests", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "KubeProxyCleanupTests", dependencies: ["KubeProxyCleanup", "TestCluster", "SwitchyardCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        // deploy/: every kustomize overlay builds and passes a strict schema check (kubectl, kubernetes-validate).
+        .testTarget(name: "DeployTests", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",
         ], resources: [.copy("Golden")], swiftSettings: strict),
