@@ -93,10 +93,13 @@ let package = Package(
         // Conntrack cleanup for connectionless service ports: a pure planner (StateDiff → deletions)
         // and a raw ctnetlink executor. Does I/O.
         .target(name: "Conntrack", dependencies: ["Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        // Removes what kube-proxy left on a node (iptables chains, nftables tables, ipsets, kube-ipvs0,
+        // IPVS services) for a migration to Switchyard. Pure plans over tool output, plus the I/O to apply them.
+        .target(name: "KubeProxyCleanup", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
-            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables", "ApplyIptables",
+            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables", "ApplyIptables", "KubeProxyCleanup",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -126,6 +129,10 @@ let package = Package(
             "KubeClient", "TestAPIServer", "KubeObjects", "SwitchyardCore",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        .testTarget(name: "KubeProxyCleanupTests", dependencies: ["KubeProxyCleanup", "TestCluster", "SwitchyardCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        // deploy/: every kustomize overlay builds and passes a strict schema check (kubectl, kubernetes-validate).
+        .testTarget(name: "DeployTests", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "TestCluster",
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",
