@@ -61,6 +61,8 @@ let package = Package(
         .target(name: "TestCluster", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         // Raw generic-netlink IPVS and rtnetlink (dummy interface) programming, batched. Does I/O.
         .target(name: "IPVSNetlink", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        // The IPVS backend's I/O half: netlink IPVS + rtnetlink, ipset restore, iptables-restore, sysctls.
+        .target(name: "ApplyIPVS", dependencies: ["Apply", "RenderIPVS", "IPVSNetlink", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
@@ -80,6 +82,9 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["TestCluster"], swiftSettings: strict),
         .testTarget(name: "ApplyNftablesTests", dependencies: [
             "ApplyNftables", "Apply", "RenderNftables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
+        ], swiftSettings: strict),
+        .testTarget(name: "ApplyIPVSTests", dependencies: [
+            "ApplyIPVS", "Apply", "RenderIPVS", "IPVSNetlink", "TestCluster", "Model", "Diff", "KubeObjects", "SwitchyardCore",
         ], swiftSettings: strict),
         .testTarget(name: "IPVSNetlinkTests", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [

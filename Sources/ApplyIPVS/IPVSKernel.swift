@@ -1,0 +1,60 @@
+import IPVSNetlink
+import SwitchyardCore
+
+/// What the IPVS applier needs from the kernel: IPVS virtual servers and real servers (generic
+/// netlink) and the dummy interface with its addresses (rtnetlink). `NetlinkIPVSKernel` is the real
+/// one; tests use a fake. Used by one owner at a time (the applier actor).
+public protocol IPVSKernel: AnyObject {
+    /// Every virtual service (one dump).
+    func services() throws -> [IPVSNetlink.IPVSService]
+    /// The real servers of one virtual service, with their connection counts (one dump).
+    func destinations(of key: IPVSNetlink.IPVSServiceKey) throws -> [IPVSDestinationEntry]
+    /// Sends the commands batched; returns the rejected ones.
+    func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure]
+    /// The index of the link `name`, or nil.
+    func linkIndex(named name: String) throws -> Int32?
+    /// Creates the dummy link unless it exists; returns its index.
+    func ensureDummyLink(named name: String) throws -> Int32
+    func deleteLink(named name: String) throws
+    /// Addresses on link `index`.
+    func addresses(ofLinkIndex index: Int32) throws -> [IPAddress]
+    /// Every address of every link except `index` (the node's own addresses).
+    func localAddresses(excludingLinkIndex index: Int32?) throws -> [IPAddress]
+    /// Adds host addresses; returns the rejected ones.
+    func addAddresses(_ addresses: [IPAddress], toLinkIndex index: Int32) throws -> [NetlinkOperationFailure]
+    /// Deletes host addresses; returns the rejected ones.
+    func deleteAddresses(_ addresses: [IPAddress], fromLinkIndex index: Int32) throws -> [NetlinkOperationFailure]
+}
+
+/// The real kernel: an `IPVSClient` and a `RouteNetlinkClient` whose sockets were opened inside the
+/// target network namespace (so every later call acts there, whatever the calling thread's namespace).
+public final class NetlinkIPVSKernel: IPVSKernel {
+    public let ipvs: IPVSClient
+    public let route: RouteNetlinkClient
+
+    /// Opens both sockets in `netns` (a name under /run/netns) or, when nil, in the caller's namespace.
+    public init(netns: String?) throws {
+        let pair: (IPVSClient, RouteNetlinkClient) = try NamespaceThread.run(netns: netns) {
+            (try IPVSClient(), try RouteNetlinkClient())
+        }
+        ipvs = pair.0
+        route = pair.1
+    }
+
+    public func services() throws -> [IPVSNetlink.IPVSService] { try ipvs.services().map(\.service) }
+    public func destinations(of key: IPVSNetlink.IPVSServiceKey) throws -> [IPVSDestinationEntry] { try ipvs.destinations(of: key) }
+    public func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure] { try ipvs.execute(commands) }
+    public func linkIndex(named name: String) throws -> Int32? { try route.linkIndex(named: name) }
+    public func ensureDummyLink(named name: String) throws -> Int32 { try route.ensureDummyLink(named: name) }
+    public func deleteLink(named name: String) throws { try route.deleteLink(named: name) }
+    public func addresses(ofLinkIndex index: Int32) throws -> [IPAddress] { try route.addresses(ofLinkIndex: index).map(\.address) }
+    public func localAddresses(excludingLinkIndex index: Int32?) throws -> [IPAddress] {
+        try route.allAddresses().filter { $0.interfaceIndex != index }.map(\.address)
+    }
+    public func addAddresses(_ addresses: [IPAddress], toLinkIndex index: Int32) throws -> [NetlinkOperationFailure] {
+        try route.addAddresses(addresses, toLinkIndex: index)
+    }
+    public func deleteAddresses(_ addresses: [IPAddress], fromLinkIndex index: Int32) throws -> [NetlinkOperationFailure] {
+        try route.deleteAddresses(addresses, fromLinkIndex: index)
+    }
+}
