@@ -45,6 +45,16 @@ public actor IPVSApplier: ProxyApplier {
     /// What the kernel holds according to the last successful sync (plan and reference counts);
     /// nil before the first full sync and after a failure.
     public private(set) var record: IPVSPlanIndex?
+    /// Wall time of each phase of the last full sync (for logs and benchmarks).
+    public private(set) var lastFullSyncPhases: [(phase: String, seconds: Double)] = []
+    private var phaseStart = ContinuousClock.now
+
+    private func phase(_ name: String) {
+        let t = ContinuousClock.now
+        lastFullSyncPhases.append((name, (t - phaseStart).seconds))
+        phaseStart = t
+    }
+
     /// TCP real servers left at weight 0, with the instant after which they are deleted regardless.
     public private(set) var draining: [RenderIPVS.IPVSServiceKey: [IPVSDestinationKey: ContinuousClock.Instant]] = [:]
 
@@ -65,32 +75,47 @@ public actor IPVSApplier: ProxyApplier {
 
     public func applyFull(_ state: ProxyState) async throws -> ApplyReport {
         let started = ContinuousClock.now
+        lastFullSyncPhases = []
+        phaseStart = started
         let previous = record
         record = nil
         needsFull = true
         let k = try step("netlink") { try kernel() }
         try writeSysctls()
+        phase("sysctls")
         let link = try step("dummy interface \(options.dummyInterface)") { try k.ensureDummyLink(named: options.dummyInterface) }
         linkIndex = link
         var render = options.render
         render.localAddresses = try step("address dump") { try k.localAddresses(excludingLinkIndex: link) }
         let index = IPVSPlanIndex(state: state, options: render)
         let plan = index.plan
+        phase("plan")
 
         let setText = IPVSSetText.full(plan)
         try step("ipset restore") { try tools.ipsetRestore(setText) }
+        phase("ipset")
         try syncIptables(plan, previous: previous?.plan)
+        phase("iptables")
 
         let onLink = Set(try step("address dump") { try k.addresses(ofLinkIndex: link) })
         let toAdd = plan.addresses.subtracting(onLink).sorted()
         try addressFailures(try k.addAddresses(toAdd, toLinkIndex: link), toAdd, ignoring: 17, "add") // EEXIST
+        phase("addresses")
 
         let kernelServices = try step("IPVS service dump") { try k.services() }
+        phase("service dump")
         let owned = ownership(plan: plan, previous: previous?.plan, dummyAddresses: onLink, state: state, local: render.localAddresses)
+        // One read of every real server when the kernel offers it, else one dump per service.
+        let bulk = kernelServices.isEmpty ? [:] : try step("IPVS destination table") { try k.allDestinations() }
         let result = try step("IPVS destination dump") {
-            try IPVSReconciler(plan: plan, owned: owned).reconcile(kernel: kernelServices, destinations: k.destinations(of:))
+            try IPVSReconciler(plan: plan, owned: owned).reconcile(kernel: kernelServices) { key in
+                if let bulk { return bulk[key] ?? [] }
+                return try k.destinations(of: key)
+            }
         }
+        phase("destination dumps + compare")
         try execute(result.commands, on: k)
+        phase("IPVS commands")
 
         let toDelete = onLink.subtracting(plan.addresses).sorted()
         try addressFailures(try k.deleteAddresses(toDelete, fromLinkIndex: link), toDelete, ignoring: 99, "delete") // EADDRNOTAVAIL
@@ -104,6 +129,7 @@ public actor IPVSApplier: ProxyApplier {
         needsFull = false
         let seconds = (ContinuousClock.now - started).seconds
         _ = try reap(services: nil)
+        phase("address deletes + drain check")
         let drift = previous.map { driftCount(previous: $0.plan, plan: plan, commands: result.commands.count,
                                               addressChanges: toAdd.count + toDelete.count) } ?? 0
         return ApplyReport(full: true, rulesWritten: plan.virtualServers.count, elementsWritten: result.commands.count + toAdd.count + toDelete.count,
@@ -260,15 +286,17 @@ public actor IPVSApplier: ProxyApplier {
     }
 
     /// Each configured family's chains and jumps; families configured before but not now lose theirs.
+    /// One `iptables-save` per family; the restore runs unless this applier restored the same
+    /// ruleset before and the save shows it intact with every jump (so a resync costs one process).
     private func syncIptables(_ plan: IPVSPlan, previous: IPVSPlan?) throws {
         for f in plan.iptables.keys.sorted() {
             let r = plan.iptables[f]!
-            var save: [String: String] = [:]
-            for t in Set(r.jumps.map(\.table)) {
-                save[t] = try step("\(f == .ipv4 ? "iptables" : "ip6tables")-save") { try tools.iptablesSave(f, table: t) }
-            }
-            let text = IPVSIptablesSync.text(r, adding: IPVSIptablesSync.missing(r.jumps, in: save))
-            try step("\(f == .ipv4 ? "iptables" : "ip6tables")-restore --noflush") { try tools.iptablesRestore(f, text) }
+            let tool = f == .ipv4 ? "iptables" : "ip6tables"
+            let save = try step("\(tool)-save") { try tools.iptablesSave(f) }
+            let missing = IPVSIptablesSync.missing(r.jumps, in: save)
+            if missing.isEmpty, previous?.iptables[f] == r, IPVSIptablesSync.isIntact(r, save: save) { continue }
+            let text = IPVSIptablesSync.text(r, adding: missing)
+            try step("\(tool)-restore --noflush") { try tools.iptablesRestore(f, text) }
         }
         for f in IPFamily.allCases where plan.iptables[f] == nil && (previous == nil || previous!.iptables[f] != nil) {
             try removeIptables(f)
@@ -276,8 +304,7 @@ public actor IPVSApplier: ProxyApplier {
     }
 
     private func removeIptables(_ f: IPFamily) throws {
-        var save: [String: String] = [:]
-        for t in ["nat", "filter"] { save[t] = (try? tools.iptablesSave(f, table: t)) ?? "" }
+        let save = (try? tools.iptablesSave(f)) ?? [:]
         let text = IPVSIptablesSync.removalText(save: save)
         guard !text.isEmpty else { return }
         try step("\(f == .ipv4 ? "iptables" : "ip6tables")-restore (remove)") { try tools.iptablesRestore(f, text) }

@@ -3,14 +3,14 @@ import SwitchyardCore
 
 /// The user-space tools and files the IPVS applier uses besides netlink: `ipset restore`,
 /// `iptables-save`/`iptables-restore` and sysctls. `ProcessHostTools` is the real one (inside a
-/// named namespace through `ip netns exec` and a `setns` thread); tests use a fake.
+/// named namespace: spawned from, or run on, a thread that `setns`ed there); tests use a fake.
 public protocol IPVSHostTools: Sendable {
     /// `ipset restore -exist` with `text`.
     func ipsetRestore(_ text: String) throws
     /// Names of every ipset (`ipset list -n`).
     func ipsetNames() throws -> [String]
-    /// `iptables-save -t table` (ip6tables for IPv6).
-    func iptablesSave(_ family: IPFamily, table: String) throws -> String
+    /// `iptables-save` (ip6tables for IPv6): every table's text by table name.
+    func iptablesSave(_ family: IPFamily) throws -> [String: String]
     /// `iptables-restore --noflush -w` with `text`.
     func iptablesRestore(_ family: IPFamily, _ text: String) throws
     /// A sysctl's value (`net/ipv4/vs/conntrack`), nil when it does not exist.
@@ -37,10 +37,11 @@ public struct ProcessHostTools: IPVSHostTools {
         self.netns = netns; self.iptables = iptables; self.ipset = ipset
     }
 
-    private func argv(_ args: [String]) -> [String] { (netns.map { ["ip", "netns", "exec", $0] } ?? []) + args }
-
+    /// Runs a tool inside `netns`: spawned from a thread that entered the namespace, so the child
+    /// starts there (cheaper than `ip netns exec`, which also remounts /sys; these tools need only
+    /// netlink and raw sockets).
     private func run(_ args: [String], input: String = "") throws -> String {
-        let r = try HostProcess.run(argv(args), input: input)
+        let r = try NamespaceThread.run(netns: netns) { try HostProcess.run(args, input: input) }
         guard r.status == 0 else { throw HostToolError(command: args.joined(separator: " "), status: r.status, output: r.output) }
         return r.output
     }
@@ -54,8 +55,8 @@ public struct ProcessHostTools: IPVSHostTools {
     public func ipsetNames() throws -> [String] {
         try run([ipset, "list", "-n"]).split(separator: "\n").map(String.init)
     }
-    public func iptablesSave(_ family: IPFamily, table: String) throws -> String {
-        try run([tool(family, "-save"), "-t", table])
+    public func iptablesSave(_ family: IPFamily) throws -> [String: String] {
+        IPVSIptablesSync.splitTables(try run([tool(family, "-save")]))
     }
     public func iptablesRestore(_ family: IPFamily, _ text: String) throws {
         _ = try run([tool(family, "-restore"), "--noflush", "-w"], input: text)

@@ -41,6 +41,39 @@ enum IPVSIptablesSync {
         return out
     }
 
+    /// `iptables-save` output split by table (`*nat` … `COMMIT`).
+    static func splitTables(_ save: String) -> [String: String] {
+        var out: [String: String] = [:]
+        var table: String?
+        for line in save.split(separator: "\n") {
+            if line.hasPrefix("*") { table = String(line.dropFirst()) }
+            if let t = table { out[t, default: ""] += line + "\n" }
+            if line == "COMMIT" { table = nil }
+        }
+        return out
+    }
+
+    /// True when `save` has each chain `r` declares with as many rules as `r` puts in it: a
+    /// ruleset applied before and not tampered with since (rule text is normalised by the tools,
+    /// so counts are compared, not text).
+    static func isIntact(_ r: IPVSIptablesRuleset, save: [String: String]) -> Bool {
+        var table = ""
+        var want: [String: [String: Int]] = [:]
+        for line in r.restoreText.split(separator: "\n") {
+            if line.hasPrefix("*") { table = String(line.dropFirst()) }
+            if line.hasPrefix(":") { want[table, default: [:]][String(line.dropFirst().prefix { $0 != " " }), default: 0] += 0 }
+            if line.hasPrefix("-A ") { want[table, default: [:]][String(line.dropFirst(3).prefix { $0 != " " }), default: 0] += 1 }
+        }
+        for (t, chains) in want {
+            let lines = save[t]?.split(separator: "\n") ?? []
+            for (chain, count) in chains {
+                guard lines.contains(where: { $0.hasPrefix(":\(chain) ") }) else { return false }
+                if lines.count(where: { $0.hasPrefix("-A \(chain) ") }) != count { return false }
+            }
+        }
+        return true
+    }
+
     /// Deletes our jumps and chains of `family` (what `save` shows of them), for cleanup.
     static func removalText(save: [String: String]) -> String {
         var out = ""

@@ -9,6 +9,9 @@ public protocol IPVSKernel: AnyObject {
     func services() throws -> [IPVSNetlink.IPVSService]
     /// The real servers of one virtual service, with their connection counts (one dump).
     func destinations(of key: IPVSNetlink.IPVSServiceKey) throws -> [IPVSDestinationEntry]
+    /// Every service's real servers at once (weights and connection counts), or nil when the
+    /// kernel offers no such bulk view (the caller then dumps per service).
+    func allDestinations() throws -> [IPVSNetlink.IPVSServiceKey: [IPVSDestinationEntry]]?
     /// Sends the commands batched; returns the rejected ones.
     func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure]
     /// The index of the link `name`, or nil.
@@ -31,6 +34,7 @@ public protocol IPVSKernel: AnyObject {
 public final class NetlinkIPVSKernel: IPVSKernel {
     public let ipvs: IPVSClient
     public let route: RouteNetlinkClient
+    public let netns: String?
 
     /// Opens both sockets in `netns` (a name under /run/netns) or, when nil, in the caller's namespace.
     public init(netns: String?) throws {
@@ -39,6 +43,12 @@ public final class NetlinkIPVSKernel: IPVSKernel {
         }
         ipvs = pair.0
         route = pair.1
+        self.netns = netns
+    }
+
+    /// `/proc/net/ip_vs` of the namespace, read on a thread inside it.
+    public func allDestinations() throws -> [IPVSNetlink.IPVSServiceKey: [IPVSDestinationEntry]]? {
+        try NamespaceThread.run(netns: netns) { IPVSProcTable.read() }.flatMap(IPVSProcTable.parse)
     }
 
     public func services() throws -> [IPVSNetlink.IPVSService] { try ipvs.services().map(\.service) }

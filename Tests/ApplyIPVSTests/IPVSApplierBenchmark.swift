@@ -30,6 +30,7 @@ struct IPVSApplierBenchmark {
             var t = clock.now
             _ = try await applier.applyFull(state)
             let full = clock.now - t
+            print("IPVS-APPLY-BENCH first full sync phases: \(await applier.lastFullSyncPhases.map { "\($0.phase)=\($0.seconds)" }.joined(separator: " "))")
             let c = try IPVSApplierKernelTests.client(ns)
             t = clock.now
             let dumped = try c.services()
@@ -38,6 +39,7 @@ struct IPVSApplierBenchmark {
             t = clock.now
             let again = try await applier.applyFull(state)
             let resync = clock.now - t
+            print("IPVS-APPLY-BENCH unchanged full sync phases: \(await applier.lastFullSyncPhases.map { "\($0.phase)=\($0.seconds)" }.joined(separator: " "))")
             #expect(again.elementsWritten == 0)
 
             var samples: [Duration] = []

@@ -225,4 +225,44 @@ import Testing
         let removal = IPVSIptablesSync.removalText(save: ["nat": "*nat\n:SWITCHYARD-SERVICES - [0:0]\n:OTHER - [0:0]\n" + present["nat"]!.dropFirst(5)])
         #expect(removal == "*nat\n-D PREROUTING -m comment --comment \"switchyard service portals\" -j SWITCHYARD-SERVICES\n-F SWITCHYARD-SERVICES\n-X SWITCHYARD-SERVICES\nCOMMIT\n")
     }
+
+    @Test func resyncSkipsAnIntactRulesetAndRepairsATamperedOne() async throws {
+        let a = applier()
+        kernel.bulk = true
+        let state = F.goldenState()
+        _ = try await a.applyFull(state)
+        let restores = tools.restores.count
+        _ = try await a.applyFull(state)
+        #expect(tools.restores.count == restores, "intact: only iptables-save ran")
+        tools.rules[.ipv4]!["nat"]!["SWITCHYARD-POSTROUTING"]!.removeLast()
+        tools.rules[.ipv6]!["filter"]!["INPUT"]!.removeAll()
+        _ = try await a.applyFull(state)
+        #expect(tools.restores.count == restores + 2)
+        #expect(IPVSIptablesSync.isIntact(try #require(renderedPlan(state).iptables[.ipv4]), save: try tools.iptablesSave(.ipv4)))
+        #expect(tools.count(.ipv6, "filter", "INPUT", target: "SWITCHYARD-IPVS-FILTER") == 1)
+        #expect(kernel.destinationDumps == 0, "the bulk table replaced per-service dumps")
+    }
+
+    @Test func procTableParses() throws {
+        let text = """
+            IP Virtual Server version 1.2.1 (size=4096)
+            Prot LocalAddress:Port Scheduler Flags
+              -> RemoteAddress:Port Forward Weight ActiveConn InActConn
+            TCP  0A600014:0050 rr persistent 10800 FFFFFFFF
+              -> 0AF40106:1F90      Masq    1      2          3
+              -> 0AF40208:1F90      Masq    0      0          1
+            UDP  [fd00:0010:0096:0000:0000:0000:0000:000a]:0035 lc
+              -> [fd00:0010:0244:0001:0000:0000:0000:0005]:0035      Masq    1      0          0
+            TCP  C000020A:7530 rr
+            FWM  00004000 sh
+            """
+        let t = try #require(IPVSProcTable.parse(text))
+        let web = t[Self.kkey(.tcp, "10.96.0.20", 80)]
+        #expect(web?.map(\.destination.address) == [F.ip("10.244.1.6"), F.ip("10.244.2.8")])
+        #expect(web?.first?.activeConnections == 2 && web?.first?.inactiveConnections == 3 && web?.last?.destination.weight == 0)
+        #expect(t[Self.kkey(.udp, "fd00:10:96::a", 53)]?.first?.destination.address == F.ip("fd00:10:244:1::5"))
+        #expect(t[Self.kkey(.tcp, "192.0.2.10", 30000)] == [])
+        #expect(t.count == 4)
+        #expect(IPVSProcTable.parse(text + "\n  -> garbage") == nil)
+    }
 }

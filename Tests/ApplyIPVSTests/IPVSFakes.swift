@@ -21,6 +21,15 @@ final class FakeIPVSKernel: IPVSKernel, @unchecked Sendable {
         return destinations[key]?.values.flatMap(\.values) ?? []
     }
 
+    /// Offer the bulk destination view (like /proc/net/ip_vs) instead of per-service dumps.
+    var bulk = false
+    func allDestinations() throws -> [IPVSNetlink.IPVSServiceKey: [IPVSDestinationEntry]]? {
+        guard bulk else { return nil }
+        var out: [IPVSNetlink.IPVSServiceKey: [IPVSDestinationEntry]] = [:]
+        for k in serviceTable.keys { out[k] = destinations[k]?.values.flatMap(\.values) ?? [] }
+        return out
+    }
+
     func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure] {
         var failures: [IPVSCommandFailure] = []
         for (i, c) in commands.enumerated() {
@@ -135,12 +144,15 @@ final class FakeHostTools: IPVSHostTools, @unchecked Sendable {
     }
     func ipsetNames() throws -> [String] { Array(sets.keys) }
 
-    func iptablesSave(_ family: IPFamily, table: String) throws -> String {
-        var out = "*\(table)\n"
-        let chains = rules[family]?[table] ?? [:]
-        for c in chains.keys.sorted() { out += ":\(c) - [0:0]\n" }
-        for c in chains.keys.sorted() { for r in chains[c]! { out += "-A \(c) \(r)\n" } }
-        return out + "COMMIT\n"
+    func iptablesSave(_ family: IPFamily) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for (table, chains) in rules[family] ?? [:] {
+            var text = "*\(table)\n"
+            for c in chains.keys.sorted() { text += ":\(c) - [0:0]\n" }
+            for c in chains.keys.sorted() { for r in chains[c]! { text += "-A \(c) \(r)\n" } }
+            out[table] = text + "COMMIT\n"
+        }
+        return out
     }
 
     func iptablesRestore(_ family: IPFamily, _ text: String) throws {
