@@ -8,7 +8,7 @@ import SwitchyardCore
 /// The IPVS backend's I/O half.
 ///
 /// Full sync: sysctls; the node's addresses (for NodePorts on every local address); the plan
-/// (`IPVSPlanIndex`, which also becomes the record); every ipset replaced by a swap; each family's
+/// (`IPVSPlanIndex`, which also becomes the record); ipsets diffed against `ipset save`; each family's
 /// iptables chains restored and their jumps ensured once; the dummy interface and its addresses
 /// diffed against an rtnetlink dump; the kernel's virtual servers and real servers dumped and
 /// compared with the plan, and only the differences sent (never a flush: re-adding right after a
@@ -91,10 +91,13 @@ public actor IPVSApplier: ProxyApplier {
         let plan = index.plan
         phase("plan")
 
-        let setText = IPVSSetText.full(plan)
-        try step("ipset restore") { try tools.ipsetRestore(setText) }
+        let saved = try step("ipset save") { try tools.ipsetSave() }
+        let setText = IPVSSetText.full(plan, saved: saved)
+        if !setText.isEmpty { try step("ipset restore") { try tools.ipsetRestore(setText) } }
         phase("ipset")
         try syncIptables(plan, previous: previous?.plan)
+        let stale = IPVSSetText.stale(plan, saved: saved)
+        if !stale.isEmpty { try step("ipset destroy") { try tools.ipsetRestore(stale.map { "destroy \($0)\n" }.joined()) } }
         phase("iptables")
 
         let onLink = Set(try step("address dump") { try k.addresses(ofLinkIndex: link) })
@@ -232,7 +235,7 @@ public actor IPVSApplier: ProxyApplier {
         for f in IPFamily.allCases { try removeIptables(f) }
         let ours = Set(IPFamily.allCases.flatMap { f in IPVSSetRole.allCases.map { $0.name(f) } })
         let existing = (try? tools.ipsetNames()) ?? []
-        let destroy = existing.filter { ours.contains($0) || $0.hasPrefix("SWITCHYARD-TMP-") }
+        let destroy = existing.filter { ours.contains($0) }
         if !destroy.isEmpty { try step("ipset destroy") { try tools.ipsetRestore(destroy.map { "destroy \($0)\n" }.joined()) } }
         record = nil; needsFull = true; draining = [:]; linkIndex = nil
     }

@@ -9,6 +9,8 @@ public protocol IPVSHostTools: Sendable {
     func ipsetRestore(_ text: String) throws
     /// Names of every ipset (`ipset list -n`).
     func ipsetNames() throws -> [String]
+    /// `ipset save`: every set's create line and members.
+    func ipsetSave() throws -> String
     /// `iptables-save` (ip6tables for IPv6): every table's text by table name.
     func iptablesSave(_ family: IPFamily) throws -> [String: String]
     /// `iptables-restore --noflush -w` with `text`.
@@ -55,6 +57,7 @@ public struct ProcessHostTools: IPVSHostTools {
     public func ipsetNames() throws -> [String] {
         try run([ipset, "list", "-n"]).split(separator: "\n").map(String.init)
     }
+    public func ipsetSave() throws -> String { try run([ipset, "save"]) }
     public func iptablesSave(_ family: IPFamily) throws -> [String: String] {
         IPVSIptablesSync.splitTables(try run([tool(family, "-save")]))
     }

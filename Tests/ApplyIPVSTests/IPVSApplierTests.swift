@@ -48,13 +48,13 @@ import Testing
         #expect(kernel.table == expected(plan))
         #expect(kernel.linkAddresses[kernel.links[IPVSPlan.dummyInterface]!] == plan.addresses)
         #expect(tools.sets["SWITCHYARD-CLUSTER-IP"]?.count == plan.ipsets["SWITCHYARD-CLUSTER-IP"]?.members.count)
-        #expect(tools.sets.keys.allSatisfy { !$0.hasPrefix("SWITCHYARD-TMP") })
         #expect(tools.count(.ipv4, "nat", "PREROUTING", target: "SWITCHYARD-SERVICES") == 1)
         #expect(tools.sysctls["net/ipv4/vs/conntrack"] == "1")
         #expect(tools.sysctls["net/ipv4/vs/conn_reuse_mode"] == nil)
-        let sent = kernel.executed.count
+        let sent = kernel.executed.count, setRestores = tools.ipsetTexts.count
         let report = try await a.applyFull(state)
         #expect(kernel.executed.count == sent, "an unchanged full sync sends no IPVS command")
+        #expect(tools.ipsetTexts.count == setRestores, "nor any ipset change")
         #expect(report.driftRepaired == 0)
         #expect(tools.count(.ipv4, "nat", "PREROUTING", target: "SWITCHYARD-SERVICES") == 1, "jumps exist once")
         #expect(tools.count(.ipv6, "filter", "INPUT", target: "SWITCHYARD-IPVS-FILTER") == 1)
@@ -67,9 +67,12 @@ import Testing
         let web = Self.kkey(.tcp, "10.96.0.20", 80)
         let victim = try #require(kernel.destinations[web]?.values.first?.values.first?.destination)
         kernel.destinations[web]![victim.address]![victim.port] = nil
+        tools.sets["SWITCHYARD-CLUSTER-IP"]!.remove("10.96.0.20,tcp:80")
+        tools.sets["SWITCHYARD-CLUSTER-IP"]!.insert("10.96.9.9,tcp:80")
         kernel.executed = []
         let report = try await a.applyFull(state)
         #expect(kernel.executed == [.newDestination(web, victim)])
+        #expect(tools.ipsetTexts.last == "del SWITCHYARD-CLUSTER-IP 10.96.9.9,tcp:80\nadd SWITCHYARD-CLUSTER-IP 10.96.0.20,tcp:80\n")
         #expect(report.driftRepaired == 1)
     }
 

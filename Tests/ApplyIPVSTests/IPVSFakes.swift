@@ -143,6 +143,14 @@ final class FakeHostTools: IPVSHostTools, @unchecked Sendable {
         }
     }
     func ipsetNames() throws -> [String] { Array(sets.keys) }
+    func ipsetSave() throws -> String {
+        var out = ""
+        for (name, members) in sets.sorted(by: { $0.key < $1.key }) {
+            out += "create \(name) hash:ip family inet\n"
+            for m in members.sorted() { out += "add \(name) \(m)\n" }
+        }
+        return out
+    }
 
     func iptablesSave(_ family: IPFamily) throws -> [String: String] {
         var out: [String: String] = [:]
