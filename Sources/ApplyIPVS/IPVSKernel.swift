@@ -32,14 +32,17 @@ public protocol IPVSKernel: AnyObject {
 /// The real kernel: an `IPVSClient` and a `RouteNetlinkClient` whose sockets were opened inside the
 /// target network namespace (so every later call acts there, whatever the calling thread's namespace).
 public final class NetlinkIPVSKernel: IPVSKernel {
-    public let ipvs: IPVSClient
+    /// nil when the kernel has no IPVS (module not loaded): reads see no services, changes throw.
+    public let ipvs: IPVSClient?
     public let route: RouteNetlinkClient
     public let netns: String?
 
     /// Opens both sockets in `netns` (a name under /run/netns) or, when nil, in the caller's namespace.
     public init(netns: String?) throws {
-        let pair: (IPVSClient, RouteNetlinkClient) = try NamespaceThread.run(netns: netns) {
-            (try IPVSClient(), try RouteNetlinkClient())
+        let pair: (IPVSClient?, RouteNetlinkClient) = try NamespaceThread.run(netns: netns) {
+            let ipvs: IPVSClient?
+            do { ipvs = try IPVSClient() } catch NetlinkError.familyNotFound { ipvs = nil }
+            return (ipvs, try RouteNetlinkClient())
         }
         ipvs = pair.0
         route = pair.1
@@ -48,12 +51,20 @@ public final class NetlinkIPVSKernel: IPVSKernel {
 
     /// `/proc/net/ip_vs` of the namespace, read on a thread inside it.
     public func allDestinations() throws -> [IPVSNetlink.IPVSServiceKey: [IPVSDestinationEntry]]? {
-        try NamespaceThread.run(netns: netns) { IPVSProcTable.read() }.flatMap(IPVSProcTable.parse)
+        guard ipvs != nil else { return [:] }
+        return try NamespaceThread.run(netns: netns) { IPVSProcTable.read() }.flatMap(IPVSProcTable.parse)
     }
 
-    public func services() throws -> [IPVSNetlink.IPVSService] { try ipvs.services().map(\.service) }
-    public func destinations(of key: IPVSNetlink.IPVSServiceKey) throws -> [IPVSDestinationEntry] { try ipvs.destinations(of: key) }
-    public func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure] { try ipvs.execute(commands) }
+    private func client() throws -> IPVSClient {
+        guard let ipvs else { throw NetlinkError.familyNotFound("IPVS") }
+        return ipvs
+    }
+
+    public func services() throws -> [IPVSNetlink.IPVSService] { try ipvs?.services().map(\.service) ?? [] }
+    public func destinations(of key: IPVSNetlink.IPVSServiceKey) throws -> [IPVSDestinationEntry] { try client().destinations(of: key) }
+    public func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure] {
+        commands.isEmpty ? [] : try client().execute(commands)
+    }
     public func linkIndex(named name: String) throws -> Int32? { try route.linkIndex(named: name) }
     public func ensureDummyLink(named name: String) throws -> Int32 { try route.ensureDummyLink(named: name) }
     public func deleteLink(named name: String) throws { try route.deleteLink(named: name) }

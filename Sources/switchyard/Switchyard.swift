@@ -5,6 +5,6 @@ struct Switchyard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard",
         abstract: "A Kubernetes service proxy: a kube-proxy replacement.",
-        subcommands: [DryRunCommand.self, ExampleCommand.self, VersionCommand.self,
-                      EchoServerCommand.self, ProbeCommand.self])
+        subcommands: [DryRunCommand.self, RunCommand.self, CleanupCommand.self, ExampleCommand.self, VersionCommand.self,
+                      EchoServerCommand.self, ProbeCommand.self, DemoCommand.self, SynthCommand.self])
 }
