@@ -112,8 +112,8 @@ public actor IPVSApplier: ProxyApplier {
         let bulk = kernelServices.isEmpty ? [:] : try step("IPVS destination table") { try k.allDestinations() }
         let result = try step("IPVS destination dump") {
             try IPVSReconciler(plan: plan, owned: owned).reconcile(kernel: kernelServices) { key in
-                if let bulk { return bulk[key] ?? [] }
-                return try k.destinations(of: key)
+                if let listed = bulk?[key] { return listed }
+                return try k.destinations(of: key) // not in the table (see IPVSProcTable)
             }
         }
         phase("destination dumps + compare")

@@ -6,6 +6,11 @@ import SwitchyardCore
 /// `ipvsadm -Ln` reads), instead of one netlink dump per service: a full sync at 10,000 services
 /// would otherwise make 10,000 round trips. Gives address, port, forwarding, weight and connection
 /// counts (thresholds and counters are not in the table and read as 0).
+///
+/// The table is a seq_file over the kernel's global service hash: a service added or deleted
+/// anywhere (another namespace) while it is read can make one whole record (a service with all its
+/// real servers) go missing or appear twice. Duplicates replace themselves here; the caller dumps
+/// over netlink every service that its service dump has and the table lacks.
 enum IPVSProcTable {
     /// Parses the table; nil when a line does not parse (the caller then dumps per service).
     static func parse(_ text: String) -> [IPVSNetlink.IPVSServiceKey: [IPVSDestinationEntry]]? {
@@ -35,12 +40,12 @@ enum IPVSProcTable {
                 guard words.count >= 2, let mark = UInt32(words[1], radix: 16) else { return nil }
                 // The family of a fwmark service is not in the table: the caller's dump names it.
                 current = .firewallMark(mark, family: .ipv4)
-                out[current!] = out[current!] ?? []
+                out[current!] = []
             } else {
                 guard words.count >= 2, let proto = L4Protocol.allCases.first(where: { $0.rawValue == first }),
                       let (address, port) = endpoint(words[1]) else { return nil }
                 current = .address(protocol: proto, address: address, port: port)
-                out[current!] = out[current!] ?? []
+                out[current!] = [] // a record shown twice (see below) replaces itself
             }
         }
         return out

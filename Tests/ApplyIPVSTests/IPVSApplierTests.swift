@@ -244,6 +244,10 @@ import Testing
         #expect(IPVSIptablesSync.isIntact(try #require(renderedPlan(state).iptables[.ipv4]), save: try tools.iptablesSave(.ipv4)))
         #expect(tools.count(.ipv6, "filter", "INPUT", target: "SWITCHYARD-IPVS-FILTER") == 1)
         #expect(kernel.destinationDumps == 0, "the bulk table replaced per-service dumps")
+        kernel.bulkOmits = [Self.kkey(.tcp, "10.96.0.20", 80)]
+        kernel.executed = []
+        _ = try await a.applyFull(state)
+        #expect(kernel.destinationDumps == 1 && kernel.executed.isEmpty, "a service missing from the table is dumped alone")
     }
 
     @Test func procTableParses() throws {
@@ -266,6 +270,9 @@ import Testing
         #expect(t[Self.kkey(.udp, "fd00:10:96::a", 53)]?.first?.destination.address == F.ip("fd00:10:244:1::5"))
         #expect(t[Self.kkey(.tcp, "192.0.2.10", 30000)] == [])
         #expect(t.count == 4)
+        // A record shown twice (the seq_file raced a change elsewhere) replaces itself.
+        let twice = try #require(IPVSProcTable.parse(text + "\nTCP  0A600014:0050 rr\n  -> 0AF40106:1F90      Masq    1      0          0"))
+        #expect(twice[Self.kkey(.tcp, "10.96.0.20", 80)]?.count == 1)
         #expect(IPVSProcTable.parse(text + "\n  -> garbage") == nil)
     }
 }

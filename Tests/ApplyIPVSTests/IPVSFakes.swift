@@ -23,10 +23,12 @@ final class FakeIPVSKernel: IPVSKernel, @unchecked Sendable {
 
     /// Offer the bulk destination view (like /proc/net/ip_vs) instead of per-service dumps.
     var bulk = false
+    /// Services the bulk view leaves out (a record lost to a concurrent change).
+    var bulkOmits: Set<IPVSNetlink.IPVSServiceKey> = []
     func allDestinations() throws -> [IPVSNetlink.IPVSServiceKey: [IPVSDestinationEntry]]? {
         guard bulk else { return nil }
         var out: [IPVSNetlink.IPVSServiceKey: [IPVSDestinationEntry]] = [:]
-        for k in serviceTable.keys { out[k] = destinations[k]?.values.flatMap(\.values) ?? [] }
+        for k in serviceTable.keys where !bulkOmits.contains(k) { out[k] = destinations[k]?.values.flatMap(\.values) ?? [] }
         return out
     }
 
