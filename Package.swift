@@ -90,6 +90,8 @@ let package = Package(
         .target(name: "TestCluster", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         // Raw generic-netlink IPVS and rtnetlink (dummy interface) programming, batched. Does I/O.
         .target(name: "IPVSNetlink", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        // The IPVS backend's I/O half: netlink IPVS + rtnetlink, ipset restore, iptables-restore, sysctls.
+        .target(name: "ApplyIPVS", dependencies: ["Apply", "RenderIPVS", "IPVSNetlink", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         // Conntrack cleanup for connectionless service ports: a pure planner (StateDiff → deletions)
         // and a raw ctnetlink executor. Does I/O.
         .target(name: "Conntrack", dependencies: ["Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
@@ -99,7 +101,7 @@ let package = Package(
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
-            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables", "ApplyIptables", "KubeProxyCleanup",
+            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables", "ApplyIptables", "ApplyIPVS", "KubeProxyCleanup",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -118,6 +120,9 @@ let package = Package(
         .testTarget(name: "ApplyNftablesTests", dependencies: [
             "TestCluster",
             "ApplyNftables", "Apply", "RenderNftables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
+        ], swiftSettings: strict),
+        .testTarget(name: "ApplyIPVSTests", dependencies: [
+            "ApplyIPVS", "Apply", "RenderIPVS", "IPVSNetlink", "TestCluster", "Model", "Diff", "KubeObjects", "SwitchyardCore",
         ], swiftSettings: strict),
         .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "IPVSNetlinkTests", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),

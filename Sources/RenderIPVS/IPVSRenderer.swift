@@ -27,7 +27,7 @@ import SwitchyardCore
 /// - Traffic to a ClusterIP on a port the service does not define is REJECTed through IPVS-IPS
 ///   (kube-proxy's access filter); unallocated service-CIDR addresses are not dropped (no service
 ///   CIDR in the model, and such addresses are not on the dummy interface).
-/// - Every service address is held on `switchyard-ipvs0`, so the node itself answers on them
+/// - Every service address is held on `switchyard-ipvs`, so the node itself answers on them
 ///   (kube-proxy #93456); the access filter limits this to NEW connections on defined ports.
 /// - Conflicting claims of one (address, proto, port) by two service ports: the first by key wins
 ///   in a full render; an incremental render keeps the current owner.

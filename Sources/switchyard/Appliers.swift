@@ -1,4 +1,5 @@
 import Apply
+import ApplyIPVS
 import ApplyIptables
 import ApplyNftables
 import ArgumentParser
@@ -7,7 +8,7 @@ import ArgumentParser
 /// A backend whose applier exists is listed in `available`; add it there and in `make`.
 enum Appliers {
     /// Backends that can program the kernel today, in the order `cleanup --backend all` visits them.
-    static let available: [BackendName] = [.nftables, .iptables]
+    static let available: [BackendName] = [.nftables, .iptables, .ipvs]
 
     /// A fresh applier for `backend`, or a validation error naming the backends that exist.
     static func make(_ backend: BackendName, options: ApplierOptions = ApplierOptions()) throws -> any ProxyApplier {
@@ -15,7 +16,8 @@ enum Appliers {
         case .nftables: return NftablesApplier()
         case .iptables: return IptablesApplier(variant: options.iptablesVariant)
         case .ipvs:
-            throw ValidationError("the \(backend.rawValue) backend cannot apply rules yet (available: \(availableList)); try dry-run")
+            // Its iptables rules go through the same variant as the iptables backend's.
+            return IPVSApplier(iptables: options.iptablesVariant.map { "iptables-\($0.rawValue)" } ?? "iptables")
         }
     }
 

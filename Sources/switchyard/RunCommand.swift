@@ -15,7 +15,7 @@ struct RunCommand: AsyncParsableCommand {
             is not implemented yet.
             """)
 
-    @Option(name: [.customLong("backend"), .customLong("proxy-mode")], help: "nftables or iptables (ipvs: not yet).")
+    @Option(name: [.customLong("backend"), .customLong("proxy-mode")], help: "nftables, iptables or ipvs.")
     var backend: BackendName = .nftables
 
     @Flag(help: "Apply one full sync and exit.")
