@@ -32,31 +32,83 @@ public enum ProcessRunner {
     /// `argv[0]` is an absolute path or a name looked up in `PATH`. A command still running after
     /// `timeout` is killed (SIGKILL); its result then has status 137 and a note on stderr.
     public static func run(_ argv: [String], input: String? = nil, timeout: Duration = .seconds(60)) throws -> CommandResult {
-        let process = try makeProcess(argv)
+        guard let first = argv.first else { throw TestClusterError.launchFailed(argv: argv, reason: "empty command") }
+        guard let url = executableURL(for: first) else {
+            throw TestClusterError.launchFailed(argv: argv, reason: "\(first) not found in PATH")
+        }
+        let stdinHandle = try input.map(inputFile) ?? FileHandle.nullDevice
         let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = try input.map(inputFile) ?? FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        do { try process.run() } catch {
+        let pid: pid_t
+        do {
+            pid = try spawn(url.path, argv, stdin: stdinHandle.fileDescriptor,
+                            stdout: out.fileHandleForWriting.fileDescriptor, stderr: err.fileHandleForWriting.fileDescriptor)
+        } catch {
             throw TestClusterError.launchFailed(argv: argv, reason: "\(error)")
         }
-        let stdoutBox = DataBox()
+        // The child holds its own copies now; close ours so the readers see end of file.
+        try? out.fileHandleForWriting.close()
+        try? err.fileHandleForWriting.close()
+        if input != nil { try? stdinHandle.close() }
+
+        let stdoutBox = DataBox(), stderrBox = DataBox()
         let readers = DispatchGroup()
         DispatchQueue.global().async(group: readers) { stdoutBox.set(out.fileHandleForReading.readAllRetryingInterrupts()) }
-        let stderrBox = DataBox()
         DispatchQueue.global().async(group: readers) { stderrBox.set(err.fileHandleForReading.readAllRetryingInterrupts()) }
+        let exited = DispatchSemaphore(value: 0)
+        let statusBox = StatusBox()
+        Thread.detachNewThread {
+            var wstatus: Int32 = 0
+            while waitpid(pid, &wstatus, 0) < 0 && errno == EINTR {}
+            statusBox.set(wstatus)
+            exited.signal()
+        }
         var note = ""
         if exited.wait(timeout: .now() + timeout.timeInterval) == .timedOut {
-            kill(process.processIdentifier, SIGKILL)
+            kill(pid, SIGKILL)
             exited.wait()
             note = "\n(killed after \(timeout))"
         }
         readers.wait()
         return CommandResult(
-            argv: argv, status: exitStatus(process), stdout: String(decoding: stdoutBox.get(), as: UTF8.self),
+            argv: argv, status: decodeWaitStatus(statusBox.get()), stdout: String(decoding: stdoutBox.get(), as: UTF8.self),
             stderr: String(decoding: stderrBox.get(), as: UTF8.self) + note)
+    }
+
+    /// Starts `path` with `argv` and the given descriptors as 0, 1, 2 through `posix_spawn`.
+    ///
+    /// Foundation's `Process` is not used here: under many concurrent launches (the test suites run in
+    /// parallel) its `run()` crashed inside Foundation, and it learns of exits through a socket on the
+    /// loopback interface, which hangs in namespaces whose loopback is down.
+    static func spawn(_ path: String, _ argv: [String], stdin: Int32, stdout: Int32, stderr: Int32) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Children start with default signal handling whatever the test runner installed.
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { for a in cArgs { free(a) } }
+        var pid: pid_t = 0
+        let rc = path.withCString { posix_spawn(&pid, $0, &actions, &attributes, cArgs, environ) }
+        guard rc == 0 else { throw TestClusterError.launchFailed(argv: argv, reason: String(cString: strerror(rc))) }
+        return pid
+    }
+
+    /// The exit status of a `waitpid` status word; 128 + signal for a killed process (137 for SIGKILL).
+    static func decodeWaitStatus(_ w: Int32) -> Int32 {
+        let signal = w & 0x7f
+        return signal == 0 ? (w >> 8) & 0xff : 128 + signal
     }
 
     /// `input` in an already unlinked temporary file, opened for reading. (Feeding a pipe from
@@ -72,18 +124,6 @@ public enum ProcessRunner {
         return handle
     }
 
-    /// A configured, not yet started `Process` for `argv`.
-    static func makeProcess(_ argv: [String]) throws -> Process {
-        guard let first = argv.first else { throw TestClusterError.launchFailed(argv: argv, reason: "empty command") }
-        guard let url = executableURL(for: first) else {
-            throw TestClusterError.launchFailed(argv: argv, reason: "\(first) not found in PATH")
-        }
-        let process = Process()
-        process.executableURL = url
-        process.arguments = Array(argv.dropFirst())
-        return process
-    }
-
     /// `name` itself when it contains a slash, else the first executable `PATH` entry (plus the
     /// sbin directories, which root's tools live in even when PATH lacks them).
     public static func executableURL(for name: String) -> URL? {
@@ -97,9 +137,6 @@ public enum ProcessRunner {
         return nil
     }
 
-    static func exitStatus(_ process: Process) -> Int32 {
-        process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-    }
 }
 
 /// A lock-protected byte buffer shared between a reader thread and its owner.
@@ -110,4 +147,12 @@ final class DataBox: @unchecked Sendable {
     func set(_ value: Data) { lock.withLock { data = value } }
     func append(_ value: Data) { lock.withLock { data.append(value) } }
     func get() -> Data { lock.withLock { data } }
+}
+
+/// A lock-protected wait status shared between the waiting thread and its owner.
+final class StatusBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var status: Int32 = 0
+    func set(_ value: Int32) { lock.withLock { status = value } }
+    func get() -> Int32 { lock.withLock { status } }
 }

@@ -12,23 +12,31 @@ public final class RunningProcess: @unchecked Sendable {
     /// The operating-system process id.
     public let pid: Int32
 
-    private let process: Process
     private let state = ProcessState()
 
     init(_ argv: [String]) throws {
         self.argv = argv
-        process = try ProcessRunner.makeProcess(argv)
+        guard let first = argv.first, let url = ProcessRunner.executableURL(for: first) else {
+            throw TestClusterError.launchFailed(argv: argv, reason: "\(argv.first ?? "") not found in PATH")
+        }
         let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        process.terminationHandler = { [state] p in state.markExited(ProcessRunner.exitStatus(p)) }
-        do { try process.run() } catch {
+        do {
+            pid = try ProcessRunner.spawn(url.path, argv, stdin: FileHandle.nullDevice.fileDescriptor,
+                                          stdout: out.fileHandleForWriting.fileDescriptor,
+                                          stderr: err.fileHandleForWriting.fileDescriptor)
+        } catch {
             throw TestClusterError.launchFailed(argv: argv, reason: "\(error)")
         }
-        pid = process.processIdentifier
+        try? out.fileHandleForWriting.close()
+        try? err.fileHandleForWriting.close()
         state.startReader(out.fileHandleForReading, isStdout: true)
         state.startReader(err.fileHandleForReading, isStdout: false)
+        let child = pid
+        Thread.detachNewThread { [state] in
+            var wstatus: Int32 = 0
+            while waitpid(child, &wstatus, 0) < 0 && errno == EINTR {}
+            state.markExited(ProcessRunner.decodeWaitStatus(wstatus))
+        }
     }
 
     /// Standard output so far.

@@ -55,17 +55,8 @@ struct IptNamespace {
     struct Failure: Error { var text: String }
 
     static func run(_ args: [String], stdin: String = "") throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: args[0])
-        p.arguments = Array(args.dropFirst())
-        let inPipe = Pipe(), outPipe = Pipe()
-        p.standardInput = inPipe; p.standardOutput = outPipe; p.standardError = outPipe
-        try p.run()
-        inPipe.fileHandleForWriting.write(Data(stdin.utf8))
-        try inPipe.fileHandleForWriting.close()
-        let out = outPipe.fileHandleForReading.readAllRetryingInterrupts()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, out: String(decoding: out, as: UTF8.self))
+        let r = try ProcessRunner.run(args, input: stdin)
+        return Result(status: r.status, out: r.stdout + r.stderr)
     }
 }
 

@@ -13,20 +13,8 @@ enum IPVSNetns {
 
     @discardableResult
     static func run(_ args: [String], stdin: String? = nil) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        let inPipe = Pipe()
-        p.standardInput = inPipe
-        try p.run()
-        if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try inPipe.fileHandleForWriting.close()
-        let data = out.fileHandleForReading.readAllRetryingInterrupts()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try ProcessRunner.run(args, input: stdin ?? "")
+        return (r.status, r.stdout + r.stderr)
     }
 
     static func with<T>(_ body: (String) throws -> T) throws -> T {

@@ -1,3 +1,4 @@
+import TestCluster
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -47,18 +48,11 @@ struct IptNamespace {
 
     /// Runs a command on the host (used only for `ip netns add/del`).
     static func host(_ command: String, input: String? = nil) -> Result {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sy-ipt-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let inFile = dir.appendingPathComponent("in"), outFile = dir.appendingPathComponent("out"), errFile = dir.appendingPathComponent("err")
-        try? (input ?? "").write(to: inFile, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "\(command) < '\(inFile.path)' > '\(outFile.path)' 2> '\(errFile.path)'"]
-        do { try p.run() } catch { return Result(status: -1, out: "", err: "\(error)") }
-        p.waitUntilExit()
-        let out = (try? String(contentsOf: outFile, encoding: .utf8)) ?? ""
-        let err = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
-        return Result(status: p.terminationStatus, out: out, err: err)
+        do {
+            let r = try ProcessRunner.run(["/bin/sh", "-c", command], input: input ?? "")
+            return Result(status: r.status, out: r.stdout, err: r.stderr)
+        } catch {
+            return Result(status: -1, out: "", err: "\(error)")
+        }
     }
 }

@@ -35,17 +35,8 @@ struct NftNamespace {
 
     @discardableResult
     static func run(_ args: [String], stdin: String? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: args[0])
-        p.arguments = Array(args.dropFirst())
-        let inPipe = Pipe(), outPipe = Pipe()
-        p.standardInput = inPipe; p.standardOutput = outPipe; p.standardError = outPipe
-        try p.run()
-        if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try inPipe.fileHandleForWriting.close()
-        let out = outPipe.fileHandleForReading.readAllRetryingInterrupts()
-        p.waitUntilExit()
-        let text = String(decoding: out, as: UTF8.self)
-        return Result(status: p.terminationStatus, out: text, err: text)
+        let r = try ProcessRunner.run(args, input: stdin ?? "")
+        let text = r.stdout + r.stderr
+        return Result(status: r.status, out: text, err: text)
     }
 }
