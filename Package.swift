@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-nio", .upToNextMinor(from: "2.101.2")),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         // Shared primitives: addresses, CIDRs, protocols, hashing, diagnostics. Pure.
@@ -27,6 +30,25 @@ let package = Package(
         ], swiftSettings: strict),
         // Where objects come from: manifest files today, the API server later. Does I/O.
         .target(name: "Watch", dependencies: ["KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        // The Kubernetes API client: config (in-cluster, kubeconfig), list+watch per resource, the
+        // combined cluster event stream. Does I/O.
+        .target(name: "KubeClient", dependencies: [
+            "KubeObjects", "SwitchyardCore",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        // An in-process Kubernetes API server (wire protocol, watch, faults) for tests and the bench. Does I/O.
+        .target(name: "TestAPIServer", dependencies: [
+            "KubeObjects",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ], swiftSettings: strict),
         // Per-node proxy state and all kube-proxy policy (endpoint selection, masquerade). Pure.
         .target(name: "Model", dependencies: [
             "KubeObjects", "SwitchyardCore",
@@ -84,6 +106,10 @@ let package = Package(
             "ApplyNftables", "Apply", "RenderNftables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
         ], swiftSettings: strict),
         .testTarget(name: "IPVSNetlinkTests", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: [
+            "KubeClient", "TestAPIServer", "KubeObjects", "SwitchyardCore",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",
         ], resources: [.copy("Golden")], swiftSettings: strict),
