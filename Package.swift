@@ -83,13 +83,21 @@ let package = Package(
         .target(name: "TestCluster", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         // Raw generic-netlink IPVS and rtnetlink (dummy interface) programming, batched. Does I/O.
         .target(name: "IPVSNetlink", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        // The KubeProxyConfiguration file (kubeproxy.config.k8s.io/v1alpha1) and Go durations. Pure.
+        .target(name: "ProxyConfig", dependencies: [
+            "SwitchyardCore",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
             "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables",
+            "ProxyConfig", "Sync", "Observability", "KubeClient", "TestAPIServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
 
+        .testTarget(name: "ProxyConfigTests", dependencies: ["ProxyConfig", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "SwitchyardCoreTests", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "KubeObjectsTests", dependencies: ["KubeObjects", "Watch", "SwitchyardCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
