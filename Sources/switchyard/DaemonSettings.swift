@@ -73,6 +73,12 @@ struct DaemonSettings {
     /// `--master`, else in-cluster (KUBERNETES_SERVICE_HOST).
     static func resolveSource(flags: Flags, proxy: ProxyOptions, file: ProxyConfigFile?,
                               environment: [String: String]) throws -> Source {
+        let master = try flags.master.map { text -> URL in
+            guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil else {
+                throw ValidationError("--master must be a URL like https://10.0.0.1:6443, not '\(text)'")
+            }
+            return url
+        }
         if !proxy.manifests.isEmpty { return .manifests(proxy.manifests) }
         let kubeconfig = flags.kubeconfig ?? file?.kubeconfig
         var config: KubeClientConfig
@@ -81,12 +87,9 @@ struct DaemonSettings {
             if let kubeconfig {
                 config = try KubeClientConfig.kubeconfig(path: kubeconfig)
                 origin = "kubeconfig \(kubeconfig)"
-            } else if let master = flags.master {
-                guard let url = URL(string: master), url.scheme == "https" || url.scheme == "http", url.host != nil else {
-                    throw ValidationError("--master must be a URL like https://10.0.0.1:6443, not '\(master)'")
-                }
-                return .api(KubeClientConfig(server: url, warnings: ["--master without --kubeconfig: no credentials"]),
-                            origin: "--master \(master)")
+            } else if let master {
+                return .api(KubeClientConfig(server: master, warnings: ["--master without --kubeconfig: no credentials"]),
+                            origin: "--master")
             } else if environment["KUBERNETES_SERVICE_HOST"].map({ !$0.isEmpty }) ?? false {
                 config = try KubeClientConfig.inCluster(environment: environment)
                 origin = "in-cluster service account"
@@ -97,9 +100,8 @@ struct DaemonSettings {
         } catch let error as KubeConfigError {
             throw ValidationError("\(error)")
         }
-        if let master = flags.master {
-            guard let url = URL(string: master), url.host != nil else { throw ValidationError("--master must be a URL, not '\(master)'") }
-            config.server = url
+        if let master {
+            config.server = master
             origin += " (server overridden by --master)"
         }
         return .api(config, origin: origin)

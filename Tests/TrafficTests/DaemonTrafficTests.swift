@@ -82,3 +82,53 @@ extension TrafficTests {
         }
     }
 }
+
+extension TrafficTests.Daemon {
+    @Test("static manifests with a KubeProxyConfiguration: synced at once, healthz 200, unknown field warned, SIGINT exits 0")
+    func staticManifests() throws {
+        try ProxyLab.with(.nftables) { lab in
+            let manifests = lab.directory.appendingPathComponent("static.json")
+            try ManifestSet([ServiceSpec("web", clusterIPs: [Addr.svc(12)], ports: [PortSpec("http", .tcp, 80, target: Self.port)],
+                                         endpoints: [lab.pod("b1")])]).json(nodes: lab.cluster.nodes).write(to: manifests)
+            let config = lab.directory.appendingPathComponent("kube-proxy.yaml")
+            try Data("""
+                apiVersion: kubeproxy.config.k8s.io/v1alpha1
+                kind: KubeProxyConfiguration
+                mode: nftables
+                hostnameOverride: node-a
+                clusterCIDR: \(ProxyLab.clusterCIDRs.joined(separator: ","))
+                healthzBindAddress: 0.0.0.0:10256
+                nftables: {minSyncPeriod: 100ms, syncPeriod: 1m0s}
+                madeUpField: true
+                """.utf8).write(to: config)
+            let daemon = try lab.cluster.spawn(in: lab.nodeA, [try lab.cluster.switchyardExecutable(), "run",
+                                                               "--config", config.path, "--manifests", manifests.path])
+            let d = StaticProbe(lab: lab)
+            #expect(d.eventually { (try? lab.probe(from: lab.pod("a2"), .tcp, Addr.svc(12), 80, timeout: .milliseconds(300)).answerers) == ["b1"] },
+                    "static service answers: \(daemon.errorOutput)")
+            #expect(try d.healthz() == 200)
+            #expect(daemon.errorOutput.contains("unknown field \\\"madeUpField\\\""), "\(daemon.errorOutput)")
+            kill(daemon.pid, SIGINT)
+            #expect(daemon.waitForExit(timeout: .seconds(10)) == 0, "\(daemon.errorOutput)")
+            #expect(try lab.ruleset().contains("10.96.0.12"), "rules stay in place")
+        }
+    }
+}
+
+/// Polling and health checks for a daemon started directly on a `ProxyLab`.
+private struct StaticProbe {
+    let lab: ProxyLab
+    func eventually(_ condition: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return condition()
+    }
+    func healthz() throws -> Int {
+        let r = try lab.cluster.run(in: lab.nodeA, ["curl", "-s", "-o", "/dev/null", "-m", "2", "-w", "%{http_code}",
+                                                    "http://127.0.0.1:10256/healthz"])
+        return Int(r.stdout) ?? 0
+    }
+}
