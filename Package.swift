@@ -10,13 +10,18 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "switchyard", targets: ["switchyard"]),
+        // The pure pipeline as libraries, for the separate Benchmarks/ package.
+        .library(name: "SwitchyardPipeline", targets: [
+            "SwitchyardCore", "KubeObjects", "Model", "Diff", "Render",
+            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic",
+        ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
-        .package(url: "https://github.com/apple/swift-nio", .upToNextMinor(from: "2.101.2")),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", .upToNextMinor(from: "2.101.2")),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
@@ -77,12 +82,22 @@ let package = Package(
         // libnftables (libnftables-dev) for in-process nft transactions, plus setns().
         .systemLibrary(name: "CNftables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
         .target(name: "ApplyNftables", dependencies: ["CNftables", "Apply", "RenderNftables", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        // The iptables backend's I/O half: ipset restore + iptables-restore --noflush -w per family.
+        .target(name: "ApplyIptables", dependencies: ["Apply", "RenderIptables", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         // Seeded synthetic clusters for benchmarks, the bench runner and property tests. Pure.
         .target(name: "Synthetic", dependencies: ["KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         // Real-traffic test cluster built from network namespaces (tests, demo, bench). Does I/O.
         .target(name: "TestCluster", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         // Raw generic-netlink IPVS and rtnetlink (dummy interface) programming, batched. Does I/O.
         .target(name: "IPVSNetlink", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        // The IPVS backend's I/O half: netlink IPVS + rtnetlink, ipset restore, iptables-restore, sysctls.
+        .target(name: "ApplyIPVS", dependencies: ["Apply", "RenderIPVS", "IPVSNetlink", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        // Conntrack cleanup for connectionless service ports: a pure planner (StateDiff → deletions)
+        // and a raw ctnetlink executor. Does I/O.
+        .target(name: "Conntrack", dependencies: ["Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
+        // Removes what kube-proxy left on a node (iptables chains, nftables tables, ipsets, kube-ipvs0,
+        // IPVS services) for a migration to Switchyard. Pure plans over tool output, plus the I/O to apply them.
+        .target(name: "KubeProxyCleanup", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
         // The KubeProxyConfiguration file (kubeproxy.config.k8s.io/v1alpha1) and Go durations. Pure.
         .target(name: "ProxyConfig", dependencies: [
             "SwitchyardCore",
@@ -91,7 +106,7 @@ let package = Package(
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
-            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables",
+            "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables", "ApplyIptables", "ApplyIPVS", "KubeProxyCleanup",
             "ProxyConfig", "Sync", "Observability", "KubeClient", "TestAPIServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -107,18 +122,32 @@ let package = Package(
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "Sync", "Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "ClusterTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
         // Real traffic through `switchyard run --once` in a namespace cluster, per backend (root only).
-        .testTarget(name: "TrafficTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "TrafficTests", dependencies: ["TestCluster", "SwitchyardCore", "Conntrack", "Model", "Diff"], swiftSettings: strict),
         .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestCluster"], swiftSettings: strict),
         .testTarget(name: "ApplyNftablesTests", dependencies: [
+            "TestCluster",
             "ApplyNftables", "Apply", "RenderNftables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
         ], swiftSettings: strict),
+        .testTarget(name: "ApplyIPVSTests", dependencies: [
+            "ApplyIPVS", "Apply", "RenderIPVS", "IPVSNetlink", "TestCluster", "Model", "Diff", "KubeObjects", "SwitchyardCore",
+        ], swiftSettings: strict),
+        .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "Model", "Diff", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "IPVSNetlinkTests", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "ApplyIptablesTests", dependencies: [
+            "TestCluster",
+            "ApplyIptables", "Apply", "RenderIptables", "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
+        ], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: [
             "KubeClient", "TestAPIServer", "KubeObjects", "SwitchyardCore",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        .testTarget(name: "KubeProxyCleanupTests", dependencies: ["KubeProxyCleanup", "TestCluster", "SwitchyardCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        // deploy/: every kustomize overlay builds and passes a strict schema check (kubectl, kubernetes-validate).
+        .testTarget(name: "DeployTests", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
+            "TestCluster",
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",
         ], resources: [.copy("Golden")], swiftSettings: strict),
     ]

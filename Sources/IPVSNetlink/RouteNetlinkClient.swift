@@ -1,6 +1,6 @@
 import SwitchyardCore
 
-/// The few rtnetlink operations the IPVS backend needs for its dummy interface (`switchyard-ipvs0`):
+/// The few rtnetlink operations the IPVS backend needs for its dummy interface (`switchyard-ipvs`):
 /// create/delete a dummy link, add/delete/list its addresses. Raw NETLINK_ROUTE, batched like IPVS.
 /// Not thread-safe: one owner at a time.
 public final class RouteNetlinkClient {
@@ -86,6 +86,14 @@ public final class RouteNetlinkClient {
         return try replies.filter { $0.type == RouteNetlink.newAddress }
             .compactMap { try InterfaceAddress.decode($0.payload) }
             .filter { $0.interfaceIndex == index }
+    }
+
+    /// Every IPv4/IPv6 address on every link (one dump).
+    public func allAddresses() throws -> [InterfaceAddress] {
+        var header: [UInt8] = [UInt8(AddressFamilyNumber.unspecified), 0, 0, 0]
+        NetlinkBytes.append(UInt32(0), to: &header)
+        let replies = try connection.dump(NetlinkRequest(type: RouteNetlink.getAddress, payload: header))
+        return try replies.filter { $0.type == RouteNetlink.newAddress }.compactMap { try InterfaceAddress.decode($0.payload) }
     }
 
     static func hostPrefix(_ a: IPAddress) -> Int { a.family == .ipv4 ? 32 : 128 }

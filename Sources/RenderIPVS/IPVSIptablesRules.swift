@@ -9,6 +9,8 @@ public struct IPVSIptablesJump: Hashable, Sendable {
     public var chain: String
     /// The rule's arguments after `-A CHAIN`, e.g. `-j SWITCHYARD-SERVICES`.
     public var rule: String
+
+    public init(table: String, chain: String, rule: String) { self.table = table; self.chain = chain; self.rule = rule }
 }
 
 /// The small iptables ruleset IPVS mode needs for one family. Its text depends only on the node's

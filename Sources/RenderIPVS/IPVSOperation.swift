@@ -10,7 +10,7 @@ public enum IPVSOperation: Hashable, Sendable, CustomStringConvertible {
     /// `ipset create` (the set is empty here; members follow as `addSetMember`).
     case createSet(IPVSIPSet)
     case addSetMember(set: String, member: IPSetMember)
-    /// Add an address (/32 or /128) to `switchyard-ipvs0`.
+    /// Add an address (/32 or /128) to `switchyard-ipvs`.
     case addAddress(IPAddress)
     case addService(IPVSService)
     /// Change scheduler, flags or persistence of an existing service.

@@ -6,11 +6,11 @@ import SwitchyardCore
 /// iptables rules per family. A pure value; `operations(from:to:)` turns two of them into steps.
 public struct IPVSPlan: Hashable, Sendable {
     /// The dummy interface that holds every service address, so IPVS sees the packets in LOCAL_IN.
-    public static let dummyInterface = "switchyard-ipvs0"
+    public static let dummyInterface = "switchyard-ipvs"
 
     /// Virtual servers by key.
     public var virtualServers: [IPVSServiceKey: IPVSVirtualServer]
-    /// Addresses on `switchyard-ipvs0`: ClusterIPs, externalIPs and LoadBalancer IPs (never node IPs).
+    /// Addresses on `switchyard-ipvs`: ClusterIPs, externalIPs and LoadBalancer IPs (never node IPs).
     public var addresses: Set<IPAddress>
     /// ipsets by name (every role for every configured family exists, possibly empty).
     public var ipsets: [String: IPVSIPSet]

@@ -27,7 +27,7 @@ import SwitchyardCore
 /// - Traffic to a ClusterIP on a port the service does not define is REJECTed through IPVS-IPS
 ///   (kube-proxy's access filter); unallocated service-CIDR addresses are not dropped (no service
 ///   CIDR in the model, and such addresses are not on the dummy interface).
-/// - Every service address is held on `switchyard-ipvs0`, so the node itself answers on them
+/// - Every service address is held on `switchyard-ipvs`, so the node itself answers on them
 ///   (kube-proxy #93456); the access filter limits this to NEW connections on defined ports.
 /// - Conflicting claims of one (address, proto, port) by two service ports: the first by key wins
 ///   in a full render; an incremental render keeps the current owner.
@@ -50,7 +50,8 @@ public struct IPVSRenderer: ProxyRenderer {
     /// Operations for the changed ports only. Resources a changed port shares with an unchanged
     /// one (a ClusterIP address, an LB IP, a hairpin entry for an endpoint used by two services, a
     /// health-check port) are kept: when a deletion or addition is a candidate, the unchanged ports
-    /// are scanned once to see whether any still contributes it.
+    /// are scanned once to see whether any still contributes it (only ports that mention one of the
+    /// candidates' addresses or ports are built; see `IPVSResourceProbe`).
     public func renderIncremental(_ diff: StateDiff, state: ProxyState) -> IPVSOutput {
         let builder = IPVSPlanBuilder(state: state, options: options)
         var old = builder.skeleton()
@@ -67,9 +68,12 @@ public struct IPVSRenderer: ProxyRenderer {
         let candidates = old.resources.symmetricDifference(new.resources)
         if !candidates.isEmpty {
             var kept = builder.skeleton()
+            let probe = IPVSResourceProbe(candidates)
             for (_, svc) in state.services {
-                for p in svc.ports where !touched.contains(p.key) && families.contains(p.key.family) {
-                    builder.add(p, to: &kept)
+                // The probe first: it rejects almost every port without copying or hashing it.
+                for i in svc.ports.indices where probe.mayContribute(svc.ports[i]) {
+                    let p = svc.ports[i]
+                    if !touched.contains(p.key) && families.contains(p.key.family) { builder.add(p, to: &kept) }
                 }
             }
             for r in kept.resources.intersection(candidates) {

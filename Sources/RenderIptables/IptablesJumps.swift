@@ -19,14 +19,17 @@ public enum IptablesJumps {
     public static let all: [Jump] = {
         let portals = "-m comment --comment \"switchyard service portals\" -j \(IptablesNames.natServices)"
         let filterPortals = "-m conntrack --ctstate NEW -m comment --comment \"switchyard service portals\" -j \(IptablesNames.filterServices)"
+        let clusterIPs = "-m conntrack --ctstate NEW -m comment --comment \"switchyard cluster IPs\" -j \(IptablesNames.filterClusterIPs)"
         return [
             Jump(table: "nat", chain: "PREROUTING", spec: portals),
             Jump(table: "nat", chain: "OUTPUT", spec: portals),
             Jump(table: "nat", chain: "POSTROUTING", spec: "-m comment --comment \"switchyard postrouting rules\" -j \(IptablesNames.natPostrouting)"),
             Jump(table: "filter", chain: "INPUT", spec: filterPortals),
             Jump(table: "filter", chain: "FORWARD", spec: filterPortals),
+            Jump(table: "filter", chain: "FORWARD", spec: clusterIPs),
             Jump(table: "filter", chain: "FORWARD", spec: "-m comment --comment \"switchyard forwarding rules\" -j \(IptablesNames.filterForward)"),
             Jump(table: "filter", chain: "OUTPUT", spec: filterPortals),
+            Jump(table: "filter", chain: "OUTPUT", spec: clusterIPs),
         ]
     }()
 

@@ -19,6 +19,9 @@ public enum IptablesNames {
     public static let natMasqNonPod = "SWITCHYARD-MASQ-NONPOD"
     /// filter: jumped from INPUT, FORWARD and OUTPUT for new connections: REJECT/DROP rules.
     public static let filterServices = "SWITCHYARD-SERVICES"
+    /// filter: jumped from FORWARD and OUTPUT for new connections after `filterServices`: rejects
+    /// traffic to a ClusterIP that no DNAT rule took (a port the service does not define).
+    public static let filterClusterIPs = "SWITCHYARD-CLUSTER-IPS"
     /// filter: jumped from FORWARD: accepts masquerade-marked and established traffic.
     public static let filterForward = "SWITCHYARD-FORWARD"
 

@@ -27,7 +27,7 @@ public struct IptablesRenderer: ProxyRenderer {
     /// text (nat and filter): missing jump rules are inserted and `SWITCHYARD-` chains that are
     /// no longer rendered are deleted. Families absent from `saved` get neither.
     public func renderFull(_ state: ProxyState, saved: [IPFamily: String]) -> IptablesOutput {
-        let comments = Self.endpointCount(state) <= options.commentEndpointLimit
+        let comments = Self.endpointCount(state, upTo: options.commentEndpointLimit + 1) <= options.commentEndpointLimit
         let families = state.config.families.sorted()
         return IptablesOutput(isFull: true, families: families.map { fam in
             renderFamilyFull(state, family: fam, comments: comments, saved: saved[fam])
@@ -38,11 +38,13 @@ public struct IptablesRenderer: ProxyRenderer {
     /// deltas of the dispatch chains. Falls back to a full render when `diff.requiresFullSync`
     /// or when crossing the comment threshold changes every rule's text.
     public func renderIncremental(_ diff: StateDiff, state: ProxyState) -> IptablesOutput {
-        let newCount = Self.endpointCount(state)
-        var oldCount = newCount
-        for p in diff.added { oldCount -= Self.endpointCount(p) }
-        for p in diff.removed { oldCount += Self.endpointCount(p) }
-        for c in diff.changed { oldCount += Self.endpointCount(c.old) - Self.endpointCount(c.new) }
+        var delta = 0 // old count − new count
+        for p in diff.added { delta -= Self.endpointCount(p) }
+        for p in diff.removed { delta += Self.endpointCount(p) }
+        for c in diff.changed { delta += Self.endpointCount(c.old) - Self.endpointCount(c.new) }
+        // Counting stops past limit + |delta|: both sides are then above the limit.
+        let newCount = Self.endpointCount(state, upTo: options.commentEndpointLimit + abs(delta) + 1)
+        let oldCount = newCount + delta
         let comments = newCount <= options.commentEndpointLimit
         if diff.requiresFullSync || comments != (oldCount <= options.commentEndpointLimit) {
             return renderFull(state)
@@ -65,11 +67,6 @@ public struct IptablesRenderer: ProxyRenderer {
     /// lists (local endpoints are normally a subset), summed without sorting anything.
     static func endpointCount(_ p: ServicePort) -> Int { max(p.clusterEndpoints.count, p.localEndpoints.count) }
 
-    static func endpointCount(_ state: ProxyState) -> Int {
-        var n = 0
-        for (_, svc) in state.services { for p in svc.ports { n += endpointCount(p) } }
-        return n
-    }
 
     // MARK: full
 
@@ -87,7 +84,7 @@ public struct IptablesRenderer: ProxyRenderer {
         for (chain, table) in renderHelperChains(ctx, into: &b) { rendered[table]!.insert(chain) }
 
         var hairpin = Set<HairpinMember>()
-        var dispatch: [String] = [], nodePorts: [String] = [], filter: [String] = []
+        var dispatch: [String] = [], nodePorts: [String] = [], filter: [String] = [], clusterIPs: [String] = []
         var pending = 0
         for p in state.ports(family: family) {
             let r = PortRules(p, ctx)
@@ -96,17 +93,19 @@ public struct IptablesRenderer: ProxyRenderer {
                 for rule in c.rules { b.append(c.name, rule, table: "nat") }
                 pending += c.rules.count
             }
-            dispatch += r.dispatch; nodePorts += r.nodePorts; filter += r.filter
+            dispatch += r.dispatch; nodePorts += r.nodePorts; filter += r.filter; clusterIPs += r.clusterIPReject
             hairpin.formUnion(r.hairpin)
             if pending >= options.fullSyncTransactionRules { b.commit(); pending = 0 }
         }
         b.commit()
         for c in [IptablesNames.natServices, IptablesNames.natDispatch, IptablesNames.natNodePorts] { declare(c, "nat") }
         declare(IptablesNames.filterServices, "filter")
+        declare(IptablesNames.filterClusterIPs, "filter")
         renderEntryChain(ctx, into: &b)
         for rule in dispatch { b.append(IptablesNames.natDispatch, rule, table: "nat") }
         for rule in nodePorts { b.append(IptablesNames.natNodePorts, rule, table: "nat") }
         for rule in filter { b.append(IptablesNames.filterServices, rule, table: "filter") }
+        for rule in clusterIPs { b.append(IptablesNames.filterClusterIPs, rule, table: "filter") }
         if let saved {
             for (table, chains) in IptablesJumps.ownedChains(in: saved) where rendered[table] != nil {
                 for c in chains.subtracting(rendered[table]!).sorted() { b.deleteChain(c, table: table) }
@@ -173,17 +172,33 @@ public struct IptablesRenderer: ProxyRenderer {
             Self.delta(IptablesNames.natDispatch, o.dispatch, n.dispatch, "nat", &b)
             Self.delta(IptablesNames.natNodePorts, o.nodePorts, n.nodePorts, "nat", &b)
             Self.delta(IptablesNames.filterServices, o.filter, n.filter, "filter", &b)
+            Self.delta(IptablesNames.filterClusterIPs, o.clusterIPReject, n.clusterIPReject, "filter", &b)
             addMembers.formUnion(n.hairpin.subtracting(o.hairpin))
             delCandidates.formUnion(o.hairpin.subtracting(n.hairpin))
         }
         // A member removed from one port stays if another port still DNATs to it.
         if !delCandidates.isEmpty {
-            scan: for (_, svc) in state.services {
-                for p in svc.ports where p.key.family == ctx.family {
-                    PortRules.forEachHairpinEndpoint(p) { ep in
-                        delCandidates.remove(HairpinMember(ip: ep.ip, proto: p.key.proto, port: ep.port))
-                    }
-                    if delCandidates.isEmpty { break scan }
+            // A member `EP,proto:port,EP` can only come from a port with endpoint EP:port; only
+            // those ports are rendered (the order does not matter: members are only subtracted).
+            var endpoints = Set<Endpoint>()
+            for case let old? in pairs.map(\.old) {
+                for ep in old.clusterEndpoints + old.localEndpoints { endpoints.insert(Endpoint(ip: ep.ip, port: ep.port, isLocal: false)) }
+            }
+            let few = endpoints.count <= 16 ? Array(endpoints) : nil
+            func known(_ ep: Endpoint) -> Bool {
+                guard let few else { return endpoints.contains(Endpoint(ip: ep.ip, port: ep.port, isLocal: false)) }
+                for x in few where x.ip == ep.ip && x.port == ep.port { return true }
+                return false
+            }
+            func mentions(_ p: ServicePort) -> Bool {
+                for ep in p.clusterEndpoints where known(ep) { return true }
+                for ep in p.localEndpoints where known(ep) { return true }
+                return false
+            }
+            outer: for (_, svc) in state.services {
+                for p in svc.ports where p.key.family == ctx.family && mentions(p) {
+                    delCandidates.subtract(PortRules.hairpinMembers(p))
+                    if delCandidates.isEmpty { break outer }
                 }
             }
         }
@@ -194,6 +209,18 @@ public struct IptablesRenderer: ProxyRenderer {
         return IptablesFamilyOutput(family: ctx.family, ipsetRestore: ipset, restore: b.isEmpty ? "" : b.text,
                                     chainsDeclared: b.declarationCount, ruleCommands: b.ruleCommandCount,
                                     ipsetChanges: delCandidates.count + addMembers.count)
+    }
+
+    /// `endpointCount(_:)` summed over every port, counting no further than `cap`.
+    static func endpointCount(_ state: ProxyState, upTo cap: Int) -> Int {
+        var n = 0
+        for (_, svc) in state.services {
+            for p in svc.ports {
+                n += endpointCount(p)
+                if n >= cap { return n }
+            }
+        }
+        return n
     }
 
     /// `-D` the rules only in `old`, `-A` the rules only in `new` (in `new`'s order).

@@ -13,16 +13,20 @@ struct PortRules: Sendable, Equatable {
     var nodePorts: [String] = []
     /// filter `SWITCHYARD-SERVICES` rules (REJECT / DROP).
     var filter: [String] = []
+    /// filter `SWITCHYARD-CLUSTER-IPS` rule: REJECT what reaches the ClusterIP un-DNATed (a port
+    /// the service does not define). One rule per port, so per-port deltas keep the chain exact.
+    var clusterIPReject: [String] = []
     /// Hairpin ipset members (`EP,proto:port,EP`).
     var hairpin: Set<HairpinMember> = []
 
     static func == (a: PortRules, b: PortRules) -> Bool {
         a.chains.map(\.name) == b.chains.map(\.name) && a.chains.map(\.rules) == b.chains.map(\.rules)
             && a.dispatch == b.dispatch && a.nodePorts == b.nodePorts && a.filter == b.filter && a.hairpin == b.hairpin
+            && a.clusterIPReject == b.clusterIPReject
     }
 
     /// Number of rules across every chain this port touches.
-    var ruleCount: Int { chains.reduce(0) { $0 + $1.rules.count } + dispatch.count + nodePorts.count + filter.count }
+    var ruleCount: Int { chains.reduce(0) { $0 + $1.rules.count } + dispatch.count + nodePorts.count + filter.count + clusterIPReject.count }
 
     init() {}
 
@@ -33,6 +37,8 @@ struct PortRules: Sendable, Equatable {
         let match = IptablesFormat.dport(key.proto, p.port)
         let name = key.description
         hairpin = Self.hairpinMembers(p)
+        clusterIPReject = ["-d \(IptablesFormat.host(p.clusterIP)) "
+            + IptablesFormat.comment("\(name) undefined port of the cluster IP", enabled: ctx.comments) + "-j REJECT"]
 
         // Internal (ClusterIP) path.
         var internalSet: EndpointSet? = nil

@@ -44,9 +44,9 @@ public enum ProcessRunner {
         }
         let stdoutBox = DataBox()
         let readers = DispatchGroup()
-        DispatchQueue.global().async(group: readers) { stdoutBox.set(out.fileHandleForReading.readDataToEndOfFile()) }
+        DispatchQueue.global().async(group: readers) { stdoutBox.set(out.fileHandleForReading.readAllRetryingInterrupts()) }
         let stderrBox = DataBox()
-        DispatchQueue.global().async(group: readers) { stderrBox.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        DispatchQueue.global().async(group: readers) { stderrBox.set(err.fileHandleForReading.readAllRetryingInterrupts()) }
         var note = ""
         if exited.wait(timeout: .now() + timeout.timeInterval) == .timedOut {
             kill(process.processIdentifier, SIGKILL)

@@ -99,8 +99,7 @@ final class ProcessState: @unchecked Sendable {
     func startReader(_ handle: FileHandle, isStdout: Bool) {
         let thread = Thread { [self] in
             while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { return }
+                guard let chunk = handle.readChunkRetryingInterrupts(), !chunk.isEmpty else { return }
                 condition.withLock {
                     if isStdout { buffers.stdout.append(chunk) } else { buffers.stderr.append(chunk) }
                     condition.broadcast()

@@ -1,4 +1,6 @@
 import Apply
+import ApplyIPVS
+import ApplyIptables
 import ApplyNftables
 import ArgumentParser
 
@@ -6,14 +8,16 @@ import ArgumentParser
 /// A backend whose applier exists is listed in `available`; add it there and in `make`.
 enum Appliers {
     /// Backends that can program the kernel today, in the order `cleanup --backend all` visits them.
-    static let available: [BackendName] = [.nftables]
+    static let available: [BackendName] = [.nftables, .iptables, .ipvs]
 
     /// A fresh applier for `backend`, or a validation error naming the backends that exist.
-    static func make(_ backend: BackendName) throws -> any ProxyApplier {
+    static func make(_ backend: BackendName, options: ApplierOptions = ApplierOptions()) throws -> any ProxyApplier {
         switch backend {
         case .nftables: return NftablesApplier()
-        case .iptables, .ipvs:
-            throw ValidationError("the \(backend.rawValue) backend cannot apply rules yet (available: \(availableList)); try dry-run")
+        case .iptables: return IptablesApplier(variant: options.iptablesVariant)
+        case .ipvs:
+            // Its iptables rules go through the same variant as the iptables backend's.
+            return IPVSApplier(iptables: options.iptablesVariant.map { "iptables-\($0.rawValue)" } ?? "iptables")
         }
     }
 

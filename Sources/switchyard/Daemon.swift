@@ -13,6 +13,8 @@ import Watch
 /// running sync finish, closes the servers and returns. The rules stay in place, as with kube-proxy.
 struct Daemon {
     let settings: DaemonSettings
+    /// Backend tool choices (`--iptables-variant`).
+    let applierOptions: ApplierOptions
     let logger: Logger
 
     /// Runs until a signal arrives. Throws only for startup failures (nothing bound is left open).
@@ -20,7 +22,7 @@ struct Daemon {
         let signals = SignalWaiter()
         for w in settings.configWarnings { logger.warning("config file: \(w)") }
         for n in settings.configNotes { logger.info("config file: \(n)") }
-        let applier = try Appliers.make(settings.backend)
+        let applier = try Appliers.make(settings.backend, options: applierOptions)
         let staticEvents = try loadManifestsIfStatic()
 
         let observability = ObservabilityServer(config: settings.observability, backend: settings.backend.rawValue)

@@ -23,7 +23,7 @@ struct RunCommand: AsyncParsableCommand {
             rules of any earlier run), print a summary and exit.
             """)
 
-    @Option(name: [.customLong("backend"), .customLong("proxy-mode")], help: "nftables (iptables and ipvs: not yet). Default: the config file's mode, else nftables.")
+    @Option(name: [.customLong("backend"), .customLong("proxy-mode")], help: "nftables, iptables or ipvs. Default: the config file's mode, else nftables.")
     var backend: BackendName?
 
     @Flag(help: "Apply one full sync and exit.")
@@ -58,6 +58,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var proxy: ProxyOptions
 
+    @OptionGroup var applierOptions: ApplierOptions
+
     var flags: DaemonSettings.Flags {
         DaemonSettings.Flags(backend: backend, config: config, kubeconfig: kubeconfig, master: master,
                              syncPeriod: syncPeriod, minSyncPeriod: minSyncPeriod,
@@ -78,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
         let settings = try DaemonSettings.resolve(flags: flags, proxy: proxy)
         try Appliers.requireAvailable(settings.backend)
         do {
-            try await Daemon(settings: settings, logger: logger).run()
+            try await Daemon(settings: settings, applierOptions: applierOptions, logger: logger).run()
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode.failure
@@ -93,7 +95,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let backend = self.backend ?? file?.mode.flatMap { BackendName(rawValue: $0.rawValue) } ?? .nftables
         try Appliers.requireAvailable(backend)
-        let applier = try Appliers.make(backend)
+        let applier = try Appliers.make(backend, options: applierOptions)
         let state: ProxyState
         do {
             state = try StateLoader(options: proxy, file: file, mode: ProxyMode(rawValue: backend.rawValue) ?? .nftables).loadState()

@@ -1,3 +1,4 @@
+import TestCluster
 import Foundation
 
 /// A throwaway network namespace (`ip netns add sy-nftapply-…`), always deleted afterwards.
@@ -57,7 +58,7 @@ struct TestNamespace {
         try p.run()
         inPipe.fileHandleForWriting.write(Data(stdin.utf8))
         try inPipe.fileHandleForWriting.close()
-        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+        let out = outPipe.fileHandleForReading.readAllRetryingInterrupts()
         p.waitUntilExit()
         return Result(status: p.terminationStatus, out: String(decoding: out, as: UTF8.self))
     }

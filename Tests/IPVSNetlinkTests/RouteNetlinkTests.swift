@@ -4,12 +4,12 @@ import SwitchyardCore
 
 @Suite struct RouteNetlinkTests {
     @Test func newDummyLinkRequestNamesTheKind() throws {
-        let request = RouteNetlinkClient.newDummyLinkRequest(name: "switchyard-ipvs0")
+        let request = RouteNetlinkClient.newDummyLinkRequest(name: "switchyard-ipvs")
         #expect(request.type == RouteNetlink.newLink)
         #expect(request.flags == Netlink.flagCreate | Netlink.flagExclusive)
         #expect(request.payload.prefix(RouteNetlink.ifinfomsgLength).allSatisfy { $0 == 0 })
         let attributes = try NetlinkAttributes(request.payload[RouteNetlink.ifinfomsgLength...])
-        #expect(attributes.string(RouteNetlink.linkAttributeName) == "switchyard-ipvs0")
+        #expect(attributes.string(RouteNetlink.linkAttributeName) == "switchyard-ipvs")
         let info = try #require(try attributes.nested(RouteNetlink.linkAttributeInfo))
         #expect(info.string(RouteNetlink.linkInfoKind) == "dummy")
     }

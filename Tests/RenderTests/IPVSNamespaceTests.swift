@@ -1,3 +1,4 @@
+import TestCluster
 import Foundation
 import RenderIPVS
 import SwitchyardCore
@@ -23,7 +24,7 @@ enum IPVSNetns {
         try p.run()
         if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
         try inPipe.fileHandleForWriting.close()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let data = out.fileHandleForReading.readAllRetryingInterrupts()
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }

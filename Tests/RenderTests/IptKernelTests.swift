@@ -30,7 +30,8 @@ struct IptKernelTests {
     /// rule order depends on history and never matters) sorted.
     static func snapshot(_ ns: IptNamespace) throws -> [String] {
         var out: [String] = []
-        let unordered: Set<String> = ["nat SWITCHYARD-DISPATCH", "nat SWITCHYARD-NODEPORTS", "filter SWITCHYARD-SERVICES"]
+        let unordered: Set<String> = ["nat SWITCHYARD-DISPATCH", "nat SWITCHYARD-NODEPORTS", "filter SWITCHYARD-SERVICES",
+                                      "filter SWITCHYARD-CLUSTER-IPS"]
         for f in IPFamily.allCases {
             var chains: [String: [String]] = [:]
             var table = ""

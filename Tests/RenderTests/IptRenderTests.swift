@@ -192,14 +192,15 @@ import Testing
     }
 
     @Test func fullRenderCountsStaySmallPerEndpoint() {
-        // Shape guard: a ClusterIP port with n endpoints costs 1 chain and n + 2 rules.
+        // Shape guard: a ClusterIP port with n endpoints costs 1 chain and n + 3 rules (masquerade,
+        // n DNATs, dispatch, undefined-port reject).
         let eps = (0..<10).map { IptFixtures.ep("10.244.0.\($0 + 1)", 80) }
         let p = ServicePort(key: IptFixtures.key("ns", "s", "p"), clusterIP: IptFixtures.ip("10.96.0.1"), port: 80,
                             clusterEndpoints: eps, internalTraffic: .forward(.cluster), externalTraffic: .forward(.cluster))
         let empty = renderer.renderFull(IptFixtures.state([])).family(.ipv4)!
         let one = renderer.renderFull(IptFixtures.state([p])).family(.ipv4)!
         #expect(one.chainsDeclared - empty.chainsDeclared == 1)
-        #expect(one.ruleCommands - empty.ruleCommands == 12)
+        #expect(one.ruleCommands - empty.ruleCommands == 13)
     }
 }
 

@@ -1,3 +1,4 @@
+import TestCluster
 import Foundation
 
 /// Runs nft inside a throwaway network namespace that is always deleted afterwards.
@@ -42,7 +43,7 @@ struct NftNamespace {
         try p.run()
         if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
         try inPipe.fileHandleForWriting.close()
-        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+        let out = outPipe.fileHandleForReading.readAllRetryingInterrupts()
         p.waitUntilExit()
         let text = String(decoding: out, as: UTF8.self)
         return Result(status: p.terminationStatus, out: text, err: text)

@@ -29,7 +29,7 @@ extension TrafficTests {
                 for (proto, port) in [(L4Protocol.tcp, UInt16(80)), (.udp, 53)] {
                     let gone = try lab.probe(from: a2, proto, Addr.svc(120), port, timeout: .milliseconds(400))
                     #expect(gone.allSatisfy { $0.outcome != .answered }, "\(proto) removed service: \(gone.lines)")
-                    let moved = try lab.probe(from: a2, proto, Addr.svc(121), port, count: 10)
+                    let moved = try lab.probe(from: a2, proto, Addr.svc(121), port, count: 20)
                     #expect(moved.allAnswered && moved.answerers == ["a1", "b2"], "\(proto) follows the new endpoints: \(moved.lines)")
                 }
             }

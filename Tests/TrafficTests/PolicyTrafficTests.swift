@@ -145,7 +145,7 @@ extension TrafficTests {
                 for family in IPFamily.allCases {
                     let vip = family == .ipv4 ? Addr.svc(110) : Addr.svc6(0x110)
                     for (proto, port, _) in Self.cases {
-                        let fromPod = try lab.probe(from: a2, proto, vip, port, count: 8)
+                        let fromPod = try lab.probe(from: a2, proto, vip, port, count: 20)
                         #expect(fromPod.allAnswered && fromPod.answerers == ["a1", "b1"], "\(family) \(proto) from pod: \(fromPod.lines)")
                         #expect(fromPod.sourcesSeen == [try #require(a2.address(family))], "\(family) \(proto) pod source kept: \(fromPod.sourcesSeen)")
                         let fromClient = try lab.probe(from: lab.client, proto, vip, port, count: 8)

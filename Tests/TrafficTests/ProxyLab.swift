@@ -7,9 +7,10 @@ import Testing
 /// backend's applier lands; `rulesetCommand` lists everything that backend could leave behind.
 enum TrafficBackend: String, Sendable, CustomStringConvertible {
     case nftables
+    case iptables
 
     /// The backends every traffic test runs with.
-    static let tested: [TrafficBackend] = [.nftables]
+    static let tested: [TrafficBackend] = [.nftables, .iptables]
 
     var description: String { rawValue }
 
@@ -17,6 +18,14 @@ enum TrafficBackend: String, Sendable, CustomStringConvertible {
     var rulesetCommand: [String] {
         switch self {
         case .nftables: return ["nft", "list", "ruleset"]
+        case .iptables:
+            // Rules and user chains of both variants and families (built-in chains and counters
+            // dropped: tables once created stay), ipset names, and the cleanup test's foreign table.
+            return ["sh", "-c", """
+                for t in iptables-nft ip6tables-nft iptables-legacy ip6tables-legacy; do \
+                  $t-save 2>/dev/null | sed 's/ \\[[0-9]*:[0-9]*\\]$//' | grep -E '^-A |^:[^ ]+ - ' | sed "s/^/$t /"; done; \
+                ipset list -n; nft list table inet foreign 2>/dev/null; true
+                """]
         }
     }
 }

@@ -1,0 +1,97 @@
+import Glibc
+import SwitchyardCore
+
+/// The user-space tools and files the IPVS applier uses besides netlink: `ipset restore`,
+/// `iptables-save`/`iptables-restore` and sysctls. `ProcessHostTools` is the real one (inside a
+/// named namespace: spawned from, or run on, a thread that `setns`ed there); tests use a fake.
+public protocol IPVSHostTools: Sendable {
+    /// `ipset restore -exist` with `text`.
+    func ipsetRestore(_ text: String) throws
+    /// Names of every ipset (`ipset list -n`).
+    func ipsetNames() throws -> [String]
+    /// `ipset save`: every set's create line and members.
+    func ipsetSave() throws -> String
+    /// `iptables-save` (ip6tables for IPv6): every table's text by table name.
+    func iptablesSave(_ family: IPFamily) throws -> [String: String]
+    /// `iptables-restore --noflush -w` with `text`.
+    func iptablesRestore(_ family: IPFamily, _ text: String) throws
+    /// A sysctl's value (`net/ipv4/vs/conntrack`), nil when it does not exist.
+    func readSysctl(_ path: String) throws -> String?
+    func writeSysctl(_ path: String, _ value: String) throws
+}
+
+/// Failure of a host tool, with its output.
+public struct HostToolError: Error, Sendable, CustomStringConvertible {
+    public var command: String
+    public var status: Int32
+    public var output: String
+    public var description: String { "\(command) exited \(status): \(output)" }
+}
+
+/// The real tools. `iptables` names the IPv4 binary family (`iptables` or `iptables-legacy`; the
+/// IPv6 one is derived, `-save`/`-restore` appended).
+public struct ProcessHostTools: IPVSHostTools {
+    public var netns: String?
+    public var iptables: String
+    public var ipset: String
+
+    public init(netns: String?, iptables: String = "iptables", ipset: String = "ipset") {
+        self.netns = netns; self.iptables = iptables; self.ipset = ipset
+    }
+
+    /// Runs a tool inside `netns`: spawned from a thread that entered the namespace, so the child
+    /// starts there (cheaper than `ip netns exec`, which also remounts /sys; these tools need only
+    /// netlink and raw sockets).
+    private func run(_ args: [String], input: String = "") throws -> String {
+        let r = try NamespaceThread.run(netns: netns) { try HostProcess.run(args, input: input) }
+        guard r.status == 0 else { throw HostToolError(command: args.joined(separator: " "), status: r.status, output: r.output) }
+        return r.output
+    }
+
+    private func tool(_ f: IPFamily, _ suffix: String) -> String {
+        let base = f == .ipv4 || !iptables.hasPrefix("iptables") ? iptables : "ip6tables" + iptables.dropFirst(8)
+        return base + suffix
+    }
+
+    public func ipsetRestore(_ text: String) throws { _ = try run([ipset, "restore", "-exist"], input: text) }
+    public func ipsetNames() throws -> [String] {
+        try run([ipset, "list", "-n"]).split(separator: "\n").map(String.init)
+    }
+    public func ipsetSave() throws -> String { try run([ipset, "save"]) }
+    public func iptablesSave(_ family: IPFamily) throws -> [String: String] {
+        IPVSIptablesSync.splitTables(try run([tool(family, "-save")]))
+    }
+    public func iptablesRestore(_ family: IPFamily, _ text: String) throws {
+        _ = try run([tool(family, "-restore"), "--noflush", "-w"], input: text)
+    }
+
+    public func readSysctl(_ path: String) throws -> String? {
+        try NamespaceThread.run(netns: netns) {
+            guard let f = fopen("/proc/sys/\(path)", "r") else { return nil }
+            defer { fclose(f) }
+            var buffer = [UInt8](repeating: 0, count: 256)
+            let n = fread(&buffer, 1, 255, f)
+            return String(decoding: buffer[0..<n], as: UTF8.self).trimmingNewline
+        }
+    }
+
+    public func writeSysctl(_ path: String, _ value: String) throws {
+        try NamespaceThread.run(netns: netns) {
+            guard let f = fopen("/proc/sys/\(path)", "w") else {
+                throw HostToolError(command: "write /proc/sys/\(path)", status: errno, output: String(cString: strerror(errno)))
+            }
+            defer { fclose(f) }
+            guard fputs(value + "\n", f) >= 0, fflush(f) == 0 else {
+                throw HostToolError(command: "write /proc/sys/\(path)", status: errno, output: String(cString: strerror(errno)))
+            }
+        }
+    }
+}
+
+extension String {
+    var trimmingNewline: String {
+        var s = self
+        while s.last == "\n" || s.last == " " { s.removeLast() }
+        return s
+    }
+}

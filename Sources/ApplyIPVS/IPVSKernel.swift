@@ -1,0 +1,81 @@
+import IPVSNetlink
+import SwitchyardCore
+
+/// What the IPVS applier needs from the kernel: IPVS virtual servers and real servers (generic
+/// netlink) and the dummy interface with its addresses (rtnetlink). `NetlinkIPVSKernel` is the real
+/// one; tests use a fake. Used by one owner at a time (the applier actor).
+public protocol IPVSKernel: AnyObject {
+    /// Every virtual service (one dump).
+    func services() throws -> [IPVSNetlink.IPVSService]
+    /// The real servers of one virtual service, with their connection counts (one dump).
+    func destinations(of key: IPVSNetlink.IPVSServiceKey) throws -> [IPVSDestinationEntry]
+    /// Every service's real servers at once (weights and connection counts), or nil when the
+    /// kernel offers no such bulk view (the caller then dumps per service).
+    func allDestinations() throws -> [IPVSNetlink.IPVSServiceKey: [IPVSDestinationEntry]]?
+    /// Sends the commands batched; returns the rejected ones.
+    func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure]
+    /// The index of the link `name`, or nil.
+    func linkIndex(named name: String) throws -> Int32?
+    /// Creates the dummy link unless it exists; returns its index.
+    func ensureDummyLink(named name: String) throws -> Int32
+    func deleteLink(named name: String) throws
+    /// Addresses on link `index`.
+    func addresses(ofLinkIndex index: Int32) throws -> [IPAddress]
+    /// Every address of every link except `index` (the node's own addresses).
+    func localAddresses(excludingLinkIndex index: Int32?) throws -> [IPAddress]
+    /// Adds host addresses; returns the rejected ones.
+    func addAddresses(_ addresses: [IPAddress], toLinkIndex index: Int32) throws -> [NetlinkOperationFailure]
+    /// Deletes host addresses; returns the rejected ones.
+    func deleteAddresses(_ addresses: [IPAddress], fromLinkIndex index: Int32) throws -> [NetlinkOperationFailure]
+}
+
+/// The real kernel: an `IPVSClient` and a `RouteNetlinkClient` whose sockets were opened inside the
+/// target network namespace (so every later call acts there, whatever the calling thread's namespace).
+public final class NetlinkIPVSKernel: IPVSKernel {
+    /// nil when the kernel has no IPVS (module not loaded): reads see no services, changes throw.
+    public let ipvs: IPVSClient?
+    public let route: RouteNetlinkClient
+    public let netns: String?
+
+    /// Opens both sockets in `netns` (a name under /run/netns) or, when nil, in the caller's namespace.
+    public init(netns: String?) throws {
+        let pair: (IPVSClient?, RouteNetlinkClient) = try NamespaceThread.run(netns: netns) {
+            let ipvs: IPVSClient?
+            do { ipvs = try IPVSClient() } catch NetlinkError.familyNotFound { ipvs = nil }
+            return (ipvs, try RouteNetlinkClient())
+        }
+        ipvs = pair.0
+        route = pair.1
+        self.netns = netns
+    }
+
+    /// `/proc/net/ip_vs` of the namespace, read on a thread inside it.
+    public func allDestinations() throws -> [IPVSNetlink.IPVSServiceKey: [IPVSDestinationEntry]]? {
+        guard ipvs != nil else { return [:] }
+        return try NamespaceThread.run(netns: netns) { IPVSProcTable.read() }.flatMap(IPVSProcTable.parse)
+    }
+
+    private func client() throws -> IPVSClient {
+        guard let ipvs else { throw NetlinkError.familyNotFound("IPVS") }
+        return ipvs
+    }
+
+    public func services() throws -> [IPVSNetlink.IPVSService] { try ipvs?.services().map(\.service) ?? [] }
+    public func destinations(of key: IPVSNetlink.IPVSServiceKey) throws -> [IPVSDestinationEntry] { try client().destinations(of: key) }
+    public func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure] {
+        commands.isEmpty ? [] : try client().execute(commands)
+    }
+    public func linkIndex(named name: String) throws -> Int32? { try route.linkIndex(named: name) }
+    public func ensureDummyLink(named name: String) throws -> Int32 { try route.ensureDummyLink(named: name) }
+    public func deleteLink(named name: String) throws { try route.deleteLink(named: name) }
+    public func addresses(ofLinkIndex index: Int32) throws -> [IPAddress] { try route.addresses(ofLinkIndex: index).map(\.address) }
+    public func localAddresses(excludingLinkIndex index: Int32?) throws -> [IPAddress] {
+        try route.allAddresses().filter { $0.interfaceIndex != index }.map(\.address)
+    }
+    public func addAddresses(_ addresses: [IPAddress], toLinkIndex index: Int32) throws -> [NetlinkOperationFailure] {
+        try route.addAddresses(addresses, toLinkIndex: index)
+    }
+    public func deleteAddresses(_ addresses: [IPAddress], fromLinkIndex index: Int32) throws -> [NetlinkOperationFailure] {
+        try route.deleteAddresses(addresses, fromLinkIndex: index)
+    }
+}

@@ -1,0 +1,146 @@
+import Diff
+import Model
+import SwitchyardCore
+
+/// The current IPVS plan with reference counts of its shared resources, so an incremental sync
+/// costs O(change) instead of a scan of every service port.
+///
+/// Every service port contributes virtual servers, addresses and ipset members. Several ports can
+/// contribute the same address (a ClusterIP with two ports), the same ipset member (a hairpin entry
+/// of an endpoint used by two services, a health-check node port) or claim the same virtual server
+/// key (a conflict: the first claimant in `ProxyState.allPorts` order wins, as in a full render,
+/// and an incremental change keeps the current owner). The index counts contributions, so removing
+/// one port deletes a shared resource only when its count reaches zero.
+///
+/// `plan` always equals `IPVSRenderer.plan(state)` for the state the index has followed (up to
+/// which claimant owns a conflicting key after incremental changes).
+public struct IPVSPlanIndex: Sendable {
+    /// The effective plan: what the kernel should hold.
+    public private(set) var plan: IPVSPlan
+    /// Claimants of each virtual server key, the owner first.
+    private var claims: [IPVSServiceKey: [IPVSVirtualServer]] = [:]
+    private var addressRefs: [IPAddress: Int] = [:]
+    private var memberRefs: [String: [IPSetMember: Int]] = [:]
+    public let options: IPVSOptions
+
+    /// Builds the index (and the full plan) for `state`: O(ports).
+    public init(state: ProxyState, options: IPVSOptions = IPVSOptions()) {
+        self.options = options
+        let builder = IPVSPlanBuilder(state: state, options: options)
+        plan = builder.skeleton()
+        for p in state.allPorts where state.config.families.contains(p.key.family) {
+            insert(Self.contribution(p, builder), slots: [:])
+        }
+    }
+
+    /// Number of virtual servers claimed by more than one service port (conflicts).
+    public var conflictingKeys: Int { claims.values.reduce(0) { $0 + ($1.count > 1 ? 1 : 0) } }
+
+    /// Follows `diff` (from the followed state to `state`) and returns the operations that take the
+    /// kernel from the old plan to the new one. Touches only the resources the changed ports
+    /// contribute. The caller must fall back to a full sync when `diff.requiresFullSync`.
+    public mutating func apply(_ diff: StateDiff, state: ProxyState) -> [IPVSOperation] {
+        let builder = IPVSPlanBuilder(state: state, options: options)
+        let families = state.config.families
+        var removals: [IPVSPlan] = []
+        var additions: [IPVSPlan] = []
+        for p in diff.removed where families.contains(p.key.family) { removals.append(Self.contribution(p, builder)) }
+        for c in diff.changed {
+            if families.contains(c.old.key.family) { removals.append(Self.contribution(c.old, builder)) }
+            if families.contains(c.new.key.family) { additions.append(Self.contribution(c.new, builder)) }
+        }
+        for p in diff.added where families.contains(p.key.family) { additions.append(Self.contribution(p, builder)) }
+        if removals.isEmpty && additions.isEmpty { return [] }
+
+        let touched = Self.touched(removals + additions)
+        let before = subset(touched)
+        var slots: [Slot: Int] = [:]
+        for c in removals { remove(c, slots: &slots) }
+        for c in additions { insert(c, slots: slots) }
+        let after = subset(touched)
+        return IPVSPlan.operations(from: before, to: after)
+    }
+
+    /// What one port contributes (no skeleton: only its own virtual servers, addresses and members).
+    static func contribution(_ p: ServicePort, _ builder: IPVSPlanBuilder) -> IPVSPlan {
+        var c = IPVSPlan()
+        builder.add(p, to: &c)
+        return c
+    }
+
+    private struct Touched {
+        var services = Set<IPVSServiceKey>()
+        var addresses = Set<IPAddress>()
+        var members: [String: (IPVSIPSet, Set<IPSetMember>)] = [:]
+    }
+
+    private static func touched(_ contributions: [IPVSPlan]) -> Touched {
+        var t = Touched()
+        for c in contributions {
+            t.services.formUnion(c.virtualServers.keys)
+            t.addresses.formUnion(c.addresses)
+            for (name, set) in c.ipsets {
+                t.members[name, default: (IPVSIPSet(role: set.role, family: set.family), [])].1.formUnion(set.members)
+            }
+        }
+        return t
+    }
+
+    /// The part of the effective plan that `t` names (sets present on both sides, so no create/destroy).
+    private func subset(_ t: Touched) -> IPVSPlan {
+        var out = IPVSPlan()
+        for k in t.services { if let vs = plan.virtualServers[k] { out.virtualServers[k] = vs } }
+        for a in t.addresses where plan.addresses.contains(a) { out.addresses.insert(a) }
+        for (name, entry) in t.members {
+            var set = entry.0
+            let current = plan.ipsets[name]?.members ?? []
+            set.members = entry.1.filter { current.contains($0) }
+            out.ipsets[name] = set
+        }
+        return out
+    }
+
+    /// Where a removed claim stood, so the same port's new claim takes its place (a changed owner
+    /// stays the owner).
+    private struct Slot: Hashable { var key: IPVSServiceKey; var origin: ServicePortKey? }
+
+    private mutating func insert(_ c: IPVSPlan, slots: [Slot: Int]) {
+        for (k, vs) in c.virtualServers {
+            var list = claims[k] ?? []
+            if let i = slots[Slot(key: k, origin: vs.origin)], i <= list.count { list.insert(vs, at: i) } else { list.append(vs) }
+            claims[k] = list
+            plan.virtualServers[k] = claims[k]![0]
+        }
+        for a in c.addresses {
+            addressRefs[a, default: 0] += 1
+            if addressRefs[a] == 1 { plan.addresses.insert(a) }
+        }
+        for (name, set) in c.ipsets {
+            if plan.ipsets[name] == nil { plan.ipsets[name] = IPVSIPSet(role: set.role, family: set.family) }
+            for m in set.members {
+                memberRefs[name, default: [:]][m, default: 0] += 1
+                if memberRefs[name]![m] == 1 { plan.ipsets[name]!.members.insert(m) }
+            }
+        }
+    }
+
+    private mutating func remove(_ c: IPVSPlan, slots: inout [Slot: Int]) {
+        for (k, vs) in c.virtualServers {
+            guard var list = claims[k], let i = list.firstIndex(where: { $0.origin == vs.origin }) else { continue }
+            list.remove(at: i)
+            slots[Slot(key: k, origin: vs.origin)] = i
+            claims[k] = list.isEmpty ? nil : list
+            plan.virtualServers[k] = list.first
+        }
+        for a in c.addresses {
+            guard let n = addressRefs[a] else { continue }
+            if n <= 1 { addressRefs[a] = nil; plan.addresses.remove(a) } else { addressRefs[a] = n - 1 }
+        }
+        for (name, set) in c.ipsets {
+            for m in set.members {
+                guard let n = memberRefs[name]?[m] else { continue }
+                if n <= 1 { memberRefs[name]![m] = nil; plan.ipsets[name]?.members.remove(m) } else { memberRefs[name]![m] = n - 1 }
+            }
+        }
+    }
+}
