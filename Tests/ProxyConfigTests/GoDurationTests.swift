@@ -36,7 +36,7 @@ struct BindAddressTests {
         #expect(b.host == host && b.port == port)
     }
 
-    @Test("invalid bind addresses", arguments: ["", ":10256", "localhost:10256", "0.0.0.0:", "0.0.0.0:70000", "::1:80", "[::1]80", "1.2.3.4:x"])
+    @Test("invalid bind addresses", arguments: ["", ":10256", "localhost:10256", "0.0.0.0:", "0.0.0.0:70000", "1.2.3.4:80:90", "[::1]80", "1.2.3.4:x"])
     func invalid(text: String) {
         #expect(BindAddress.parse(text, defaultPort: 1) == nil, "\(text)")
     }
