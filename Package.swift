@@ -98,13 +98,21 @@ let package = Package(
         // Removes what kube-proxy left on a node (iptables chains, nftables tables, ipsets, kube-ipvs0,
         // IPVS services) for a migration to Switchyard. Pure plans over tool output, plus the I/O to apply them.
         .target(name: "KubeProxyCleanup", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
+        // The KubeProxyConfiguration file (kubeproxy.config.k8s.io/v1alpha1) and Go durations. Pure.
+        .target(name: "ProxyConfig", dependencies: [
+            "SwitchyardCore",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
             "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables", "ApplyIptables", "ApplyIPVS", "KubeProxyCleanup",
+            "ProxyConfig", "Sync", "Observability", "KubeClient", "TestAPIServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
 
+        .testTarget(name: "ProxyConfigTests", dependencies: ["ProxyConfig", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "SwitchyardCoreTests", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "KubeObjectsTests", dependencies: ["KubeObjects", "Watch", "SwitchyardCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Model
+import ProxyConfig
 import SwitchyardCore
 
 /// The flags every subcommand that builds proxy state shares, with kube-proxy's spellings as aliases.
@@ -28,23 +29,33 @@ struct ProxyOptions: ParsableArguments {
             help: "Handle services labelled service.kubernetes.io/service-proxy-name=NAME (default: only unlabelled ones).")
     var serviceProxyName: String?
 
-    @Option(name: .customLong("ipvs-scheduler"), help: "Default IPVS scheduler (rr, wrr, lc, sh, mh, …).")
-    var ipvsScheduler: String = "rr"
+    @Option(name: .customLong("ipvs-scheduler"), help: "Default IPVS scheduler (rr, wrr, lc, sh, mh, …; default rr).")
+    var ipvsScheduler: String?
 
     @Option(name: .customLong("ip-families"), help: "Families to proxy: ipv4, ipv6 or both (default both).")
     var ipFamilies: String = "both"
 
     /// The node name after defaults.
-    var nodeName: String {
+    var nodeName: String { nodeName(file: nil) }
+
+    /// The node name: the flag, else the config file's `hostnameOverride`, else $NODE_NAME, else the host name.
+    func nodeName(file: ProxyConfigFile?) -> String {
         if let node, !node.isEmpty { return node }
+        if let name = file?.hostnameOverride { return name }
         if let env = ProcessInfo.processInfo.environment["NODE_NAME"], !env.isEmpty { return env }
         return ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
     }
 
     /// Parses the flags into a `NodeConfig`, or throws a validation error naming the bad flag.
-    func nodeConfig() throws -> NodeConfig {
-        let cidrs = try Self.parseCIDRs(clusterCIDR, flag: "--cluster-cidr")
-        let npa = try Self.parseCIDRs(nodePortAddresses, flag: "--nodeport-addresses")
+    /// Values from a KubeProxyConfiguration `file` fill in what the flags leave unset (flags win);
+    /// `mode` selects the file's `iptables`/`ipvs`/`nftables` section for `masqueradeAll`.
+    func nodeConfig(file: ProxyConfigFile? = nil, mode: ProxyMode = .nftables) throws -> NodeConfig {
+        var cidrs = try Self.parseCIDRs(clusterCIDR, flag: "--cluster-cidr")
+        if clusterCIDR.isEmpty, let fromFile = file?.clusterCIDRs { cidrs = fromFile }
+        var npa = try Self.parseCIDRs(nodePortAddresses, flag: "--nodeport-addresses")
+        if nodePortAddresses.isEmpty, let fromFile = file?.nodePortAddresses { npa = fromFile }
+        let masqueradeAll = self.masqueradeAll || (file?.settings(for: mode).masqueradeAll ?? false)
+        let ipvsScheduler = self.ipvsScheduler ?? file?.ipvsScheduler ?? "rr"
         let families: Set<IPFamily>
         switch ipFamilies.lowercased() {
         case "both", "dual", "ipv4,ipv6", "ipv6,ipv4": families = [.ipv4, .ipv6]
@@ -56,7 +67,7 @@ struct ProxyOptions: ParsableArguments {
         guard known.contains(ipvsScheduler) else {
             throw ValidationError("--ipvs-scheduler must be one of \(known.joined(separator: ", "))")
         }
-        return NodeConfig(nodeName: nodeName, serviceProxyName: serviceProxyName, clusterCIDRs: cidrs,
+        return NodeConfig(nodeName: nodeName(file: file), serviceProxyName: serviceProxyName, clusterCIDRs: cidrs,
                           masqueradeAll: masqueradeAll, nodePortAddresses: npa.isEmpty ? nil : npa,
                           families: families, ipvsScheduler: ipvsScheduler)
     }

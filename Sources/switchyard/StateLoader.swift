@@ -1,6 +1,7 @@
 import Foundation
 import KubeObjects
 import Model
+import ProxyConfig
 import SwitchyardCore
 import Watch
 
@@ -8,6 +9,9 @@ import Watch
 /// Skipped objects are reported on stderr, one line each.
 struct StateLoader {
     var options: ProxyOptions
+    /// A KubeProxyConfiguration whose values fill in what the flags leave unset.
+    var file: ProxyConfigFile? = nil
+    var mode: ProxyMode = .nftables
 
     /// Objects from `--manifests`, or the embedded example cluster when none are given.
     func loadEvents() throws -> [ObjectEvent] {
@@ -23,7 +27,7 @@ struct StateLoader {
 
     /// The committed proxy state for the configured node.
     func loadState() throws -> ProxyState {
-        var tracker = ProxyStateTracker(config: try options.nodeConfig())
+        var tracker = ProxyStateTracker(config: try options.nodeConfig(file: file, mode: mode))
         report(tracker.apply(try loadEvents()))
         return tracker.commit().state
     }

@@ -30,6 +30,8 @@ struct ServiceSpec: Sendable {
     var externalTrafficPolicy: String?
     var internalTrafficPolicy: String?
     var clientIPAffinity = false
+    /// `spec.healthCheckNodePort` (LoadBalancer services with externalTrafficPolicy Local).
+    var healthCheckNodePort: UInt16?
 
     init(_ name: String, clusterIPs: [IPAddress], ports: [PortSpec], endpoints: [ClusterPod] = []) {
         self.name = name; self.clusterIPs = clusterIPs; self.ports = ports; self.endpoints = endpoints
@@ -54,6 +56,7 @@ struct ServiceSpec: Sendable {
         if !sourceRanges.isEmpty { spec["loadBalancerSourceRanges"] = sourceRanges }
         if let externalTrafficPolicy { spec["externalTrafficPolicy"] = externalTrafficPolicy }
         if let internalTrafficPolicy { spec["internalTrafficPolicy"] = internalTrafficPolicy }
+        if let healthCheckNodePort { spec["healthCheckNodePort"] = Int(healthCheckNodePort) }
         if clientIPAffinity {
             spec["sessionAffinity"] = "ClientIP"
             spec["sessionAffinityConfig"] = ["clientIP": ["timeoutSeconds": 600]]
