@@ -93,12 +93,13 @@ extension TrafficTests {
             }
         }
 
-        @Test("run without --once refuses; a kernel refusal exits non-zero with the applier's message",
+        @Test("the daemon without an object source refuses to start; a kernel refusal exits non-zero with the applier's message",
               arguments: TrafficBackend.tested)
         func commandErrors(backend: TrafficBackend) throws {
             try ProxyLab.with(backend) { lab in
                 let daemon = try lab.switchyard(["run", "--backend", backend.rawValue, "--node", "node-a"])
-                #expect(daemon.status != 0 && daemon.stderr.contains("--once"), "\(daemon.stderr)")
+                #expect(daemon.status != 0 && daemon.stderr.contains("no object source") && daemon.stderr.contains("--kubeconfig"),
+                        "\(daemon.stderr)")
                 // Without CAP_NET_ADMIN the kernel refuses every write.
                 let file = lab.directory.appendingPathComponent("refused.json")
                 try ManifestSet([ServiceSpec("web", clusterIPs: [Addr.svc(150)], ports: Self.both, endpoints: [lab.pod("b1")])])
