@@ -6,22 +6,27 @@ import Darwin
 
 /// Runs a program with a byte string on standard input and collects stdout and stderr separately,
 /// via `posix_spawn` and unlinked temporary files (no threads, no pipes that could fill up).
-enum ToolProcess {
-    struct Result: Sendable {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+/// Every applier runs its tools (`nft`, `iptables-restore`, `ipset`, …) through this.
+public enum ToolProcess {
+    /// Exit status (128 + signal when killed) and the collected output.
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        /// stdout followed by stderr, for tools whose messages may go to either.
+        public var output: String { stdout + stderr }
     }
 
-    struct SpawnError: Error, CustomStringConvertible {
-        var argv: [String]
-        var errno: Int32
-        var description: String { "cannot start \(argv.joined(separator: " ")): \(String(cString: strerror(errno)))" }
+    /// The process could not be started.
+    public struct SpawnError: Error, CustomStringConvertible {
+        public var argv: [String]
+        public var errno: Int32
+        public var description: String { "cannot start \(argv.joined(separator: " ")): \(String(cString: strerror(errno)))" }
     }
 
     /// Runs `argv` (argv[0] looked up in PATH) with `input` on stdin; `environment` entries
     /// (`NAME=value`) are added to the inherited environment.
-    static func run(_ argv: [String], input: String = "", environment: [String] = []) throws -> Result {
+    public static func run(_ argv: [String], input: String = "", environment: [String] = []) throws -> Result {
         let inFD = try temporaryFile(input)
         defer { close(inFD) }
         let outFD = try scratchFile(), errFD = try scratchFile()
@@ -52,7 +57,8 @@ enum ToolProcess {
         return Result(status: exit, stdout: readAll(outFD), stderr: readAll(errFD))
     }
 
-    private static func temporaryFile(_ text: String) throws -> Int32 {
+    /// An unlinked temporary file holding `text`, positioned at its start (the caller closes it).
+    public static func temporaryFile(_ text: String) throws -> Int32 {
         let fd = try scratchFile()
         do { try writeAll(fd, text) } catch { close(fd); throw error }
         lseek(fd, 0, SEEK_SET)
@@ -61,7 +67,7 @@ enum ToolProcess {
 
     /// An unlinked temporary file: the kernel frees it when the last descriptor closes.
     private static func scratchFile() throws -> Int32 {
-        var template = Array("/tmp/switchyard-ipt-XXXXXX".utf8CString)
+        var template = Array("/tmp/switchyard-tool-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw SpawnError(argv: ["mkstemp"], errno: errno) }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
