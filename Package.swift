@@ -96,9 +96,15 @@ let package = Package(
         // Removes what kube-proxy left on a node (iptables chains, nftables tables, ipsets, kube-ipvs0,
         // IPVS services) for a migration to Switchyard. Pure plans over tool output, plus the I/O to apply them.
         .target(name: "KubeProxyCleanup", dependencies: ["IPVSNetlink", "SwitchyardCore"], swiftSettings: strict),
+        // `switchyard bench`: cold sync, incremental latency and the tools' floor per backend and
+        // cluster size, in throwaway namespaces; results.json, report.md, sync-latency.svg. Does I/O.
+        .target(name: "Bench", dependencies: [
+            "Apply", "ApplyNftables", "ApplyIptables", "Render", "RenderNftables", "RenderIptables",
+            "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
+        ], swiftSettings: strict),
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
-            "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
+            "Bench", "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
             "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables", "ApplyIptables", "KubeProxyCleanup",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
@@ -133,6 +139,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         // deploy/: every kustomize overlay builds and passes a strict schema check (kubectl, kubernetes-validate).
         .testTarget(name: "DeployTests", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        .testTarget(name: "BenchTests", dependencies: ["Bench"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "TestCluster",
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",
