@@ -33,6 +33,8 @@ public struct BenchResult: Hashable, Sendable {
     public var elements: Int?
     /// Bytes of the full rendered text.
     public var fullTextBytes: Int?
+    /// `debug` or `release`: how the bench binary was compiled (debug slows model and render).
+    public var build: String?
     /// Why this row is incomplete, when a step failed.
     public var error: String?
 
@@ -52,6 +54,7 @@ public struct BenchResult: Hashable, Sendable {
          ("model_s", .number(modelSeconds)), ("service_add_p50_s", .number(serviceAddP50)),
          ("service_remove_p50_s", .number(serviceRemoveP50)), ("service_remove_p99_s", .number(serviceRemoveP99)),
          ("rules", .int(rules)), ("elements", .int(elements)), ("full_text_bytes", .int(fullTextBytes)),
+         ("build", build.map(JSONValue.string) ?? .null),
          ("error", error.map(JSONValue.string) ?? .null)]
     }
 

@@ -59,6 +59,7 @@ public struct BenchRunner: Sendable {
                     progress("[\(backend.rawValue) \(size)] failed: \(error)")
                 }
                 r.rssPeakBytes = Self.peakRSS()
+                r.build = Self.buildMode
                 results.append(r)
             }
         }
@@ -69,7 +70,8 @@ public struct BenchRunner: Sendable {
     public func write(_ results: [BenchResult]) throws -> [String] {
         let dir = URL(fileURLWithPath: config.outDir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let host = ProcessInfo.processInfo.hostName + ", kernel " + Self.kernelRelease() + ", \(ProcessInfo.processInfo.activeProcessorCount) CPUs"
+        let host = ProcessInfo.processInfo.hostName + ", kernel " + Self.kernelRelease()
+            + ", \(ProcessInfo.processInfo.activeProcessorCount) CPUs, \(Self.buildMode) build"
         let files = [("results.json", BenchReport.json(results)),
                      ("report.md", BenchReport.markdown(results, config: config, host: host)),
                      ("sync-latency.svg", SVGChart.syncLatency(results))]
@@ -78,6 +80,15 @@ public struct BenchRunner: Sendable {
             try Data(text.utf8).write(to: url)
             return url.path
         }
+    }
+
+    /// How this module was compiled.
+    public static var buildMode: String {
+        #if DEBUG
+        return "debug"
+        #else
+        return "release"
+        #endif
     }
 
     /// The process's peak resident set in bytes (Linux reports ru_maxrss in KiB).

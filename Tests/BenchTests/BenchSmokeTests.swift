@@ -25,6 +25,7 @@ struct BenchSmokeTests {
         for key in BenchResult.requiredKeys { #expect(row.keys.contains(key), "missing \(key)") }
         #expect(row["error"] is NSNull, "\(row["error"] ?? "")")
         #expect(row["backend"] as? String == "nftables")
+        #expect(row["build"] as? String == BenchRunner.buildMode)
         #expect(row["services"] as? Int == 200)
         #expect(row["endpoints_per_service"] as? Int == 2)
         let seconds = ["cold_sync_s", "render_s", "apply_s", "kernel_floor_cold_s", "endpoint_change_p50_s",
