@@ -48,8 +48,12 @@ public struct BenchRunner: Sendable {
         guard missing.isEmpty else { throw BenchError("switchyard bench: required tools not found in PATH: \(missing.joined(separator: ", "))") }
     }
 
+    /// `XTABLES_LOCKFILE` for the iptables tools: private to this run, removed at the end.
+    var lockFile: String { NSTemporaryDirectory() + "\(namespaces.prefix)xtables.lock" }
+
     /// Every (backend, size) in order. A failing pair yields a row with `error` set and the rest nil.
     public func run() async -> [BenchResult] {
+        defer { try? FileManager.default.removeItem(atPath: lockFile) }
         var results: [BenchResult] = []
         for size in config.services {
             for backend in config.backends {
@@ -116,7 +120,7 @@ public struct BenchRunner: Sendable {
         progress("\(tag) model")
         let (state, model) = timed { () -> ProxyState in _ = tracker.apply(events); return tracker.commit().state }
         r.modelSeconds = model
-        let backendRun = BackendRun(backend: backend, lockFile: NSTemporaryDirectory() + "\(namespaces.prefix)xtables.lock")
+        let backendRun = BackendRun(backend: backend, lockFile: lockFile)
         progress("\(tag) render")
         r.renderSeconds = timed { backendRun.renderFullSize(state) }.1
 
