@@ -103,9 +103,15 @@ let package = Package(
             "SwitchyardCore",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
+        // `switchyard bench`: cold sync, incremental latency and the tools' floor per backend and
+        // cluster size, in throwaway namespaces; results.json, report.md, sync-latency.svg. Does I/O.
+        .target(name: "Bench", dependencies: [
+            "Apply", "ApplyNftables", "ApplyIptables", "Render", "RenderNftables", "RenderIptables",
+            "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
+        ], swiftSettings: strict),
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
-            "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
+            "Bench", "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
             "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables", "ApplyIptables", "ApplyIPVS", "KubeProxyCleanup",
             "ProxyConfig", "Sync", "Observability", "KubeClient", "TestAPIServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -146,6 +152,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         // deploy/: every kustomize overlay builds and passes a strict schema check (kubectl, kubernetes-validate).
         .testTarget(name: "DeployTests", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        .testTarget(name: "BenchTests", dependencies: ["Bench"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "TestCluster",
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",

@@ -1,0 +1,107 @@
+import Foundation
+
+/// Runs a command and returns its exit status, stdout and stderr. Input, if any, comes from a file.
+public struct ToolRun: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+
+    /// Runs `argv` (argv[0] looked up in PATH) to completion.
+    public static func run(_ argv: [String], stdinFile: String? = nil) throws -> ToolRun {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = argv
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        if let stdinFile { p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdinFile)) } else {
+            p.standardInput = FileHandle.nullDevice
+        }
+        try p.run()
+        // Read before waiting so a chatty tool never blocks on a full pipe.
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return ToolRun(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// Whether `tool` is found in PATH.
+    public static func exists(_ tool: String) -> Bool {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"
+        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
+    }
+}
+
+/// The throwaway namespaces of one bench process: created with `ip netns add sy-bench-<pid>-<n>`
+/// and deleted with `ip netns delete`. Thread-safe, so a SIGINT handler can delete whatever is
+/// still live (`deleteAll()`).
+public final class BenchNamespaces: @unchecked Sendable {
+    private let lock = NSLock()
+    private var live: [String] = []
+    private var counter = 0
+    /// Name prefix, `sy-bench-<pid>-`.
+    public let prefix: String
+
+    public init(pid: Int32 = ProcessInfo.processInfo.processIdentifier) { prefix = "sy-bench-\(pid)-" }
+
+    /// Creates a fresh namespace (with loopback up) and returns its name.
+    public func create(_ label: String) throws -> String {
+        let name: String = lock.withLock { counter += 1; return "\(prefix)\(counter)-\(label)" }
+        let r = try ToolRun.run(["ip", "netns", "add", name])
+        guard r.status == 0 else { throw BenchError("ip netns add \(name) failed: \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        lock.withLock { live.append(name) }
+        _ = try? ToolRun.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"])
+        return name
+    }
+
+    /// Deletes `name` if this object created it and it is still live.
+    public func delete(_ name: String) {
+        let owned: Bool = lock.withLock {
+            guard let i = live.firstIndex(of: name) else { return false }
+            live.remove(at: i); return true
+        }
+        if owned { _ = try? ToolRun.run(["ip", "netns", "delete", name]) }
+    }
+
+    /// Deletes every namespace still live.
+    public func deleteAll() {
+        for name in lock.withLock({ live }) { delete(name) }
+    }
+
+    /// Runs `body` with a fresh namespace that is deleted afterwards, also when `body` throws.
+    public func with<T>(_ label: String, _ body: (String) async throws -> T) async throws -> T {
+        let name = try create(label)
+        defer { delete(name) }
+        return try await body(name)
+    }
+
+    /// Namespaces currently listed by `ip netns list` that carry this process's prefix.
+    public func leftovers() -> [String] {
+        let out = (try? ToolRun.run(["ip", "netns", "list"]))?.stdout ?? ""
+        return out.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }.filter { $0.hasPrefix(prefix) }
+    }
+}
+
+/// A bench failure with a user-facing message.
+public struct BenchError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension BenchNamespaces {
+    /// On SIGINT (Ctrl-C) and SIGTERM: deletes every live namespace, prints a note on stderr and
+    /// exits with 130 / 143. Keep the returned sources alive for as long as the handler should act.
+    public func installInterruptHandler() -> [any DispatchSourceSignal] {
+        [(SIGINT, Int32(130)), (SIGTERM, Int32(143))].map { sig, code in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [self] in
+                deleteAll()
+                FileHandle.standardError.write(Data("\nswitchyard bench: interrupted; throwaway namespaces deleted\n".utf8))
+                exit(code)
+            }
+            source.resume()
+            return source
+        }
+    }
+}

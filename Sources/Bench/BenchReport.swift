@@ -1,0 +1,92 @@
+import Foundation
+
+/// Writes bench results as JSON, a Markdown report and a terminal table. Pure.
+public enum BenchReport {
+    /// `{"results": [{...}, ...]}` with the documented keys (null when not measured), one object per line.
+    public static func json(_ results: [BenchResult]) -> String {
+        let objects = results.map { r in
+            "  {" + r.fields.map { "\(JSONValue.quote($0.0)): \($0.1.encoded)" }.joined(separator: ", ") + "}"
+        }
+        return "{\"results\": [\n" + objects.joined(separator: ",\n") + (objects.isEmpty ? "" : "\n") + "]}\n"
+    }
+
+    /// Table columns: header and cell text.
+    static let columns: [(String, @Sendable (BenchResult) -> String)] = [
+        ("backend", { $0.backend }),
+        ("services", { "\($0.services)" }),
+        ("eps", { "\($0.endpointsPerService)" }),
+        ("cold sync", { seconds($0.coldSyncSeconds) }),
+        ("model", { seconds($0.modelSeconds) }),
+        ("render", { seconds($0.renderSeconds) }),
+        ("apply", { seconds($0.applySeconds) }),
+        ("floor cold", { seconds($0.kernelFloorColdSeconds) }),
+        ("ep change p50", { seconds($0.endpointChangeP50) }),
+        ("ep change p99", { seconds($0.endpointChangeP99) }),
+        ("svc add p99", { seconds($0.serviceAddP99) }),
+        ("svc remove p99", { seconds($0.serviceRemoveP99) }),
+        ("floor change", { seconds($0.kernelFloorChangeSeconds) }),
+        ("rules", { $0.rules.map(String.init) ?? "–" }),
+        ("elements", { $0.elements.map(String.init) ?? "–" }),
+        ("peak RSS", { bytes($0.rssPeakBytes) }),
+    ]
+
+    /// A Markdown table of `results`.
+    public static func markdownTable(_ results: [BenchResult]) -> String {
+        var lines = ["| " + columns.map(\.0).joined(separator: " | ") + " |",
+                     "|" + columns.map { _ in "---" }.joined(separator: "|") + "|"]
+        for r in results { lines.append("| " + columns.map { $0.1(r) }.joined(separator: " | ") + " |") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A fixed-width table for the terminal.
+    public static func terminalTable(_ results: [BenchResult]) -> String {
+        let rows = [columns.map(\.0)] + results.map { r in columns.map { $0.1(r) } }
+        let widths = columns.indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
+        return rows.map { row in
+            row.indices.map { i in
+                let pad = String(repeating: " ", count: widths[i] - row[i].count)
+                return i < 3 ? row[i] + pad : pad + row[i]
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// The Markdown report: what was run, the table, and what this version does not measure.
+    public static func markdown(_ results: [BenchResult], config: BenchConfig, host: String) -> String {
+        """
+        # Switchyard bench
+
+        Host: \(host). Backends: \(config.backends.map(\.rawValue).joined(separator: ", ")); \
+        services: \(config.services.map(String.init).joined(separator: ", ")); \
+        \(config.endpointsPerService) endpoints per service; seed \(config.seed); \(config.runs) runs per incremental measurement.
+
+        Every measurement ran in a fresh network namespace (`sy-bench-…`), deleted afterwards.
+
+        \(markdownTable(results))
+        ![cold sync vs services](sync-latency.svg)
+
+        - **cold sync**: model (tracker apply + commit of every object) + the applier's full sync \
+        (which renders again, and for iptables also reads `iptables-save`).
+        - **render**: rendering the full state once, alone. **apply**: the applier's tool/kernel time (`ApplyReport.kernelSeconds`).
+        - **floor cold**: the same full text fed directly to `nft -f` / `ipset restore` + `iptables-restore --noflush -w` \
+        in a second fresh namespace — the kernel's and tool's own cost, without Switchyard.
+        - **ep change / svc add / svc remove**: one change end to end (model + diff + render + apply), nearest-rank p50/p99 \
+        over the runs. **floor change**: median of the endpoint-change delta text fed to the tool directly.
+        - **peak RSS**: the bench process's peak resident set so far (`getrusage`), so it grows monotonically across rows.
+
+        Not measured in this version (null in results.json): IPVS (needs a UML kernel), first-packet latency, \
+        network-programming latency through the API server, sustained churn, cluster-dump replay.
+
+        """
+    }
+
+    static func seconds(_ s: Double?) -> String {
+        guard let s else { return "–" }
+        if s < 1 { return String(format: "%.2f ms", s * 1000) }
+        return String(format: "%.2f s", s)
+    }
+
+    static func bytes(_ b: Int?) -> String {
+        guard let b else { return "–" }
+        return String(format: "%.0f MiB", Double(b) / 1_048_576)
+    }
+}

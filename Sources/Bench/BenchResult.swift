@@ -1,0 +1,101 @@
+/// What the bench measured for one backend at one cluster size. Nil means not measured (it is
+/// written as JSON null, never guessed). Times are seconds.
+public struct BenchResult: Hashable, Sendable {
+    public var backend: String
+    public var services: Int
+    public var endpointsPerService: Int
+    /// Model (tracker apply + commit) plus the applier's full sync (render + kernel).
+    public var coldSyncSeconds: Double?
+    /// The model step alone.
+    public var modelSeconds: Double?
+    /// Rendering the full state alone.
+    public var renderSeconds: Double?
+    /// The applier's tool/kernel time for the full sync (`ApplyReport.kernelSeconds`).
+    public var applySeconds: Double?
+    /// The same full text fed straight to the tools in a fresh namespace.
+    public var kernelFloorColdSeconds: Double?
+    public var endpointChangeP50: Double?
+    public var endpointChangeP99: Double?
+    public var serviceAddP50: Double?
+    public var serviceAddP99: Double?
+    public var serviceRemoveP50: Double?
+    public var serviceRemoveP99: Double?
+    /// Median of the endpoint-change delta text fed straight to the tools.
+    public var kernelFloorChangeSeconds: Double?
+    /// Network-programming latency through the API server (not measured in this version).
+    public var nplP99: Double?
+    /// Peak resident set of the whole bench process so far (getrusage ru_maxrss).
+    public var rssPeakBytes: Int?
+    public var firstPacketP50: Double?
+    public var firstPacketP99: Double?
+    /// Rules and set/map elements the full sync wrote (`ApplyReport`).
+    public var rules: Int?
+    public var elements: Int?
+    /// Bytes of the full rendered text.
+    public var fullTextBytes: Int?
+    /// `debug` or `release`: how the bench binary was compiled (debug slows model and render).
+    public var build: String?
+    /// Why this row is incomplete, when a step failed.
+    public var error: String?
+
+    public init(backend: String, services: Int, endpointsPerService: Int) {
+        self.backend = backend; self.services = services; self.endpointsPerService = endpointsPerService
+    }
+
+    /// JSON keys in output order with their values; the first fifteen are the documented contract.
+    var fields: [(String, JSONValue)] {
+        [("backend", .string(backend)), ("services", .int(services)), ("endpoints_per_service", .int(endpointsPerService)),
+         ("cold_sync_s", .number(coldSyncSeconds)), ("render_s", .number(renderSeconds)), ("apply_s", .number(applySeconds)),
+         ("kernel_floor_cold_s", .number(kernelFloorColdSeconds)),
+         ("endpoint_change_p50_s", .number(endpointChangeP50)), ("endpoint_change_p99_s", .number(endpointChangeP99)),
+         ("service_add_p99_s", .number(serviceAddP99)), ("kernel_floor_change_s", .number(kernelFloorChangeSeconds)),
+         ("npl_p99_s", .number(nplP99)), ("rss_peak_bytes", .int(rssPeakBytes)),
+         ("first_packet_p50_s", .number(firstPacketP50)), ("first_packet_p99_s", .number(firstPacketP99)),
+         ("model_s", .number(modelSeconds)), ("service_add_p50_s", .number(serviceAddP50)),
+         ("service_remove_p50_s", .number(serviceRemoveP50)), ("service_remove_p99_s", .number(serviceRemoveP99)),
+         ("rules", .int(rules)), ("elements", .int(elements)), ("full_text_bytes", .int(fullTextBytes)),
+         ("build", build.map(JSONValue.string) ?? .null),
+         ("error", error.map(JSONValue.string) ?? .null)]
+    }
+
+    /// The keys every result object carries (the documented contract).
+    public static let requiredKeys = ["backend", "services", "endpoints_per_service", "cold_sync_s", "render_s", "apply_s",
+                                      "kernel_floor_cold_s", "endpoint_change_p50_s", "endpoint_change_p99_s",
+                                      "service_add_p99_s", "kernel_floor_change_s", "npl_p99_s", "rss_peak_bytes",
+                                      "first_packet_p50_s", "first_packet_p99_s"]
+}
+
+/// A JSON scalar as the bench writes it.
+enum JSONValue: Hashable, Sendable {
+    case string(String)
+    case int(Int?)
+    case number(Double?)
+    case null
+
+    var encoded: String {
+        switch self {
+        case .string(let s): return JSONValue.quote(s)
+        case .int(let i): return i.map(String.init) ?? "null"
+        case .null: return "null"
+        case .number(let d):
+            guard let d, d.isFinite else { return "null" }
+            return "\(d)"
+        }
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+}

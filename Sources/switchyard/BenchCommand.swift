@@ -1,0 +1,60 @@
+import ArgumentParser
+import Bench
+import Foundation
+
+/// `switchyard bench`: measures the backends on this machine's kernel — cold sync (model, render,
+/// apply), the tools' own floor, incremental change latency, rule counts and peak RSS — each in
+/// throwaway network namespaces, never in the host's own. Writes results.json, report.md and
+/// sync-latency.svg to `--out`, and prints a table.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark the nftables and iptables backends in throwaway network namespaces (root).")
+
+    @Option(help: "Comma-separated cluster sizes (number of services).")
+    var services: String = "1000,5000,10000"
+
+    @Option(help: "Endpoints per service.")
+    var endpointsPerService: Int = 10
+
+    @Option(help: "Comma-separated backends: nftables, iptables.")
+    var backends: String = "nftables,iptables"
+
+    @Option(help: "Seed of the synthetic cluster and the changes.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Repetitions of each incremental change (p50/p99 over these).")
+    var runs: Int = 20
+
+    @Option(help: "Directory for results.json, report.md and sync-latency.svg.")
+    var out: String = "bench-results"
+
+    /// Exit codes: 64 bad arguments (ArgumentParser), 77 not root, 69 a tool is missing.
+    func run() async throws {
+        let config: BenchConfig
+        do {
+            config = try BenchConfig.validated(services: services, endpointsPerService: endpointsPerService,
+                                               backends: backends, seed: seed, runs: runs, outDir: out)
+        } catch let e as BenchConfigError {
+            throw ValidationError(e.message)
+        }
+        guard geteuid() == 0 else {
+            FileHandle.standardError.write(Data("switchyard bench needs root: it creates throwaway network namespaces (ip netns add) and programs the kernel inside them. Run it with sudo.\n".utf8))
+            throw ExitCode(77)
+        }
+        do { try BenchRunner.preflight(config.backends) } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(69)
+        }
+        let namespaces = BenchNamespaces()
+        let handlers = namespaces.installInterruptHandler()
+        defer { namespaces.deleteAll(); _ = handlers }
+        let runner = BenchRunner(config: config, namespaces: namespaces) { line in
+            FileHandle.standardError.write(Data("bench: \(line)\n".utf8))
+        }
+        let results = await runner.run()
+        print(BenchReport.terminalTable(results), terminator: "")
+        for path in try runner.write(results) { print("wrote \(path)") }
+        if results.contains(where: { $0.error != nil }) { throw ExitCode(1) }
+    }
+}
