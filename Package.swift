@@ -113,7 +113,7 @@ let package = Package(
         .executableTarget(name: "switchyard", dependencies: [
             "Bench", "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
             "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables", "ApplyIptables", "ApplyIPVS", "KubeProxyCleanup",
-            "ProxyConfig", "Sync", "Observability", "KubeClient", "TestAPIServer",
+            "ProxyConfig", "Sync", "Observability", "KubeClient", "TestAPIServer", "Conntrack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),

@@ -31,8 +31,9 @@ struct Daemon {
             "metrics": "\(settings.observability.metricsHost):\(ports.metrics)",
             "healthz": "\(settings.observability.healthHost):\(ports.health)",
         ])
-        let engine = SyncEngine(config: settings.node, applier: applier, schedule: settings.schedule,
-                                observers: [observability, SyncLogObserver(logger: logger.labelled("switchyard.sync"))])
+        var observers: [any SyncObserver] = [observability, SyncLogObserver(logger: logger.labelled("switchyard.sync"))]
+        if let conntrack = ConntrackObserver(logger: logger.labelled("switchyard.conntrack")) { observers.append(conntrack) }
+        let engine = SyncEngine(config: settings.node, applier: applier, schedule: settings.schedule, observers: observers)
         let engineTask = Task { await engine.run() }
 
         var client: KubeAPIClient?

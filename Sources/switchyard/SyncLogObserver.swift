@@ -20,7 +20,8 @@ struct SyncLogObserver: SyncObserver {
             meta["ports_removed"] = "\(record.portsRemoved)"
             meta["ports_changed"] = "\(record.portsChanged)"
         }
-        if let state = record.applied {
+        // Counting walks every port: only on full syncs, so incremental syncs stay O(change).
+        if let state = record.applied, record.kind == .full {
             let counts = state.counts
             meta["services"] = "\(state.services.count)"
             meta["service_ports"] = "\(counts.ports)"

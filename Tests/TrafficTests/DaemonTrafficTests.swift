@@ -53,6 +53,32 @@ extension TrafficTests {
             }
         }
 
+        @Test("a UDP client reusing its source port follows a replaced endpoint: the daemon deletes the stale conntrack entry",
+              .enabled(if: TrafficTests.ConntrackCleanup.socatAvailable, "needs socat"))
+        func staleUDPConntrackIsDeleted() throws {
+            try DaemonLab.with { d in
+                let lab = d.lab
+                let daemon = try d.startDaemon()
+                let vip = Addr.svc(141), client = lab.pod("a2"), b1 = lab.pod("b1")
+                let stats = { (eps: [String]) in
+                    ServiceSpec("stats", clusterIPs: [vip], ports: [PortSpec("dns", .udp, 53, target: Self.port)],
+                                endpoints: eps.map(lab.pod))
+                }
+                try d.create(ManifestSet([stats(["b1"])]))
+                #expect(try d.eventually { try TrafficTests.ConntrackCleanup.send(lab, from: client, to: vip) == "b1" },
+                        "the fixed-port flow reaches b1: \(daemon.errorOutput)")
+                // b1 stops answering on its UDP port and the service moves to b2 through the API.
+                try lab.cluster.run(in: b1, ["nft", "add table inet gone; add chain inet gone in { type filter hook input priority 0; };"
+                                             + " add rule inet gone in udp dport \(Self.port) drop"]).check()
+                try d.replace(ManifestSet([stats(["b2"])]))
+                // Without cleanup the same 5-tuple would stay on b1's conntrack entry forever (see the
+                // ConntrackCleanup suite, which shows the flow stuck before the cleaner runs).
+                #expect(try d.eventually { try TrafficTests.ConntrackCleanup.send(lab, from: client, to: vip) == "b2" },
+                        "the same flow reaches b2 after the daemon's sync: \(daemon.errorOutput)")
+                #expect(daemon.errorOutput.contains("conntrack entries removed"), "the daemon logged its cleanup")
+            }
+        }
+
         @Test("health-check node port of an eTP=Local LoadBalancer: 200 with a local endpoint, 503 without")
         func healthCheckNodePort() throws {
             try DaemonLab.with { d in
