@@ -1,3 +1,4 @@
+import SwitchyardCore
 import Foundation
 
 /// Writes bench results as JSON, a Markdown report and a terminal table. Pure.
@@ -5,7 +6,7 @@ public enum BenchReport {
     /// `{"results": [{...}, ...]}` with the documented keys (null when not measured), one object per line.
     public static func json(_ results: [BenchResult]) -> String {
         let objects = results.map { r in
-            "  {" + r.fields.map { "\(JSONValue.quote($0.0)): \($0.1.encoded)" }.joined(separator: ", ") + "}"
+            "  {" + r.fields.map { "\(JSONText.string($0.0)): \($0.1.encoded)" }.joined(separator: ", ") + "}"
         }
         return "{\"results\": [\n" + objects.joined(separator: ",\n") + (objects.isEmpty ? "" : "\n") + "]}\n"
     }

@@ -1,3 +1,4 @@
+import SwitchyardCore
 /// What the bench measured for one backend at one cluster size. Nil means not measured (it is
 /// written as JSON null, never guessed). Times are seconds.
 public struct BenchResult: Hashable, Sendable {
@@ -74,7 +75,7 @@ enum JSONValue: Hashable, Sendable {
 
     var encoded: String {
         switch self {
-        case .string(let s): return JSONValue.quote(s)
+        case .string(let s): return JSONText.string(s)
         case .int(let i): return i.map(String.init) ?? "null"
         case .null: return "null"
         case .number(let d):
@@ -83,19 +84,4 @@ enum JSONValue: Hashable, Sendable {
         }
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
 }

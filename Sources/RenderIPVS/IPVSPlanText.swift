@@ -98,28 +98,11 @@ final class JSONWriter {
     }
 
     func key(_ k: String) {
-        separate(); out += JSONWriter.quote(k) + ":"
+        separate(); out += JSONText.string(k) + ":"
         needComma[needComma.count - 1] = false
     }
 
-    func string(_ s: String) { separate(); out += JSONWriter.quote(s) }
+    func string(_ s: String) { separate(); out += JSONText.string(s) }
     func number(_ n: Int) { separate(); out += String(n) }
 
-    static func quote(_ s: String) -> String {
-        var r = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": r += "\\\""
-            case "\\": r += "\\\\"
-            case "\n": r += "\\n"
-            case "\t": r += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    r += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else { r.unicodeScalars.append(u) }
-            }
-        }
-        return r + "\""
-    }
 }

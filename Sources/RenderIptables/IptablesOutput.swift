@@ -48,28 +48,9 @@ public struct IptablesOutput: RenderedOutput, Equatable {
         let fams = families.map { f in
             "{\"family\":\"\(f.family.rawValue)\",\"command\":\"\(f.restoreCommand)\",\"chainsDeclared\":\(f.chainsDeclared),"
                 + "\"ruleCommands\":\(f.ruleCommands),\"ipsetChanges\":\(f.ipsetChanges),"
-                + "\"ipset\":\(Self.jsonString(f.ipsetRestore)),\"restore\":\(Self.jsonString(f.restore))}"
+                + "\"ipset\":\(JSONText.string(f.ipsetRestore)),\"restore\":\(JSONText.string(f.restore))}"
         }
         return "{\"backend\":\"iptables\",\"mode\":\"\(isFull ? "full" : "partial")\",\"families\":[\(fams.joined(separator: ","))]}"
     }
 
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
 }

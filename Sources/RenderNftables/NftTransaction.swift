@@ -1,3 +1,4 @@
+import SwitchyardCore
 /// An ordered list of commands on our tables that `nft -f` applies as ONE atomic transaction.
 public struct NftTransaction: Hashable, Sendable {
     /// The table name in every family (`switchyard`).
@@ -93,22 +94,3 @@ public struct NftTransaction: Hashable, Sendable {
     }
 }
 
-/// Minimal JSON string escaping (no Foundation needed).
-enum JSONText {
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) }
-                else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
-}

@@ -125,3 +125,10 @@ import Testing
         #expect(d.description.count < 400)
     }
 }
+
+@Suite struct JSONTextTests {
+    @Test func escapesWhatJSONRequires() {
+        #expect(JSONText.string("a\"b\\c\nd\re\tf\u{1}") == #""a\"b\\c\nd\re\tf\u0001""#)
+        #expect(JSONText.string("ü→") == "\"ü→\"")
+    }
+}
