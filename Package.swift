@@ -152,7 +152,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         // deploy/: every kustomize overlay builds and passes a strict schema check (kubectl, kubernetes-validate).
         .testTarget(name: "DeployTests", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
-        .testTarget(name: "BenchTests", dependencies: ["Bench"], swiftSettings: strict),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "Apply"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "TestCluster",
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",

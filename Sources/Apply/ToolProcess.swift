@@ -29,6 +29,24 @@ public enum ToolProcess {
     public static func run(_ argv: [String], input: String = "", environment: [String] = []) throws -> Result {
         let inFD = try temporaryFile(input)
         defer { close(inFD) }
+        return try spawn(argv, stdin: inFD, environment: environment)
+    }
+
+    /// Runs `argv` with the file at `stdinFile` on stdin (no copy: large rule files go straight to the tool).
+    public static func run(_ argv: [String], stdinFile: String, environment: [String] = []) throws -> Result {
+        let inFD = open(stdinFile, O_RDONLY | O_CLOEXEC)
+        guard inFD >= 0 else { throw SpawnError(argv: ["open", stdinFile], errno: errno) }
+        defer { close(inFD) }
+        return try spawn(argv, stdin: inFD, environment: environment)
+    }
+
+    /// Whether `tool` is an executable file in one of PATH's directories.
+    public static func exists(_ tool: String) -> Bool {
+        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/sbin:/usr/bin:/sbin:/bin"
+        return path.split(separator: ":").contains { access("\($0)/\(tool)", X_OK) == 0 }
+    }
+
+    private static func spawn(_ argv: [String], stdin inFD: Int32, environment: [String]) throws -> Result {
         let outFD = try scratchFile(), errFD = try scratchFile()
         defer { close(outFD); close(errFD) }
 

@@ -19,7 +19,7 @@ struct BackendRun: Sendable {
     init(backend: BenchBackend, lockFile: String) {
         self.backend = backend; self.lockFile = lockFile
         // The host's default iptables decides; reading the version touches no rules.
-        let version = (try? ToolRun.run(["iptables", "--version"]))?.stdout ?? ""
+        let version = (try? ToolProcess.run(["iptables", "--version"]))?.stdout ?? ""
         variant = version.contains("legacy") ? .legacy : .nft
     }
 
@@ -46,7 +46,7 @@ struct BackendRun: Sendable {
         case .iptables:
             var saved: [IPFamily: String] = [:]
             for fam in state.config.families {
-                let r = try ToolRun.run(["ip", "netns", "exec", netns, variant.tool("save", family: fam)])
+                let r = try ToolProcess.run(["ip", "netns", "exec", netns, variant.tool("save", family: fam)])
                 guard r.status == 0 else { throw BenchError("\(variant.tool("save", family: fam)) failed: \(r.stderr)") }
                 saved[fam] = r.stdout
             }
@@ -74,8 +74,12 @@ struct BackendRun: Sendable {
             let file = NSTemporaryDirectory() + "\(netns)-\(part.name)"
             try Data(part.text.utf8).write(to: URL(fileURLWithPath: file))
             defer { try? FileManager.default.removeItem(atPath: file) }
-            let argv = ["XTABLES_LOCKFILE=\(lockFile)", "ip", "netns", "exec", netns] + command(for: part, file: file)
-            let (r, seconds) = try timed { try ToolRun.run(argv, stdinFile: part.command.hasPrefix("nft") ? nil : file) }
+            let argv = ["ip", "netns", "exec", netns] + command(for: part, file: file)
+            let env = ["XTABLES_LOCKFILE=\(lockFile)"]
+            let (r, seconds) = try timed {
+                try part.command.hasPrefix("nft") ? ToolProcess.run(argv, environment: env)
+                    : ToolProcess.run(argv, stdinFile: file, environment: env)
+            }
             guard r.status == 0 else {
                 throw BenchError("floor: \(part.command) for \(part.name) failed: \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))")
             }

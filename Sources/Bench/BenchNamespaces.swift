@@ -1,55 +1,28 @@
+import Apply
 import Foundation
 
-/// Runs a command and returns its exit status, stdout and stderr. Input, if any, comes from a file.
-public struct ToolRun: Sendable {
-    public var status: Int32
-    public var stdout: String
-    public var stderr: String
-
-    /// Runs `argv` (argv[0] looked up in PATH) to completion.
-    public static func run(_ argv: [String], stdinFile: String? = nil) throws -> ToolRun {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        if let stdinFile { p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdinFile)) } else {
-            p.standardInput = FileHandle.nullDevice
-        }
-        try p.run()
-        // Read before waiting so a chatty tool never blocks on a full pipe.
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return ToolRun(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
-    /// Whether `tool` is found in PATH.
-    public static func exists(_ tool: String) -> Bool {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"
-        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
-    }
-}
-
-/// The throwaway namespaces of one bench process: created with `ip netns add sy-bench-<pid>-<n>`
-/// and deleted with `ip netns delete`. Thread-safe, so a SIGINT handler can delete whatever is
+/// The throwaway namespaces of one `BenchNamespaces` object: created with
+/// `ip netns add sy-bench-<pid>-<token>-<n>-<label>` and deleted with `ip netns delete`. The random
+/// token keeps two objects in one process (parallel tests) from seeing each other's namespaces. Thread-safe, so a SIGINT handler can delete whatever is
 /// still live (`deleteAll()`).
 public final class BenchNamespaces: @unchecked Sendable {
     private let lock = NSLock()
     private var live: [String] = []
     private var counter = 0
-    /// Name prefix, `sy-bench-<pid>-`.
+    /// Name prefix, `sy-bench-<pid>-<token>-`.
     public let prefix: String
 
-    public init(pid: Int32 = ProcessInfo.processInfo.processIdentifier) { prefix = "sy-bench-\(pid)-" }
+    public init(pid: Int32 = ProcessInfo.processInfo.processIdentifier) {
+        prefix = "sy-bench-\(pid)-\(String(UInt16.random(in: 0...UInt16.max), radix: 16))-"
+    }
 
     /// Creates a fresh namespace (with loopback up) and returns its name.
     public func create(_ label: String) throws -> String {
         let name: String = lock.withLock { counter += 1; return "\(prefix)\(counter)-\(label)" }
-        let r = try ToolRun.run(["ip", "netns", "add", name])
+        let r = try ToolProcess.run(["ip", "netns", "add", name])
         guard r.status == 0 else { throw BenchError("ip netns add \(name) failed: \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))") }
         lock.withLock { live.append(name) }
-        _ = try? ToolRun.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"])
+        _ = try? ToolProcess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"])
         return name
     }
 
@@ -59,7 +32,7 @@ public final class BenchNamespaces: @unchecked Sendable {
             guard let i = live.firstIndex(of: name) else { return false }
             live.remove(at: i); return true
         }
-        if owned { _ = try? ToolRun.run(["ip", "netns", "delete", name]) }
+        if owned { _ = try? ToolProcess.run(["ip", "netns", "delete", name]) }
     }
 
     /// Deletes every namespace still live.
@@ -76,7 +49,7 @@ public final class BenchNamespaces: @unchecked Sendable {
 
     /// Namespaces currently listed by `ip netns list` that carry this process's prefix.
     public func leftovers() -> [String] {
-        let out = (try? ToolRun.run(["ip", "netns", "list"]))?.stdout ?? ""
+        let out = (try? ToolProcess.run(["ip", "netns", "list"]))?.stdout ?? ""
         return out.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }.filter { $0.hasPrefix(prefix) }
     }
 }

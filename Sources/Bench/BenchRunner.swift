@@ -33,7 +33,7 @@ public struct BenchRunner: Sendable {
     /// Checks what the bench needs before it starts: root, `ip`, and each backend's tools.
     /// Throws `BenchError` naming what is missing.
     public static func preflight(_ backends: [BenchBackend], euid: UInt32 = geteuid(),
-                                 exists: (String) -> Bool = ToolRun.exists) throws {
+                                 exists: (String) -> Bool = ToolProcess.exists) throws {
         guard euid == 0 else {
             throw BenchError("switchyard bench needs root: it creates throwaway network namespaces (ip netns add) and programs the kernel inside them. Run it with sudo.")
         }

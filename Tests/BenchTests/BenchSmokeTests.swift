@@ -1,9 +1,10 @@
 import Foundation
+import Apply
 import Testing
 @testable import Bench
 
 /// The real bench, small: 200 services × 2 endpoints, nftables, 3 runs (root only; skipped otherwise).
-@Suite(.enabled(if: geteuid() == 0 && ToolRun.exists("nft") && ToolRun.exists("ip")))
+@Suite(.enabled(if: geteuid() == 0 && ToolProcess.exists("nft") && ToolProcess.exists("ip")))
 struct BenchSmokeTests {
     @Test func smallNftablesRunWritesSaneResultsAndLeavesNoNamespace() async throws {
         let out = NSTemporaryDirectory() + "sy-bench-smoke-\(UUID().uuidString)"
