@@ -61,6 +61,14 @@ public enum ConntrackPlan {
         return out.items
     }
 
+    /// Deletions after one successful sync, as the daemon plans them: from `appliedDiff` (the diff
+    /// an incremental sync applied on top of `old`) when both are known — O(change), the states
+    /// are not compared — else `forFullSync(old:new:)` from `old` (an empty state after a start).
+    public static func forSync(old: ProxyState?, new: ProxyState, appliedDiff: StateDiff?) -> [ConntrackDeletion] {
+        if old != nil, let appliedDiff { return forDiff(appliedDiff) }
+        return forFullSync(old: old ?? ProxyState(config: new.config), new: new)
+    }
+
     /// Only connectionless protocols need cleanup: a stale TCP flow is reset by its peer.
     public static func needsCleanup(_ port: ServicePort) -> Bool { port.key.proto != .tcp }
 

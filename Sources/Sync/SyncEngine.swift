@@ -12,9 +12,19 @@ import SwitchyardCore
 /// the scheduler's retry is a full apply, so the backend always converges from the truth.
 ///
 /// Feed events with `ingest`; either call `run()` (loops until cancelled) or drive `step()` yourself.
+///
+/// An applier that is a `DrainReaper` (IPVS) is asked to reap drained backends every
+/// `drainReapInterval` once the first sync succeeded: after a sync when due, and on the engine's own
+/// timer while nothing syncs, so a removed real server goes once its connections end even when no
+/// change arrives. The call is made between syncs, never during one.
 public actor SyncEngine {
     public let applier: any ProxyApplier
     public let clock: any SyncClock
+    /// How often a `DrainReaper` applier is asked to reap (seconds).
+    public let drainReapInterval: TimeInterval
+    private let reaper: (any DrainReaper)?
+    /// When the next reap is due; nil until the first successful sync.
+    private var nextReap: Date?
     private let observers: [any SyncObserver]
 
     private var tracker: ProxyStateTracker
@@ -39,9 +49,12 @@ public actor SyncEngine {
     private var wakeupPending = false
 
     public init(config: NodeConfig, applier: any ProxyApplier, schedule: SyncSchedule = SyncSchedule(),
-                clock: any SyncClock = SystemSyncClock(), observers: [any SyncObserver] = []) {
+                clock: any SyncClock = SystemSyncClock(), observers: [any SyncObserver] = [],
+                drainReapInterval: TimeInterval = 1) {
         self.applier = applier
         self.clock = clock
+        self.reaper = applier as? any DrainReaper
+        self.drainReapInterval = max(0.001, drainReapInterval)
         self.observers = observers
         self.tracker = ProxyStateTracker(config: config)
         self.scheduler = SyncScheduler(schedule: schedule)
@@ -98,7 +111,28 @@ public actor SyncEngine {
             let success = await sync(kind)
             action = scheduler.syncFinished(at: clock.now(), success: success)
         }
-        return action
+        await reapIfDue()
+        return withReapDeadline(action)
+    }
+
+    /// Asks a `DrainReaper` applier to reap when the interval has passed since the last time.
+    private func reapIfDue() async {
+        guard let reaper, let due = nextReap, clock.now() >= due else { return }
+        var deleted = 0
+        var failure: (any Error)?
+        do { deleted = try await reaper.reapDrained() } catch { failure = error }
+        nextReap = clock.now().addingTimeInterval(drainReapInterval)
+        for o in observers { o.drainReaped(deleted: deleted, error: failure) }
+    }
+
+    /// The scheduler's action, waking up no later than the next reap.
+    private func withReapDeadline(_ action: SyncAction) -> SyncAction {
+        guard reaper != nil, let due = nextReap else { return action }
+        switch action {
+        case .wait(let until): return .wait(until: min(until, due))
+        case .idle: return .wait(until: due)
+        case .sync: return action
+        }
     }
 
     /// Syncs whenever due until the task is cancelled.
@@ -137,6 +171,7 @@ public actor SyncEngine {
         do {
             if let diff {
                 record.kind = .incremental
+                record.diff = diff
                 record.portsAdded = diff.added.count
                 record.portsRemoved = diff.removed.count
                 record.portsChanged = diff.changed.count
@@ -159,6 +194,7 @@ public actor SyncEngine {
         if record.success {
             lastApplied = state
             record.applied = state
+            if nextReap == nil { nextReap = record.finished.addingTimeInterval(drainReapInterval) }
             unappliedServices.removeAll(keepingCapacity: true)
             unappliedNodeChange = false
             status.lastSyncTime = record.finished

@@ -1,4 +1,5 @@
 import Apply
+import Diff
 import Foundation
 import Model
 
@@ -50,6 +51,9 @@ public struct SyncRecord: Sendable {
     public var networkProgrammingLatencies: [Double] = []
     /// The state now applied; nil when the sync failed (the previous state stays applied).
     public var applied: ProxyState?
+    /// The diff an incremental sync applied (empty when nothing changed), so observers can follow
+    /// the change in O(change) instead of comparing whole states; nil for full syncs.
+    public var diff: StateDiff?
 
     /// Wall time the sync took (seconds).
     public var duration: Double { finished.timeIntervalSince(started) }
@@ -66,4 +70,11 @@ public protocol SyncObserver: Sendable {
     func statusChanged(_ status: SyncStatus)
     /// After every sync attempt.
     func syncCompleted(_ record: SyncRecord, status: SyncStatus)
+    /// After the engine asked a `DrainReaper` applier to delete drained real servers: how many
+    /// went, or the error. Default: ignored.
+    func drainReaped(deleted: Int, error: (any Error)?)
+}
+
+extension SyncObserver {
+    public func drainReaped(deleted: Int, error: (any Error)?) {}
 }

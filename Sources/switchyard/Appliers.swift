@@ -3,6 +3,7 @@ import ApplyIPVS
 import ApplyIptables
 import ApplyNftables
 import ArgumentParser
+import Sync
 
 /// Maps a backend name to its applier (the I/O half), so `run` and `cleanup` stay backend-neutral.
 /// A backend whose applier exists is listed in `available`; add it there and in `make`.
@@ -28,3 +29,7 @@ enum Appliers {
 
     static var availableList: String { available.map(\.rawValue).joined(separator: ", ") }
 }
+
+/// The IPVS applier keeps removed TCP real servers draining at weight 0; the sync engine asks it to
+/// delete the finished ones (`SyncEngine.drainReapInterval`).
+extension IPVSApplier: DrainReaper {}

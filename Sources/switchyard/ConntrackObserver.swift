@@ -10,8 +10,17 @@ import Sync
 /// the state instead of flushing everything (#122740).
 ///
 /// The work runs on its own task, in sync order, so a conntrack dump never delays the sync engine.
+/// An incremental sync is planned from the diff the engine applied (`SyncRecord.diff`), so its cost
+/// follows the change, not the cluster size; only full syncs compare whole states.
 struct ConntrackObserver: SyncObserver {
-    private let continuation: AsyncStream<(ProxyState, SyncKind)>.Continuation
+    /// What the worker needs from one successful sync.
+    private struct Work: Sendable {
+        var state: ProxyState
+        /// The applied diff (incremental syncs); nil for full syncs.
+        var diff: StateDiff?
+    }
+
+    private let continuation: AsyncStream<Work>.Continuation
 
     /// Starts the worker; returns nil (after a warning) when conntrack cannot be reached.
     init?(logger: Logger) {
@@ -20,18 +29,13 @@ struct ConntrackObserver: SyncObserver {
             logger.warning("conntrack cleanup disabled", metadata: ["error": "\(error)"])
             return nil
         }
-        let (stream, continuation) = AsyncStream<(ProxyState, SyncKind)>.makeStream(bufferingPolicy: .unbounded)
+        let (stream, continuation) = AsyncStream<Work>.makeStream(bufferingPolicy: .unbounded)
         self.continuation = continuation
         Task.detached {
             var last: ProxyState?
-            for await (state, kind) in stream {
-                let deletions: [ConntrackDeletion]
-                if let previous = last, kind == .incremental {
-                    deletions = ConntrackPlan.forDiff(StateDiff.full(old: previous, new: state))
-                } else {
-                    deletions = ConntrackPlan.forFullSync(old: last ?? ProxyState(config: state.config), new: state)
-                }
-                last = state
+            for await work in stream {
+                let deletions = ConntrackPlan.forSync(old: last, new: work.state, appliedDiff: work.diff)
+                last = work.state
                 guard !deletions.isEmpty else { continue }
                 do {
                     let removed = try cleaner.apply(deletions)
@@ -47,6 +51,6 @@ struct ConntrackObserver: SyncObserver {
 
     func syncCompleted(_ record: SyncRecord, status: SyncStatus) {
         guard record.success, let applied = record.applied else { return }
-        continuation.yield((applied, record.kind))
+        continuation.yield(Work(state: applied, diff: record.kind == .incremental ? record.diff : nil))
     }
 }

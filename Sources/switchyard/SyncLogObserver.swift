@@ -26,6 +26,7 @@ struct SyncLogObserver: SyncObserver {
             meta["services"] = "\(state.services.count)"
             meta["service_ports"] = "\(counts.ports)"
             meta["endpoints"] = "\(counts.endpoints)"
+            if let rss = ProcessMemory.residentBytes() { meta["rss_mib"] = "\(ProcessMemory.mebibytes(rss))" }
         }
         if let report = record.report {
             meta["rules"] = "\(report.rulesWritten)"
@@ -44,6 +45,14 @@ struct SyncLogObserver: SyncObserver {
             meta["consecutive_failures"] = "\(status.consecutiveFailures)"
             meta["error"] = "\(record.error ?? "unknown")"
             logger.error("sync failed; retrying with a full sync after backoff", metadata: meta)
+        }
+    }
+
+    func drainReaped(deleted: Int, error: (any Error)?) {
+        if let error {
+            logger.warning("deleting drained real servers failed", metadata: ["error": "\(error)"])
+        } else if deleted > 0 {
+            logger.info("drained real servers deleted", metadata: ["count": "\(deleted)"])
         }
     }
 

@@ -154,4 +154,24 @@ import Testing
         #expect(plan.count == Set(plan).count)
         #expect(plan.count == 4)
     }
+
+    /// The daemon's incremental path: the engine's diff is the plan's only input, so the states
+    /// (here deliberately inconsistent with the diff) are never compared.
+    @Test func syncAfterAnIncrementalApplyFollowsTheAppliedDiffOnly() {
+        let old = PF.port(endpoints: [a, b]), new = PF.port(endpoints: [a])
+        let unrelated = PF.port("other", clusterIP: "10.96.0.40", endpoints: [c])
+        let applied = PF.change(old, new)
+        let plan = ConntrackPlan.forSync(old: PF.state([old, unrelated]), new: PF.state([new]), appliedDiff: applied)
+        #expect(plan == ConntrackPlan.forDiff(applied))
+        #expect(!plan.contains { $0.destination == PF.ip("10.96.0.40") }, "a service outside the diff is not looked at")
+    }
+
+    @Test func syncWithoutADiffOrAPreviousStateIsAFullSync() {
+        let new = PF.state([PF.port(endpoints: [a])])
+        #expect(ConntrackPlan.forSync(old: nil, new: new, appliedDiff: nil) == ConntrackPlan.forFullSync(old: PF.state([]), new: new))
+        // A diff without a previous state (the worker missed the start) falls back to the full plan too.
+        #expect(ConntrackPlan.forSync(old: nil, new: new, appliedDiff: StateDiff()) == ConntrackPlan.forFullSync(old: PF.state([]), new: new))
+        let old = PF.state([PF.port(endpoints: [a, b])])
+        #expect(ConntrackPlan.forSync(old: old, new: new, appliedDiff: nil) == ConntrackPlan.forFullSync(old: old, new: new))
+    }
 }
