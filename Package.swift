@@ -72,7 +72,7 @@ let package = Package(
         .target(name: "Sync", dependencies: ["Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         // Prometheus metrics, /healthz and /livez, health-check node ports (HTTP on swift-nio). Does I/O.
         .target(name: "Observability", dependencies: [
-            "Sync", "Apply", "Model", "SwitchyardCore",
+            "Sync", "Apply", "Model", "KubeObjects", "SwitchyardCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -109,11 +109,13 @@ let package = Package(
             "Apply", "ApplyNftables", "ApplyIptables", "Render", "RenderNftables", "RenderIptables",
             "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
         ], swiftSettings: strict),
+        // glibc's malloc_trim / mallopt / mallinfo2 for the daemon's memory (malloc.h; no library to link).
+        .systemLibrary(name: "CMalloc"),
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
             "Bench", "SwitchyardCore", "KubeObjects", "Watch", "Model", "Diff", "Render",
             "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic", "TestCluster", "Apply", "ApplyNftables", "ApplyIptables", "ApplyIPVS", "KubeProxyCleanup",
-            "ProxyConfig", "Sync", "Observability", "KubeClient", "TestAPIServer", "Conntrack",
+            "ProxyConfig", "Sync", "Observability", "KubeClient", "TestAPIServer", "Conntrack", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),

@@ -18,7 +18,19 @@ public struct Node: Codable, Hashable, Sendable {
 public struct NodeSpec: Codable, Hashable, Sendable {
     public var podCIDR: String?
     public var podCIDRs: [String]?
-    public init(podCIDR: String? = nil, podCIDRs: [String]? = nil) { self.podCIDR = podCIDR; self.podCIDRs = podCIDRs }
+    /// Read for health: a node tainted `ToBeDeletedByClusterAutoscaler` is not eligible.
+    public var taints: [NodeTaint]?
+    public init(podCIDR: String? = nil, podCIDRs: [String]? = nil, taints: [NodeTaint]? = nil) {
+        self.podCIDR = podCIDR; self.podCIDRs = podCIDRs; self.taints = taints
+    }
+}
+
+/// `v1.Taint`: only the key is read.
+public struct NodeTaint: Codable, Hashable, Sendable {
+    public var key: String?
+    public var value: String?
+    public var effect: String?
+    public init(key: String?, value: String? = nil, effect: String? = nil) { self.key = key; self.value = value; self.effect = effect }
 }
 
 public struct NodeStatus: Codable, Hashable, Sendable {

@@ -6,11 +6,14 @@ public struct ObjectMeta: Codable, Hashable, Sendable {
     public var resourceVersion: String?
     public var labels: [String: String]?
     public var annotations: [String: String]?
+    /// Set (RFC 3339) once deletion was requested; the object is going away. Read for the own Node
+    /// (health: a node being deleted is not eligible for load-balancer traffic).
+    public var deletionTimestamp: String?
 
     public init(name: String? = nil, namespace: String? = nil, uid: String? = nil, resourceVersion: String? = nil,
-                labels: [String: String]? = nil, annotations: [String: String]? = nil) {
+                labels: [String: String]? = nil, annotations: [String: String]? = nil, deletionTimestamp: String? = nil) {
         self.name = name; self.namespace = namespace; self.uid = uid; self.resourceVersion = resourceVersion
-        self.labels = labels; self.annotations = annotations
+        self.labels = labels; self.annotations = annotations; self.deletionTimestamp = deletionTimestamp
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KubeObjects
 import NIOConcurrencyHelpers
 import Sync
 
@@ -34,6 +35,15 @@ public final class ProxyHealth: SyncObserver, Sendable {
 
     /// Marks the node ineligible (deleted, or tainted `ToBeDeletedByClusterAutoscaler`) or eligible again.
     public func setNodeEligible(_ eligible: Bool) { state.withLockedValue { $0.nodeEligible = eligible } }
+
+    /// Follows the own Node through a batch of watch events (`NodeEligibility.after`); batches that
+    /// do not mention it change nothing. Eligible until the first event says otherwise, as in kube-proxy.
+    public func observe(_ events: [ObjectEvent], nodeName: String) {
+        if let eligible = NodeEligibility.after(events, nodeName: nodeName) { setNodeEligible(eligible) }
+    }
+
+    /// Whether the node is eligible (the `nodeEligible` field of `/healthz`).
+    public var nodeEligible: Bool { state.withLockedValue { $0.nodeEligible } }
 
     /// The proxy health alone, for health-check node ports' `serviceProxyHealthy`.
     public var proxyHealthy: Bool {

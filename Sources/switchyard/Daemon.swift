@@ -31,7 +31,9 @@ struct Daemon {
             "metrics": "\(settings.observability.metricsHost):\(ports.metrics)",
             "healthz": "\(settings.observability.healthHost):\(ports.health)",
         ])
-        var observers: [any SyncObserver] = [observability, SyncLogObserver(logger: logger.labelled("switchyard.sync"))]
+        // The trim runs before the log line, so a full sync's line shows the memory kept.
+        var observers: [any SyncObserver] = [observability, MemoryTrimObserver(logger: logger.labelled("switchyard.memory")),
+                                             SyncLogObserver(logger: logger.labelled("switchyard.sync"))]
         if let conntrack = ConntrackObserver(logger: logger.labelled("switchyard.conntrack")) { observers.append(conntrack) }
         let engine = SyncEngine(config: settings.node, applier: applier, schedule: settings.schedule, observers: observers)
         let engineTask = Task { await engine.run() }
@@ -42,7 +44,11 @@ struct Daemon {
         case .manifests(let paths):
             logger.info("source: static manifests (synced immediately; changes need a restart)", metadata: ["paths": "\(paths.joined(separator: ","))"])
             let events = staticEvents
-            sourceTask = Task { await Self.ingest(events, synced: true, triggers: [:], into: engine, logger: logger) }
+            let health = observability.health, nodeName = settings.node.nodeName
+            sourceTask = Task {
+                health.observe(events, nodeName: nodeName)
+                await Self.ingest(events, synced: true, triggers: [:], into: engine, logger: logger)
+            }
         case .api(let config, let origin):
             let c: KubeAPIClient
             do { c = try KubeAPIClient(config: config, logger: logger.labelled("switchyard.kubeclient")) } catch {
@@ -54,7 +60,7 @@ struct Daemon {
             logger.info("source: Kubernetes API", metadata: ["server": "\(config.server.absoluteString)", "via": "\(origin)"])
             let watcher = ClusterWatcher(client: c, nodeName: settings.node.nodeName, proxyName: settings.node.serviceProxyName,
                                          logger: logger.labelled("switchyard.watch"))
-            sourceTask = Task { await Self.follow(watcher, into: engine, logger: logger) }
+            sourceTask = Task { await Self.follow(watcher, into: engine, health: observability.health, nodeName: settings.node.nodeName, logger: logger) }
         }
         logger.info("started", metadata: [
             "backend": "\(settings.backend.rawValue)", "node": "\(settings.node.nodeName)",
@@ -92,14 +98,24 @@ struct Daemon {
         return load.events
     }
 
-    private static func follow(_ watcher: ClusterWatcher, into engine: SyncEngine, logger: Logger) async {
+    /// Feeds the watcher's updates to the engine, and the own Node's changes to `/healthz`'s
+    /// node eligibility.
+    private static func follow(_ watcher: ClusterWatcher, into engine: SyncEngine, health: ProxyHealth, nodeName: String,
+                               logger: Logger) async {
         var announcedSync = false
         for await update in watcher.updates() {
             for d in update.diagnostics { logger.warning("\(d.description)") }
+            let wasEligible = health.nodeEligible
+            health.observe(update.events, nodeName: nodeName)
+            if health.nodeEligible != wasEligible {
+                logger.info("node eligibility changed", metadata: ["node": "\(nodeName)", "eligible": "\(health.nodeEligible)"])
+            }
             await ingest(update.events, synced: update.synced, triggers: update.lastChangeTriggerTimes, into: engine, logger: logger)
             if update.synced && !announcedSync {
                 announcedSync = true
-                logger.info("initial listing complete: syncing")
+                var meta: Logger.Metadata = [:]
+                for (k, v) in ProcessMemory.snapshot() { meta[k] = "\(v)" }
+                logger.info("initial listing complete: syncing", metadata: meta)
             }
         }
     }

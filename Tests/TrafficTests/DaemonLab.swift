@@ -64,6 +64,19 @@ final class DaemonLab: @unchecked Sendable {
 
     func replace(_ set: ManifestSet) throws { try create(set, verb: "replace") }
 
+    /// Reads a Node through the API, lets `edit` change its JSON object and replaces it.
+    func editNode(_ name: String, _ edit: (inout [String: Any]) -> Void) throws {
+        let text = try kubectl(["get", "node", name, "-o", "json"]).stdout
+        guard var node = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw DaemonLabError("node \(name) is not a JSON object: \(text.prefix(200))")
+        }
+        edit(&node)
+        generation += 1
+        let file = lab.directory.appendingPathComponent("node-\(generation).json")
+        try JSONSerialization.data(withJSONObject: node).write(to: file)
+        try kubectl(["replace", "--validate=false", "-f", file.path])
+    }
+
     /// `curl` in node-a: status code and body.
     func http(_ url: String) throws -> (code: Int, body: String) {
         let r = try lab.cluster.run(in: lab.nodeA, ["curl", "-s", "-m", "2", "-w", "\n%{http_code}", url], timeout: .seconds(10))

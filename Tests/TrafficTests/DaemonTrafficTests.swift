@@ -110,6 +110,38 @@ extension TrafficTests {
 }
 
 extension TrafficTests.Daemon {
+    @Test("healthz reports the node not eligible while it carries ToBeDeletedByClusterAutoscaler or is being deleted; livez stays 200")
+    func nodeEligibility() throws {
+        try DaemonLab.with { d in
+            let daemon = try d.startDaemon()
+            let healthz = "http://127.0.0.1:10256/healthz", livez = "http://127.0.0.1:10256/livez"
+            #expect(try d.eventually { try d.http(healthz).code == 200 }, "healthy after the first sync: \(daemon.errorOutput)")
+            #expect(try d.http(healthz).body.hasSuffix(#""nodeEligible": true}"#))
+
+            try d.editNode("node-a") { node in
+                var spec = node["spec"] as? [String: Any] ?? [:]
+                spec["taints"] = [["key": "ToBeDeletedByClusterAutoscaler", "value": "1700000000", "effect": "NoSchedule"]]
+                node["spec"] = spec
+            }
+            #expect(try d.eventually { try d.http(healthz).code == 503 }, "tainted: 503: \(daemon.errorOutput)")
+            #expect(try d.http(healthz).body.hasSuffix(#""nodeEligible": false}"#))
+            #expect(try d.http(livez).code == 200, "livez ignores eligibility")
+
+            try d.editNode("node-a") { node in
+                var spec = node["spec"] as? [String: Any] ?? [:]
+                spec["taints"] = nil
+                node["spec"] = spec
+            }
+            #expect(try d.eventually { try d.http(healthz).code == 200 }, "taint removed: 200 again")
+
+            try d.kubectl(["delete", "node", "node-a"])
+            #expect(try d.eventually { try d.http(healthz).code == 503 }, "node deleted: 503")
+            #expect(daemon.errorOutput.contains("node eligibility changed"), "the daemon logs the change")
+        }
+    }
+}
+
+extension TrafficTests.Daemon {
     @Test("static manifests with a KubeProxyConfiguration: synced at once, healthz 200, unknown field warned, SIGINT exits 0")
     func staticManifests() throws {
         try ProxyLab.with(.nftables) { lab in
