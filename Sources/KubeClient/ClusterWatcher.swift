@@ -46,9 +46,7 @@ public struct ClusterWatcher: Sendable {
             await withDiscardingTaskGroup { group in
                 for (index, watcher) in watchers.enumerated() {
                     group.addTask {
-                        await watcher.run { update in
-                            if let merged = tracker.merge(update, from: index) { continuation.yield(merged) }
-                        }
+                        await watcher.run { update in tracker.merge(update, from: index) { continuation.yield($0) } }
                     }
                 }
             }
@@ -83,21 +81,30 @@ final class SyncTracker: @unchecked Sendable {
 
     init(expected: Int) { self.expected = expected }
 
-    func merge(_ update: ResourceUpdate, from index: Int) -> WatchUpdate? {
-        let (synced, becameSynced) = lock.withLock { () -> (Bool, Bool) in
+    /// Stamps `update` and hands it to `deliver` unless it is empty. Stamping and delivery happen
+    /// under one lock, so the update that makes the view `synced` is delivered after every update
+    /// that was stamped before it (the last page of another resource's LIST included).
+    func merge(_ update: ResourceUpdate, from index: Int, deliver: (WatchUpdate) -> Void) {
+        let times = Self.triggerTimes(update.events)
+        lock.withLock {
             if update.listed { listed.insert(index) }
-            let now = listed.count >= expected
-            defer { if now { announcedSync = true } }
-            return (now, now && !announcedSync)
+            let synced = listed.count >= expected
+            let becameSynced = synced && !announcedSync
+            if synced { announcedSync = true }
+            guard !update.events.isEmpty || !update.diagnostics.isEmpty || becameSynced else { return }
+            deliver(WatchUpdate(events: update.events, diagnostics: update.diagnostics, synced: synced, lastChangeTriggerTimes: times))
         }
-        guard !update.events.isEmpty || !update.diagnostics.isEmpty || becameSynced else { return nil }
+    }
+
+    /// `last-change-trigger-time` of the upserted slices.
+    private static func triggerTimes(_ events: [ObjectEvent]) -> [ObjectRef: Date] {
         var times: [ObjectRef: Date] = [:]
-        for case .upsert(.endpointSlice(let slice)) in update.events {
+        for case .upsert(.endpointSlice(let slice)) in events {
             if let text = slice.metadata.annotations?[WatchUpdate.triggerTimeAnnotation],
                let date = ClusterWatcher.parseTriggerTime(text) {
                 times[KubeObject.endpointSlice(slice).ref] = date
             }
         }
-        return WatchUpdate(events: update.events, diagnostics: update.diagnostics, synced: synced, lastChangeTriggerTimes: times)
+        return times
     }
 }

@@ -9,14 +9,16 @@ public struct ResourceUpdate: Sendable, Equatable {
     public var kind: ObjectKind
     public var events: [ObjectEvent]
     public var diagnostics: [Diagnostic]
-    /// True on the update that delivers the result of a completed LIST (first or after 410).
+    /// True on the update that completes a LIST (first or after 410). A LIST's pages arrive as they
+    /// are read (earlier pages in updates with `listed` false); the completing update also carries
+    /// the deletions of objects the list no longer has.
     public var listed: Bool
     /// The resource version the watcher has reached.
     public var resourceVersion: String
 }
 
-/// Lists and watches one resource, keeping a cache of what it has reported so that a relist after
-/// 410 Gone emits exactly the difference (deletions included). A dropped watch resumes from the last
+/// Lists and watches one resource, keeping a fingerprint (resource version) of each object it has
+/// reported so that a relist after 410 Gone emits exactly the difference (deletions included). A dropped watch resumes from the last
 /// resource version after an exponential, jittered backoff; a clean end (server timeout) resumes at once.
 /// A malformed object yields a Diagnostic (and the deletion of its previous version, if any), never a
 /// dead stream.
@@ -47,9 +49,8 @@ public struct ResourceWatcher: Sendable {
         while !Task.isCancelled {
             do {
                 if state.resourceVersion == nil {
-                    let update = try await relist(&state)
+                    try await relist(&state, emit: emit)
                     attempt = 0
-                    await emit(update)
                 }
                 let lines = try await watch(&state, emit: emit, progressed: { attempt = 0 })
                 if lines == 0 {
@@ -70,45 +71,71 @@ public struct ResourceWatcher: Sendable {
         }
     }
 
-    /// What the watcher knows: the objects reported so far and the version to resume from.
+    /// What the watcher knows: a fingerprint of each object reported so far (never the object
+    /// itself: the model keeps what it needs, so the raw objects are dropped once handed on) and
+    /// the version to resume from.
     struct State {
         let kind: ObjectKind
-        var cache: [ObjectRef: KubeObject] = [:]
+        var cache: [ObjectRef: Fingerprint] = [:]
         var resourceVersion: String?
     }
 
-    /// Paginated LIST; returns the difference against the cache and replaces the cache.
-    func relist(_ state: inout State) async throws -> ResourceUpdate {
+    /// Identifies one version of an object: its `resourceVersion` (the API server changes it on
+    /// every write), or, for an object without one, a hash of its content.
+    enum Fingerprint: Hashable {
+        case version(String)
+        case content(Int)
+
+        init(_ object: KubeObject) {
+            let rv: String?
+            switch object {
+            case .service(let s): rv = s.metadata.resourceVersion
+            case .endpointSlice(let e): rv = e.metadata.resourceVersion
+            case .node(let n): rv = n.metadata.resourceVersion
+            }
+            if let rv, !rv.isEmpty { self = .version(rv) } else { self = .content(object.hashValue) }
+        }
+    }
+
+    /// Paginated LIST. Each page's new or changed objects are emitted as they arrive (so only one
+    /// page of raw objects is alive at a time); the update completing the list (`listed`) carries
+    /// the deletions of objects the list no longer has. The cache always describes what was
+    /// emitted, so a LIST that fails half-way and is retried still deletes what it reported.
+    func relist(_ state: inout State, emit: @Sendable (ResourceUpdate) async -> Void) async throws {
         let wire = WireFormat(kind: resource.kind)
-        var fresh: [ObjectRef: KubeObject] = [:]
-        var diagnostics: [Diagnostic] = []
+        var seen = Set<ObjectRef>(minimumCapacity: state.cache.count)
         var token: String?
         var listRV = ""
+        var changes = 0
         repeat {
             var query = resource.selectorQuery + [("limit", String(options.pageSize))]
             if let token { query.append(("continue", token)) }
             let page = try wire.list(try await client.get(resource.path, query: query))
             if token == nil { listRV = page.resourceVersion }
+            var update = ResourceUpdate(kind: resource.kind, events: [], diagnostics: [], listed: false, resourceVersion: state.resourceVersion ?? "")
             for item in page.items {
                 switch item {
-                case .object(let o): fresh[o.ref] = o
-                case .invalid(_, let d): diagnostics.append(d)
+                case .object(let o):
+                    let ref = o.ref, print = Fingerprint(o)
+                    seen.insert(ref)
+                    if state.cache.updateValue(print, forKey: ref) != print { update.events.append(.upsert(o)) }
+                case .invalid(_, let d):
+                    update.diagnostics.append(d)
                 }
             }
             token = page.continueToken
+            if token == nil {
+                let gone = state.cache.keys.filter { !seen.contains($0) }.sorted()
+                for ref in gone { state.cache[ref] = nil }
+                update.events.append(contentsOf: gone.map { ObjectEvent.delete($0) })
+                update.listed = true
+                update.resourceVersion = listRV
+            }
+            changes += update.events.count
+            if update.listed || !update.events.isEmpty || !update.diagnostics.isEmpty { await emit(update) }
         } while token != nil
-        let events = Self.difference(from: state.cache, to: fresh)
-        state.cache = fresh
+        logger.debug("\(resource.kind.rawValue): listed \(seen.count) at \(listRV), \(changes) changes")
         state.resourceVersion = listRV
-        logger.debug("\(resource.kind.rawValue): listed \(fresh.count) at \(listRV), \(events.count) changes")
-        return ResourceUpdate(kind: resource.kind, events: events, diagnostics: diagnostics, listed: true, resourceVersion: listRV)
-    }
-
-    /// Events turning `old` into `new`: deletions first, then upserts of new or changed objects, by ref.
-    static func difference(from old: [ObjectRef: KubeObject], to new: [ObjectRef: KubeObject]) -> [ObjectEvent] {
-        let deleted = old.keys.filter { new[$0] == nil }.sorted().map { ObjectEvent.delete($0) }
-        let upserted = new.keys.filter { old[$0] != new[$0] }.sorted().map { ObjectEvent.upsert(new[$0]!) }
-        return deleted + upserted
     }
 
     /// One WATCH from the state's resource version until the stream ends; returns the number of
@@ -127,13 +154,20 @@ public struct ResourceWatcher: Sendable {
             pending.append(contentsOf: chunk.readableBytesView)
             var update = ResourceUpdate(kind: resource.kind, events: [], diagnostics: [], listed: false, resourceVersion: from)
             var start = 0
-            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Data(pending[start..<newline])
-                start = newline + 1
-                if line.allSatisfy({ $0 == 32 || $0 == 13 }) { continue }
-                try apply(wire.event(line), to: &state, &update)
-                if lines == 0 { progressed() } // the connection works: reset the backoff
-                lines += 1
+            do {
+                while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = Data(pending[start..<newline])
+                    start = newline + 1
+                    if line.allSatisfy({ $0 == 32 || $0 == 13 }) { continue }
+                    try apply(wire.event(line), to: &state, &update)
+                    if lines == 0 { progressed() } // the connection works: reset the backoff
+                    lines += 1
+                }
+            } catch {
+                // The cache already holds the events before the failing line: hand them on first.
+                update.resourceVersion = state.resourceVersion ?? from
+                if !update.events.isEmpty || !update.diagnostics.isEmpty { await emit(update) }
+                throw error
             }
             pending.removeFirst(start)
             if pending.count > options.maxEventBytes { throw KubeClientError.tooLarge(options.maxEventBytes) }
@@ -152,10 +186,8 @@ public struct ResourceWatcher: Sendable {
         }
         switch (event.type, event.object) {
         case ("ADDED", .object(let o)?), ("MODIFIED", .object(let o)?):
-            if state.cache[o.ref] != o {
-                state.cache[o.ref] = o
-                update.events.append(.upsert(o))
-            }
+            let print = Fingerprint(o)
+            if state.cache.updateValue(print, forKey: o.ref) != print { update.events.append(.upsert(o)) }
         case ("DELETED", .object(let o)?):
             if state.cache.removeValue(forKey: o.ref) != nil { update.events.append(.delete(o.ref)) }
         case (_, .invalid(let ref, let diagnostic)?):

@@ -60,6 +60,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var applierOptions: ApplierOptions
 
+    /// glibc malloc arenas for the daemon (see `ProcessMemory.limitArenas`); `MALLOC_ARENA_MAX` overrides.
+    static let mallocArenas: Int32 = 2
+
     var flags: DaemonSettings.Flags {
         DaemonSettings.Flags(backend: backend, config: config, kubeconfig: kubeconfig, master: master,
                              syncPeriod: syncPeriod, minSyncPeriod: minSyncPeriod,
@@ -73,6 +76,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         if once { return try await runOnce() }
+        ProcessMemory.limitArenas(to: Self.mallocArenas)
         let level = try LogfmtHandler.level(logLevel: logLevel, verbosity: verbosity)
         LoggingSystem.bootstrap { label in LogfmtHandler(label: label, level: level) }
         var logger = Logger(label: "switchyard")

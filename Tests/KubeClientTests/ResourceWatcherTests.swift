@@ -67,8 +67,11 @@ struct ResourceWatcherTests {
             #expect(lists.count == 4) // 2 + 2 + 2 + 1
             #expect(lists.allSatisfy { $0["limit"] == "2" })
             #expect(lists.dropFirst().allSatisfy { $0["continue"] != nil })
-            // One update delivers the whole list.
-            #expect(collector.updates.first?.events.count == 7)
+            // Each page is handed on as it arrives; the last one completes the list.
+            let listing = Array(collector.updates.prefix { !$0.listed }) + collector.updates.filter(\.listed).prefix(1)
+            #expect(listing.count == 4 && listing.last?.listed == true)
+            #expect(listing.flatMap(\.events).count == 7)
+            #expect(listing.map(\.events.count) == [2, 2, 2, 1])
         }
     }
 
@@ -117,9 +120,11 @@ struct ResourceWatcherTests {
             #expect(await collector.wait { $0.state.count == 2 && $0.state[added.ref] != nil })
             let relist = try #require(collector.updates.last(where: { $0.listed }))
             #expect(collector.updates.filter(\.listed).count == 2)
-            #expect(relist.events.contains(.delete(doomed.ref)))
-            #expect(relist.events.contains(.upsert(added)))
-            #expect(!relist.events.contains(.upsert(keep)), "unchanged objects are not re-sent")
+            #expect(relist.events.contains(.delete(doomed.ref)), "deletions come with the update completing the list")
+            let firstListed = try #require(collector.updates.firstIndex { $0.listed })
+            let relistEvents = collector.updates[(firstListed + 1)...].flatMap(\.events)
+            #expect(relistEvents.contains(.upsert(added)))
+            #expect(!relistEvents.contains(.upsert(keep)), "unchanged objects are not re-sent")
             #expect(collector.state == serverState(server, [.service]))
         }
     }
