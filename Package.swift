@@ -72,7 +72,7 @@ let package = Package(
         .target(name: "Sync", dependencies: ["Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         // Prometheus metrics, /healthz and /livez, health-check node ports (HTTP on swift-nio). Does I/O.
         .target(name: "Observability", dependencies: [
-            "Sync", "Apply", "Model", "KubeObjects", "SwitchyardCore",
+            "Sync", "Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -32,7 +32,9 @@ public actor HealthCheckNodePorts {
     /// The health-check ports a state asks for. A port claimed by two services goes to the first by name.
     public static func targets(in state: ProxyState) -> [UInt16: HealthCheckTarget] {
         var out: [UInt16: HealthCheckTarget] = [:]
-        for (name, svc) in state.services.sorted(by: { $0.key < $1.key }) {
+        // Few services have a health-check port: pick them first, sort only those.
+        let candidates = state.services.filter { $0.value.ports.contains { $0.externalPolicyLocal && ($0.healthCheckNodePort ?? 0) != 0 } }
+        for (name, svc) in candidates.sorted(by: { $0.key < $1.key }) {
             var ports = Set<UInt16>()
             var locals = Set<IPAddress>()
             for p in svc.ports where p.externalPolicyLocal {

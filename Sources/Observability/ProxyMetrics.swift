@@ -13,11 +13,11 @@ public final class ProxyMetrics: SyncObserver, Sendable {
         var fullSyncDuration = Histogram(bounds: Histogram.syncDurationBounds)
         var partialSyncDuration = Histogram(bounds: Histogram.syncDurationBounds)
         var networkProgramming = Histogram(bounds: Histogram.networkProgrammingBounds)
-        var noLocalEndpoints = (internal: 0, external: 0)
         var healthz: [Int: Int] = [:]
         var livez: [Int: Int] = [:]
         var syncs: [String: Int] = [:]          // "kind/result"
-        var appliedPorts = 0, appliedEndpoints = 0
+        /// Counts over the applied state; nil before the first successful sync.
+        var applied: AppliedCounts?
         var lastReport = ApplyReport(full: true)
         var rulesWrittenTotal = 0, elementsWrittenTotal = 0, bytesSentTotal = 0, driftRepairedTotal = 0
     }
@@ -33,7 +33,17 @@ public final class ProxyMetrics: SyncObserver, Sendable {
     public func statusChanged(_ status: SyncStatus) { state.withLockedValue { $0.status = status } }
 
     public func syncCompleted(_ record: SyncRecord, status: SyncStatus) {
-        let counts = record.applied.map(Self.appliedCounts)
+        // An incremental sync adjusts the counts by its diff (O(change)); a full sync counts anew.
+        let previous = state.withLockedValue { $0.applied }
+        var counts: AppliedCounts?
+        if let applied = record.applied, record.success {
+            if record.kind == .incremental, let diff = record.diff, var c = previous {
+                c.apply(diff)
+                counts = c
+            } else {
+                counts = AppliedCounts(applied)
+            }
+        }
         state.withLockedValue { s in
             s.status = status
             s.syncDuration.observe(record.duration)
@@ -47,11 +57,7 @@ public final class ProxyMetrics: SyncObserver, Sendable {
                 s.bytesSentTotal += report.bytes
                 s.driftRepairedTotal += report.driftRepaired
             }
-            if let counts {
-                s.appliedPorts = counts.ports
-                s.appliedEndpoints = counts.endpoints
-                s.noLocalEndpoints = (counts.noLocalInternal, counts.noLocalExternal)
-            }
+            if let counts { s.applied = counts }
         }
     }
 
@@ -62,19 +68,8 @@ public final class ProxyMetrics: SyncObserver, Sendable {
         }
     }
 
-    /// Ports, endpoints, and Local-policy ports left without local endpoints (kube-proxy counts per service port).
-    static func appliedCounts(_ state: ProxyState) -> (ports: Int, endpoints: Int, noLocalInternal: Int, noLocalExternal: Int) {
-        var ports = 0, endpoints = 0, internalCount = 0, externalCount = 0
-        for (_, svc) in state.services {
-            for p in svc.ports {
-                ports += 1
-                endpoints += p.allReachableEndpoints.count
-                if p.internalPolicyLocal && p.localEndpoints.isEmpty { internalCount += 1 }
-                if p.externalPolicyLocal && p.localEndpoints.isEmpty { externalCount += 1 }
-            }
-        }
-        return (ports, endpoints, internalCount, externalCount)
-    }
+    /// The applied-state counts the last sync left (nil before the first).
+    var appliedCounts: AppliedCounts? { state.withLockedValue { $0.applied } }
 
     // MARK: - Exposition
 
@@ -110,9 +105,9 @@ public final class ProxyMetrics: SyncObserver, Sendable {
         out.family("kubeproxy_sync_proxy_rules_no_local_endpoints_total", type: .gauge,
                    help: "[ALPHA] Number of services with a Local traffic policy and no endpoints")
         out.sample("kubeproxy_sync_proxy_rules_no_local_endpoints_total", labels: [("traffic_policy", "external")],
-                   value: Double(s.noLocalEndpoints.external))
+                   value: Double(s.applied?.noLocalExternal ?? 0))
         out.sample("kubeproxy_sync_proxy_rules_no_local_endpoints_total", labels: [("traffic_policy", "internal")],
-                   value: Double(s.noLocalEndpoints.internal))
+                   value: Double(s.applied?.noLocalInternal ?? 0))
         codes(&out, "kubeproxy_proxy_healthz_total", "[ALPHA] Cumulative proxy healthz HTTP status", s.healthz)
         codes(&out, "kubeproxy_proxy_livez_total", "[ALPHA] Cumulative proxy livez HTTP status", s.livez)
     }
@@ -128,9 +123,9 @@ public final class ProxyMetrics: SyncObserver, Sendable {
         counter(&out, "switchyard_sync_failures_total", "Failed sync attempts", Double(s.status.failedSyncs))
         gauge(&out, "switchyard_sync_consecutive_failures", "Failed sync attempts since the last success",
               Double(s.status.consecutiveFailures))
-        gauge(&out, "switchyard_applied_service_ports", "Service ports (per family) in the applied state", Double(s.appliedPorts))
+        gauge(&out, "switchyard_applied_service_ports", "Service ports (per family) in the applied state", Double(s.applied?.ports ?? 0))
         gauge(&out, "switchyard_applied_endpoints", "Endpoints reachable from some path of an applied service port",
-              Double(s.appliedEndpoints))
+              Double(s.applied?.endpoints ?? 0))
         gauge(&out, "switchyard_apply_rules_last", "Rules written by the last apply", Double(s.lastReport.rulesWritten))
         gauge(&out, "switchyard_apply_elements_last", "Set and map elements written by the last apply",
               Double(s.lastReport.elementsWritten))

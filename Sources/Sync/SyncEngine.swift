@@ -47,6 +47,8 @@ public actor SyncEngine {
     private var startedSync: SyncKind?
     private var waiter: CheckedContinuation<Void, Never>?
     private var wakeupPending = false
+    /// The task sleeping until the next deadline `run()` waits for.
+    private var timer: (deadline: Date, task: Task<Void, Never>)?
 
     public init(config: NodeConfig, applier: any ProxyApplier, schedule: SyncSchedule = SyncSchedule(),
                 clock: any SyncClock = SystemSyncClock(), observers: [any SyncObserver] = [],
@@ -144,6 +146,8 @@ public actor SyncEngine {
             case .idle, .sync: await waitForWakeup(deadline: nil)
             }
         }
+        timer?.task.cancel()
+        timer = nil
     }
 
     // MARK: - Sync
@@ -270,13 +274,7 @@ public actor SyncEngine {
 
     private func waitForWakeup(deadline: Date?) async {
         if wakeupPending { wakeupPending = false; return }
-        let clock = self.clock
-        let sleeper = deadline.map { d in
-            Task { [weak self] in
-                try? await clock.sleep(until: d)
-                await self?.wake()
-            }
-        }
+        armTimer(deadline)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 if wakeupPending || Task.isCancelled { wakeupPending = false; c.resume() } else { waiter = c }
@@ -284,6 +282,27 @@ public actor SyncEngine {
         } onCancel: {
             Task { [weak self] in await self?.wake() }
         }
-        sleeper?.cancel()
+    }
+
+    /// Keeps one timer task for `deadline` (none for nil). The timer survives wake-ups by input, so
+    /// a burst of events does not create (and cancel) a sleeping task each; only a timer that ran to
+    /// its deadline wakes the engine — a cancelled one must not, or two timers would keep waking
+    /// each other.
+    private func armTimer(_ deadline: Date?) {
+        if timer?.deadline == deadline { return }
+        timer?.task.cancel()
+        timer = nil
+        guard let deadline else { return }
+        let clock = self.clock
+        let task = Task { [weak self] in
+            do { try await clock.sleep(until: deadline) } catch { return }
+            await self?.timerFired(deadline)
+        }
+        timer = (deadline, task)
+    }
+
+    private func timerFired(_ deadline: Date) {
+        if timer?.deadline == deadline { timer = nil }
+        wake()
     }
 }

@@ -1,4 +1,5 @@
 import Apply
+import Diff
 import Foundation
 import Model
 import Testing
@@ -116,6 +117,37 @@ private func record(_ kind: SyncKind, start: Date, duration: Double, success: Bo
         #expect(e.value("switchyard_apply_drift_repaired_total") == 2)
         #expect(e.value("switchyard_apply_bytes_sent_total") == 900)
         #expect(e.value("switchyard_info", ["backend": "nftables"]) == 1)
+    }
+
+    /// Incremental syncs adjust the applied-state gauges by their diff; the result equals a recount.
+    @Test func appliedCountsFollowIncrementalDiffs() {
+        let m = ProxyMetrics(backend: "nftables")
+        var ports = [St.port("a", hc: 31000, local: []), St.port("b", hc: nil, local: ["10.244.0.5"], cluster: ["10.244.1.1", "10.244.1.2"]),
+                     St.port("c", hc: nil, local: [], cluster: ["10.244.1.3"])]
+        var state = St.state(ports)
+        m.syncCompleted(record(.full, start: Date(), duration: 0.01, applied: state), status: SyncStatus())
+        #expect(m.appliedCounts == AppliedCounts(state))
+        var rng = SystemRandomNumberGenerator()
+        for step in 0..<40 {
+            var next = ports
+            let i = Int.random(in: 0..<next.count, using: &rng)
+            switch Int.random(in: 0..<3, using: &rng) {
+            case 0: next.remove(at: i)
+            case 1:
+                let local = Bool.random(using: &rng) ? ["10.244.0.\(step + 10)"] : []
+                next[i] = St.port(next[i].key.service.name, hc: 31000, local: local, cluster: ["10.244.2.\(step + 1)"])
+            default: next.append(St.port("s\(step)", hc: nil, local: [], cluster: (0..<(step % 4)).map { "10.244.3.\($0 + 1)" }))
+            }
+            let newState = St.state(next)
+            var r = record(.incremental, start: Date(), duration: 0.001, applied: newState)
+            r.diff = StateDiff.full(old: state, new: newState)
+            m.syncCompleted(r, status: SyncStatus())
+            #expect(m.appliedCounts == AppliedCounts(newState), "step \(step)")
+            ports = next; state = newState
+        }
+        let e = Exposition(m.render())
+        #expect(e.value("switchyard_applied_service_ports") == Double(AppliedCounts(state).ports))
+        #expect(e.value("switchyard_applied_endpoints") == Double(state.counts.endpoints))
     }
 
     @Test func numbersAndLabelsAreFormattedLikeTheGoClient() {

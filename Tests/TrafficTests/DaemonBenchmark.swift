@@ -9,7 +9,9 @@ import Testing
 /// - API change → applied latency over 50 changes: each change POSTs a new EndpointSlice (curl inside the
 ///   namespace) stamped with `endpoints.kubernetes.io/last-change-trigger-time` = the time just before
 ///   curl starts; the daemon logs now − trigger time when the sync that applied it finished,
-/// - the incremental sync durations, and the daemon's RSS (VmRSS / VmHWM).
+/// - the incremental sync durations, and the daemon's RSS (VmRSS / VmHWM) after the initial sync and at
+///   the end, plus its own memory figures once the initial listing was ingested (RSS, glibc heap in
+///   use and free). Run with the release build: `SWITCHYARD_EXECUTABLE=.build/release/switchyard`.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["SWITCHYARD_DAEMON_BENCH"] == "1" && TestCluster.isSupported()))
 struct DaemonBenchmark {
     static let services = 10_000
@@ -51,12 +53,14 @@ struct DaemonBenchmark {
             let latencies = lines.flatMap { Self.field("programming_latency_ms", in: $0).map { $0.split(separator: ",").compactMap { Double($0) } } ?? [] }
             let incremental = lines.filter { $0.contains("kind=incremental") }.compactMap { Self.field("duration_ms", in: $0).flatMap(Double.init) }
             let rssEnd = Self.memory(pid: daemon.pid)
+            let listed = daemon.errorOutput.split(separator: "\n").first { $0.contains("initial listing complete") }.map(String.init) ?? ""
             print("""
                 DAEMON BENCH \(Self.services) services x \(Self.endpointsPerService) endpoints (nftables, \(exe))
                   start → initial full sync done: \(startupSeconds)  line: \(initial ?? "")
                   API change → applied (ms, n=\(latencies.count)): p50 \(Self.percentile(latencies, 0.5)) p99 \(Self.percentile(latencies, 0.99)) max \(latencies.max() ?? 0)
                   incremental sync duration (ms, n=\(incremental.count)): p50 \(Self.percentile(incremental, 0.5)) p99 \(Self.percentile(incremental, 0.99))
                   RSS after initial sync: \(rssAfterInitial)  at end: \(rssEnd)
+                  initial listing ingested (before the first sync): \(Self.memoryFields(in: listed))
                 """)
             #expect(latencies.count == Self.changes, "one latency per change: \(latencies.count)")
         }
@@ -76,6 +80,12 @@ struct DaemonBenchmark {
     static func field(_ name: String, in line: Substring) -> String? {
         guard let r = line.range(of: " \(name)=") else { return nil }
         return String(line[r.upperBound...].prefix { $0 != " " }).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+    }
+
+    /// `rss_mib=… heap_used_mib=… heap_free_mib=…` from a daemon log line.
+    static func memoryFields(in line: String) -> String {
+        ["rss_mib", "heap_used_mib", "heap_free_mib"].compactMap { k in field(k, in: Substring(line)).map { "\(k)=\($0)" } }
+            .joined(separator: " ")
     }
 
     static func percentile(_ values: [Double], _ p: Double) -> Double {
