@@ -167,6 +167,7 @@ public actor SyncEngine {
         let state = changes.state
 
         var record = SyncRecord(requested: requested, kind: requested, started: started, finished: started, success: false)
+        record.oldestQueued = queuedBefore
         var diff: StateDiff?
         if requested == .incremental, let old = lastApplied {
             let d = StateDiff.between(old: old, new: state, services: unappliedServices, nodeChanged: unappliedNodeChange)

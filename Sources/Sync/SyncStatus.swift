@@ -47,6 +47,9 @@ public struct SyncRecord: Sendable {
     public var portsAdded = 0
     public var portsRemoved = 0
     public var portsChanged = 0
+    /// When the oldest change this sync applies reached the engine (`ingest`); nil when it applies
+    /// none (periodic sync without changes).
+    public var oldestQueued: Date?
     /// now − `endpoints.kubernetes.io/last-change-trigger-time` for the slices this sync applied (seconds).
     public var networkProgrammingLatencies: [Double] = []
     /// The state now applied; nil when the sync failed (the previous state stays applied).

@@ -15,6 +15,10 @@ struct SyncLogObserver: SyncObserver {
             "requested": "\(record.requested.rawValue)",
             "duration_ms": "\(Self.ms(record.duration))",
         ]
+        if let queued = record.oldestQueued {
+            // In-daemon latency: from the oldest change's arrival at the engine to the end of this sync.
+            meta["queued_ms"] = "\(Self.ms(record.finished.timeIntervalSince(queued)))"
+        }
         if record.kind == .incremental {
             meta["ports_added"] = "\(record.portsAdded)"
             meta["ports_removed"] = "\(record.portsRemoved)"
