@@ -108,6 +108,8 @@ let package = Package(
         .target(name: "Bench", dependencies: [
             "Apply", "ApplyNftables", "ApplyIptables", "Render", "RenderNftables", "RenderIptables",
             "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
+            "TestCluster", "Sync", "KubeClient", "TestAPIServer", "Watch",
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // The command-line tool.
         .executableTarget(name: "switchyard", dependencies: [
@@ -152,7 +154,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         // deploy/: every kustomize overlay builds and passes a strict schema check (kubectl, kubernetes-validate).
         .testTarget(name: "DeployTests", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
-        .testTarget(name: "BenchTests", dependencies: ["Bench", "Apply"], swiftSettings: strict),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "Apply", "Synthetic", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "TestCluster",
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",

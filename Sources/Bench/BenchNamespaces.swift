@@ -8,6 +8,8 @@ import Foundation
 public final class BenchNamespaces: @unchecked Sendable {
     private let lock = NSLock()
     private var live: [String] = []
+    /// Background processes (echo servers) started through `spawn`, stopped before namespaces go.
+    private var processes: [Int32: Process] = [:]
     private var counter = 0
     /// Name prefix, `sy-bench-<pid>-<token>-`.
     public let prefix: String
@@ -35,9 +37,43 @@ public final class BenchNamespaces: @unchecked Sendable {
         if owned { _ = try? ToolProcess.run(["ip", "netns", "delete", name]) }
     }
 
-    /// Deletes every namespace still live.
+    /// Stops every background process, then deletes every namespace still live.
     public func deleteAll() {
+        for process in lock.withLock({ Array(processes.values) }) { stop(process) }
         for name in lock.withLock({ live }) { delete(name) }
+    }
+
+    /// Starts `argv` in the background (e.g. `ip netns exec NS …`, which execs, so the pid is the
+    /// program's own) and waits until its standard output contains `readyWhen`. Throws with its
+    /// error output when it exits first. `deleteAll()` stops it too.
+    public func spawn(_ argv: [String], readyWhen: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out; process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        lock.withLock { processes[process.processIdentifier] = process }
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains(readyWhen) {
+            let chunk = out.fileHandleForReading.availableData   // blocks; empty at EOF (the program exited)
+            if chunk.isEmpty {
+                stop(process)
+                let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                throw BenchError("\(argv.joined(separator: " ")) exited: \(message.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))")
+            }
+            seen += chunk
+        }
+        return process
+    }
+
+    /// Kills a process from `spawn` (SIGKILL: the echo server holds no state) and reaps it.
+    public func stop(_ process: Process) {
+        let owned = lock.withLock { processes.removeValue(forKey: process.processIdentifier) != nil }
+        guard owned else { return }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     /// Runs `body` with a fresh namespace that is deleted afterwards, also when `body` throws.

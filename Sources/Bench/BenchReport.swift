@@ -26,6 +26,10 @@ public enum BenchReport {
         ("svc add p99", { seconds($0.serviceAddP99) }),
         ("svc remove p99", { seconds($0.serviceRemoveP99) }),
         ("floor change", { seconds($0.kernelFloorChangeSeconds) }),
+        ("churn held", { $0.churnHeldPerSecond.map { "\($0)/s" } ?? "–" }),
+        ("npl p99", { seconds($0.nplP99) }),
+        ("1st pkt p50", { seconds($0.firstPacketP50) }),
+        ("1st pkt p99", { seconds($0.firstPacketP99) }),
         ("rules", { $0.rules.map(String.init) ?? "–" }),
         ("elements", { $0.elements.map(String.init) ?? "–" }),
         ("peak RSS", { bytes($0.rssPeakBytes) }),
@@ -72,12 +76,29 @@ public enum BenchReport {
         in a second fresh namespace — the kernel's and tool's own cost, without Switchyard.
         - **ep change / svc add / svc remove**: one change end to end (model + diff + render + apply), nearest-rank p50/p99 \
         over the runs. **floor change**: median of the endpoint-change delta text fed to the tool directly.
+        - **churn held**: the highest rate of mixed changes (80 % endpoint changes, 10 % service adds, 10 % removes) \
+        whose p99 latency (scheduled arrival → the coalesced sync that carried it returned) stayed under \
+        \(seconds(config.churnBound)), over \(config.churnSeconds) s per rate (rates \(SustainedChurn.defaultRates.map(String.init).joined(separator: ", "))/s; \
+        the ramp stops at the first rate not held — `churn_missed_per_s` in results.json).
+        - **npl**: network-programming latency: an EndpointSlice written to the in-process test API server until the \
+        applier returned with it in the kernel, through the daemon's watch path (ClusterWatcher → SyncEngine with \
+        min-sync-period 0 → applier), p99 over the runs.
+        - **1st pkt**: TCP connect latency (SYN → SYN/ACK at the client) of new connections from a client namespace to \
+        up to 20 ClusterIPs spread over the service list, through the proxy namespace's rules to an echo server in a \
+        backend namespace; every connection is new, so its first packet walks the NAT rules (![first packet](first-packet.svg)).
         - **peak RSS**: the bench process's peak resident set so far (`getrusage`), so it grows monotonically across rows.
-
-        Not measured in this version (null in results.json): IPVS (needs a UML kernel), first-packet latency, \
-        network-programming latency through the API server, sustained churn, cluster-dump replay.
-
+        \(notes(results, config: config))
         """
+    }
+
+    /// Closing notes: IPVS not measured, and every row error.
+    static func notes(_ results: [BenchResult], config: BenchConfig) -> String {
+        var lines = ["", "Not measured in this version (null in results.json): IPVS (needs a UML kernel; the host has none)."]
+        if let m = config.manifests { lines.append("Cluster: replay of `\(m)` (the first Node in the dump is the proxy's node).") }
+        for r in results where r.error != nil {
+            lines.append("- \(r.backend) at \(r.services) services: \(r.error ?? "")")
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func seconds(_ s: Double?) -> String {
