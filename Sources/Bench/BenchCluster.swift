@@ -98,7 +98,8 @@ struct ReplayCluster: Sendable {
 /// Changes against a replayed dump. Endpoint change: the first endpoint of the next slice (in
 /// dump order, cycling) flips its `ready` condition. Service add: a copy of the next dump service
 /// as a ClusterIP service under a new name with a free IPv4 ClusterIP (NodePorts, external and LB
-/// addresses dropped), with copies of its IPv4 slices. Service remove: the next dump service and
+/// addresses dropped), with copies of its IPv4 slices; streams with different seeds use disjoint
+/// names and address blocks, so several streams against one tracker never collide. Service remove: the next dump service and
 /// its slices are deleted. Mixed: 80 % / 10 % / 10 % of those.
 struct ReplayChurn: ChangeStream {
     let kind: ChurnGenerator.Kind
@@ -109,6 +110,8 @@ struct ReplayChurn: ChangeStream {
     private var nextIP: UInt32
     private var sliceCursor = 0, addCursor = 0, removeCursor = 0, copies = 0
     private var rng: UInt64
+    /// Marks this stream's added services (from the seed).
+    private let tag: String
 
     init(cluster: ReplayCluster, kind: ChurnGenerator.Kind, seed: UInt64) {
         self.kind = kind
@@ -127,7 +130,8 @@ struct ReplayChurn: ChangeStream {
         let v4 = services.flatMap { ($0.spec?.clusterIPs ?? []) + [$0.spec?.clusterIP].compactMap { $0 } }
             .compactMap { IPAddress($0) }.filter { $0.family == .ipv4 }.map(\.v4Value)
         usedIPs = Set(v4)
-        nextIP = (v4.max() ?? IPAddress("10.96.0.0")!.v4Value) &+ 1
+        nextIP = (v4.max() ?? IPAddress("10.96.0.0")!.v4Value) &+ 1 &+ UInt32(truncatingIfNeeded: seed & 0xff) << 12
+        tag = String(seed & 0xff, radix: 16)
     }
 
     mutating func nextChange() -> [ObjectEvent] {
@@ -166,7 +170,7 @@ struct ReplayChurn: ChangeStream {
         while usedIPs.contains(nextIP) { nextIP &+= 1 }
         let ip = IPAddress(v4: nextIP)
         usedIPs.insert(nextIP)
-        let name = "\(original.metadata.name ?? "svc")-sy\(copies)"
+        let name = "\(String((original.metadata.name ?? "svc").prefix(45)))-sy\(tag)x\(copies)"
         var copy = original
         copy.metadata = ObjectMeta(name: name, namespace: original.metadata.namespace, resourceVersion: "1")
         var spec = copy.spec ?? ServiceSpec()

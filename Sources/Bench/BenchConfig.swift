@@ -1,8 +1,9 @@
 import Foundation
 
-/// A backend the bench can measure.
+/// A backend the bench can measure. IPVS runs inside a User-Mode Linux guest (the host kernel
+/// has no IPVS): the host bench boots one with `scripts/uml-run` and runs the IPVS rows there.
 public enum BenchBackend: String, Hashable, Sendable, CaseIterable {
-    case nftables, iptables
+    case nftables, iptables, ipvs
 }
 
 /// A validation failure of the bench's arguments, with a message meant for the user.

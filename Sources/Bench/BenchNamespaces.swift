@@ -9,7 +9,7 @@ public final class BenchNamespaces: @unchecked Sendable {
     private let lock = NSLock()
     private var live: [String] = []
     /// Background processes (echo servers) started through `spawn`, stopped before namespaces go.
-    private var processes: [Int32: Process] = [:]
+    private var processes: [Int32: (process: Process, signal: Int32)] = [:]
     private var counter = 0
     /// Name prefix, `sy-bench-<pid>-<token>-`.
     public let prefix: String
@@ -39,7 +39,7 @@ public final class BenchNamespaces: @unchecked Sendable {
 
     /// Stops every background process, then deletes every namespace still live.
     public func deleteAll() {
-        for process in lock.withLock({ Array(processes.values) }) { stop(process) }
+        for entry in lock.withLock({ Array(processes.values) }) { stop(entry.process) }
         for name in lock.withLock({ live }) { delete(name) }
     }
 
@@ -54,7 +54,8 @@ public final class BenchNamespaces: @unchecked Sendable {
         process.standardOutput = out; process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        lock.withLock { processes[process.processIdentifier] = process }
+        lock.withLock { processes[process.processIdentifier] = (process, SIGKILL) }
+        try? out.fileHandleForWriting.close(); try? err.fileHandleForWriting.close()
         var seen = Data()
         while !String(decoding: seen, as: UTF8.self).contains(readyWhen) {
             let chunk = out.fileHandleForReading.availableData   // blocks; empty at EOF (the program exited)
@@ -68,12 +69,40 @@ public final class BenchNamespaces: @unchecked Sendable {
         return process
     }
 
-    /// Kills a process from `spawn` (SIGKILL: the echo server holds no state) and reaps it.
+    /// Stops a tracked process and reaps it: SIGKILL for `spawn`ed ones (the echo server holds no
+    /// state), SIGTERM for `runForeground` ones (uml-run then kills its guest and removes its files).
     public func stop(_ process: Process) {
-        let owned = lock.withLock { processes.removeValue(forKey: process.processIdentifier) != nil }
-        guard owned else { return }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        guard let entry = lock.withLock({ processes.removeValue(forKey: process.processIdentifier) }) else { return }
+        if process.isRunning { kill(process.processIdentifier, entry.signal) }
         process.waitUntilExit()
+    }
+
+    /// Runs `argv` to completion, passing each line of its output (stdout and stderr) to `line`;
+    /// returns its exit status. While it runs, `deleteAll()` (Ctrl-C) stops it with SIGTERM.
+    public func runForeground(_ argv: [String], line: (String) -> Void) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv
+        let out = Pipe()
+        process.standardOutput = out; process.standardError = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        lock.withLock { processes[process.processIdentifier] = (process, SIGTERM) }
+        try? out.fileHandleForWriting.close()
+        var pending = Data()
+        while true {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            pending += chunk
+            while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                line(String(decoding: pending[pending.startIndex..<nl], as: UTF8.self))
+                pending = Data(pending[(nl + 1)...])
+            }
+        }
+        if !pending.isEmpty { line(String(decoding: pending, as: UTF8.self)) }
+        process.waitUntilExit()
+        lock.withLock { _ = processes.removeValue(forKey: process.processIdentifier) }
+        return process.terminationStatus
     }
 
     /// Runs `body` with a fresh namespace that is deleted afterwards, also when `body` throws.

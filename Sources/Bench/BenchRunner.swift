@@ -36,10 +36,14 @@ public struct BenchRunner: Sendable {
         self.switchyardExecutable = switchyardExecutable
     }
 
-    /// Checks what the bench needs before it starts: root, `ip`, and each backend's tools.
+    /// Checks what the bench needs before it starts: root, `ip`, and each backend's tools (IPVS on
+    /// the host: the UML kernel and `scripts/uml-run`; inside the guest: ipset and iptables).
     /// Throws `BenchError` naming what is missing.
     public static func preflight(_ backends: [BenchBackend], euid: UInt32 = geteuid(),
-                                 exists: (String) -> Bool = ToolProcess.exists) throws {
+                                 exists: (String) -> Bool = ToolProcess.exists,
+                                 inGuest: Bool = UMLBench.inGuest,
+                                 umlRun: @autoclosure () -> String? = UMLBench.locateUMLRun(switchyard: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path),
+                                 umlKernelExists: @autoclosure () -> Bool = FileManager.default.isExecutableFile(atPath: UMLBench.umlKernel)) throws {
         guard euid == 0 else {
             throw BenchError("switchyard bench needs root: it creates throwaway network namespaces (ip netns add) and programs the kernel inside them. Run it with sudo.")
         }
@@ -48,6 +52,14 @@ public struct BenchRunner: Sendable {
             switch b {
             case .nftables: needed.append("nft")
             case .iptables: needed += ["iptables", "iptables-restore", "ip6tables-restore", "iptables-save", "ipset"]
+            case .ipvs:
+                if inGuest { needed += ["iptables", "iptables-restore", "ip6tables-restore", "ipset"]; continue }
+                guard umlKernelExists() else {
+                    throw BenchError("switchyard bench: IPVS runs inside User-Mode Linux (this kernel has no IPVS), and the UML kernel \(UMLBench.umlKernel) is missing (apt-get install user-mode-linux, or set UML_KERNEL)")
+                }
+                guard umlRun() != nil else {
+                    throw BenchError("switchyard bench: IPVS runs inside User-Mode Linux via scripts/uml-run, which was not found (run from the checkout, or set SWITCHYARD_UML_RUN)")
+                }
             }
         }
         let missing = needed.filter { !exists($0) }
@@ -83,9 +95,33 @@ public struct BenchRunner: Sendable {
                 clusters.append((size, config.endpointsPerService, BenchCluster(origin: .synthetic(c))))
             }
         }
+        // IPVS rows from a UML guest (all sizes in one boot), unless this already is the guest.
+        var guestRows: [BenchResult] = []
+        if config.backends.contains(.ipvs), !UMLBench.inGuest {
+            do {
+                let exe = try switchyardExecutable ?? SwitchyardExecutable.locate()
+                guard let umlRun = UMLBench.locateUMLRun(switchyard: exe) else { throw BenchError("ipvs: scripts/uml-run not found") }
+                guestRows = try UMLBench(config: config, switchyard: exe, umlRun: umlRun, namespaces: namespaces, progress: progress).run()
+            } catch {
+                progress("\(error)")
+                guestRows = clusters.map { size, eps, cluster in
+                    var r = BenchResult(backend: BenchBackend.ipvs.rawValue, services: size, endpointsPerService: eps)
+                    r.source = cluster.source; r.addError("\(error)")
+                    return r
+                }
+            }
+        }
         var results: [BenchResult] = []
         for (size, eps, cluster) in clusters {
             for backend in config.backends {
+                if backend == .ipvs, !UMLBench.inGuest {
+                    if let row = guestRows.first(where: { $0.services == size }) { results.append(row) } else {
+                        var r = BenchResult(backend: backend.rawValue, services: size, endpointsPerService: eps)
+                        r.addError("ipvs: the UML guest returned no row for \(size) services")
+                        results.append(r)
+                    }
+                    continue
+                }
                 var r = BenchResult(backend: backend.rawValue, services: size, endpointsPerService: eps)
                 r.source = cluster.source
                 do { try await measure(backend, cluster: cluster, into: &r) } catch {
@@ -217,6 +253,7 @@ public struct BenchRunner: Sendable {
             } catch { r.addError("npl: \(error)"); progress("\(tag) npl failed: \(error)") }
         }
 
+        guard backend != .ipvs else { progress("\(tag) done (IPVS has no text floor)"); return }
         try await namespaces.with("floor") { ns in
             progress("\(tag) kernel floor (tools fed directly)")
             let full = try backendRun.fullParts(state, netns: ns)

@@ -103,38 +103,6 @@ import Testing
         #expect(await watch.wait(never, timeout: .milliseconds(50)) == nil)
     }
 
-    /// An applier that takes a fixed time per apply.
-    struct SlowApplier: ProxyApplier {
-        let delay: Duration
-        var name: String { "fake" }
-        func applyFull(_ state: ProxyState) async throws -> ApplyReport { try await Task.sleep(for: delay); return ApplyReport(full: true) }
-        func applyIncremental(_ diff: StateDiff, state: ProxyState) async throws -> ApplyReport {
-            try await Task.sleep(for: delay); return ApplyReport(full: false)
-        }
-        func cleanup() async throws {}
-    }
-
-    @Test func churnRampStopsAtTheFirstRateOverTheBound() async throws {
-        let (cluster, _) = Self.state(services: 100)
-        func ramp(delay: Duration, bound: Double, rates: [Int]) async throws -> [SustainedChurn.Step] {
-            var tracker = ProxyStateTracker(config: BenchCluster(origin: .synthetic(cluster)).nodeConfig)
-            _ = tracker.apply(cluster.objects().map { .upsert($0) })
-            _ = tracker.commit()
-            var churn: any ChangeStream = ChurnGenerator(cluster: cluster, kind: .mixed, seed: 2)
-            return try await SustainedChurn(rates: rates, seconds: 0.3, bound: bound)
-                .run(tracker: &tracker, churn: &churn, applier: SlowApplier(delay: delay))
-        }
-        // A generous bound: other tests share the cores; an instant applier must still be fed every change.
-        let fast = try await ramp(delay: .zero, bound: 5, rates: [10, 20])
-        #expect(fast.map(\.rate) == [10, 20] && fast.allSatisfy(\.held))
-        #expect(fast.allSatisfy { $0.changes == Int(Double($0.rate) * 0.3) })
-        // Every apply takes 120 ms: no change can come in under 10 ms, and the ramp stops there.
-        let slow = try await ramp(delay: .milliseconds(120), bound: 0.01, rates: [20, 40])
-        #expect(slow.count == 1 && !slow[0].held && slow[0].p99 >= 0.12)
-        // Slow applies coalesce: fewer syncs than changes.
-        #expect(slow[0].syncs < slow[0].changes)
-    }
-
     @Test func firstPacketChartPlotsMillisecondsPerBackend() {
         var a = BenchResult(backend: "nftables", services: 1000, endpointsPerService: 10); a.firstPacketP50 = 0.0001
         var b = BenchResult(backend: "iptables", services: 1000, endpointsPerService: 10); b.firstPacketP50 = 0.0004
@@ -155,5 +123,56 @@ import Testing
         #expect(throws: BenchConfigError.self) { try v(churnSeconds: .nan) }
         #expect(throws: BenchConfigError.self) { try v(churnBound: 0) }
         #expect((try? v(probes: 0, churnSeconds: 0))?.probes == 0)
+    }
+}
+
+@Suite struct BenchTargetsTests {
+    @Test func targetsSectionMarksMetMissedAndUnmeasured() {
+        var r = BenchResult(backend: "nftables", services: 10000, endpointsPerService: 10)
+        r.coldSyncSeconds = 2.5; r.applySeconds = 2.25; r.endpointChangeP99 = 0.002
+        let text = BenchReport.targetsSection([r])
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("| nftables") }
+        #expect(rows.first { $0.contains("cold sync") }?.hasSuffix("✗ |") == true)
+        #expect(rows.first { $0.contains("one endpoint p99") }?.hasSuffix("✓ |") == true)
+        #expect(rows.first { $0.contains("npl p99") }?.hasSuffix("– |") == true)
+        // (2.5 − 2.25) / 2.5 = 10 % of the cold sync is Switchyard's own.
+        #expect(rows.first { $0.contains("share") }?.contains("10 %") == true)
+    }
+}
+
+extension BenchSerialTests {
+    @Suite struct ChurnRampTests {
+    /// An applier that takes a fixed time per apply.
+    struct SlowApplier: ProxyApplier {
+        let delay: Duration
+        var name: String { "fake" }
+        func applyFull(_ state: ProxyState) async throws -> ApplyReport { try await Task.sleep(for: delay); return ApplyReport(full: true) }
+        func applyIncremental(_ diff: StateDiff, state: ProxyState) async throws -> ApplyReport {
+            try await Task.sleep(for: delay); return ApplyReport(full: false)
+        }
+        func cleanup() async throws {}
+    }
+
+    @Test func churnRampStopsAtTheFirstRateOverTheBound() async throws {
+        let (cluster, _) = BenchPartsTests.state(services: 100)
+        func ramp(delay: Duration, bound: Double, rates: [Int]) async throws -> [SustainedChurn.Step] {
+            var tracker = ProxyStateTracker(config: BenchCluster(origin: .synthetic(cluster)).nodeConfig)
+            _ = tracker.apply(cluster.objects().map { .upsert($0) })
+            _ = tracker.commit()
+            var churn: any ChangeStream = ChurnGenerator(cluster: cluster, kind: .mixed, seed: 2)
+            return try await SustainedChurn(rates: rates, seconds: 0.3, bound: bound)
+                .run(tracker: &tracker, churn: &churn, applier: SlowApplier(delay: delay))
+        }
+        // A generous bound: other tests share the cores; an instant applier must still be fed every change.
+        let fast = try await ramp(delay: .zero, bound: 5, rates: [10, 20])
+        #expect(fast.map(\.rate) == [10, 20] && fast.allSatisfy(\.held))
+        #expect(fast.allSatisfy { $0.changes == Int(Double($0.rate) * 0.3) })
+        // Every apply takes 120 ms: no change can come in under 10 ms, and the ramp stops there.
+        let slow = try await ramp(delay: .milliseconds(120), bound: 0.01, rates: [20, 40])
+        #expect(slow.count == 1 && !slow[0].held && slow[0].p99 >= 0.12)
+        // Slow applies coalesce: fewer syncs than changes.
+        #expect(slow[0].syncs < slow[0].changes)
+    }
+
     }
 }

@@ -4,6 +4,11 @@ import Synthetic
 import Testing
 @testable import Bench
 
+/// The root smoke runs and the timing-sensitive churn test run one at a time: the bench's tool
+/// calls block threads of the shared concurrency pool, which would stall a parallel timing test.
+@Suite(.serialized) struct BenchSerialTests {}
+
+extension BenchSerialTests {
 /// The real bench, small: 200 services × 2 endpoints, nftables, 3 runs, 20 first-packet probes
 /// through real namespaces, a short churn ramp and the API-server path (root only; skipped otherwise;
 /// needs the `switchyard` binary built next to the tests for the probes).
@@ -88,4 +93,5 @@ struct BenchSmokeTests {
         #expect(created.hasPrefix(namespaces.prefix))
         #expect(namespaces.leftovers().isEmpty)
     }
+}
 }
