@@ -108,7 +108,7 @@ let package = Package(
         .target(name: "Bench", dependencies: [
             "Apply", "ApplyNftables", "ApplyIptables", "Render", "RenderNftables", "RenderIptables",
             "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
-            "TestCluster", "Sync", "KubeClient", "TestAPIServer", "Watch",
+            "ApplyIPVS", "RenderIPVS", "TestCluster", "Sync", "KubeClient", "TestAPIServer", "Watch",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // The command-line tool.

@@ -20,8 +20,9 @@ struct BackendRun: Sendable {
 
     init(backend: BenchBackend, lockFile: String) {
         self.backend = backend; self.lockFile = lockFile
-        // The host's default iptables decides; reading the version touches no rules.
-        let version = (try? ToolProcess.run(["iptables", "--version"]))?.stdout ?? ""
+        // The host's default iptables decides; reading the version touches no rules. The UML guest's
+        // kernel has the legacy xtables tables only (no nft NAT chains).
+        let version = UMLBench.inGuest ? "legacy" : (try? ToolProcess.run(["iptables", "--version"]))?.stdout ?? ""
         variant = version.contains("legacy") ? .legacy : .nft
     }
 

@@ -53,7 +53,7 @@ public struct BenchRunner: Sendable {
             case .nftables: needed.append("nft")
             case .iptables: needed += ["iptables", "iptables-restore", "ip6tables-restore", "iptables-save", "ipset"]
             case .ipvs:
-                if inGuest { needed += ["iptables", "iptables-restore", "ip6tables-restore", "ipset"]; continue }
+                if inGuest { needed += ["iptables-legacy", "iptables-legacy-restore", "ip6tables-legacy-restore", "ipset"]; continue }
                 guard umlKernelExists() else {
                     throw BenchError("switchyard bench: IPVS runs inside User-Mode Linux (this kernel has no IPVS), and the UML kernel \(UMLBench.umlKernel) is missing (apt-get install user-mode-linux, or set UML_KERNEL)")
                 }
