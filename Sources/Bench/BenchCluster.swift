@@ -78,7 +78,8 @@ struct ReplayCluster: Sendable {
         }
         let services = objects.filter { if case .service = $0 { true } else { false } }.count
         guard services > 0 else {
-            throw BenchError("--manifests \(path): no Service objects found (expected the output of kubectl get svc,endpointslices,nodes -A -o yaml)")
+            let why = load.diagnostics.first.map { "; first problem: \($0.description)" } ?? ""
+            throw BenchError("--manifests \(path): no Service objects found (expected the output of kubectl get svc,endpointslices,nodes -A -o yaml)\(why)")
         }
         let nodes = objects.compactMap { if case .node(let n) = $0 { n } else { nil } }
         var cidrs: [CIDR] = []

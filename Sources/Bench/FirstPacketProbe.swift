@@ -51,10 +51,10 @@ struct FirstPacketProbe: Sendable {
         defer { namespaces.stop(server) }
 
         // Warm-up: neighbour entries on both links, page cache for the probe binary.
-        _ = try probe(targets[0], count: 2, client: client)
+        _ = try probe(targets[0], count: 2, client: client, namespaces: namespaces)
         var samples: [Double] = [], failures: [String] = []
         for target in targets {
-            for result in try probe(target, count: probesPerTarget, client: client) {
+            for result in try probe(target, count: probesPerTarget, client: client, namespaces: namespaces) {
                 if result.outcome == .answered { samples.append(result.latency.seconds) } else { failures.append(result.line) }
             }
         }
@@ -64,13 +64,16 @@ struct FirstPacketProbe: Sendable {
         return samples
     }
 
-    private func probe(_ target: ServicePort, count: Int, client: String) throws -> [ProbeResult] {
-        let r = try ToolProcess.run(["ip", "netns", "exec", client, switchyard, "probe", "\(target.clusterIP)", "\(target.port)",
-                                     "--count", "\(count)", "--timeout-ms", "2000"])
-        guard r.status == 0 else { throw BenchError("first packet: probe failed: \(r.stderr.prefix(300))") }
-        do { return try ProbeResult.parse(output: r.stdout) } catch {
-            throw BenchError("first packet: unreadable probe output: \(r.stdout.prefix(200))")
+    /// Runs `switchyard probe` in the client namespace, tracked by `namespaces` (so Ctrl-C stops it).
+    private func probe(_ target: ServicePort, count: Int, client: String, namespaces: BenchNamespaces) throws -> [ProbeResult] {
+        var lines: [String] = []
+        let status = try namespaces.runForeground(["ip", "netns", "exec", client, switchyard, "probe", "\(target.clusterIP)", "\(target.port)",
+                                                   "--count", "\(count)", "--timeout-ms", "2000"]) { lines.append($0) }
+        let results = lines.compactMap { ProbeResult(line: $0) }
+        guard status == 0, results.count == count else {
+            throw BenchError("first packet: probe \(target.clusterIP):\(target.port) failed (exit \(status)): \(lines.joined(separator: " ").prefix(300))")
         }
+        return results
     }
 
     /// Links and routes; the backend owns each probed endpoint IP as a local /32.
