@@ -108,6 +108,8 @@ let package = Package(
         .target(name: "Bench", dependencies: [
             "Apply", "ApplyNftables", "ApplyIptables", "Render", "RenderNftables", "RenderIptables",
             "Model", "Diff", "KubeObjects", "Synthetic", "SwitchyardCore",
+            "ApplyIPVS", "RenderIPVS", "TestCluster", "Sync", "KubeClient", "TestAPIServer", "Watch",
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // glibc's malloc_trim / mallopt / mallinfo2 for the daemon's memory (malloc.h; no library to link).
         .systemLibrary(name: "CMalloc"),
@@ -154,7 +156,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         // deploy/: every kustomize overlay builds and passes a strict schema check (kubectl, kubernetes-validate).
         .testTarget(name: "DeployTests", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
-        .testTarget(name: "BenchTests", dependencies: ["Bench", "Apply"], swiftSettings: strict),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "Apply", "Synthetic", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "RenderTests", dependencies: [
             "TestCluster",
             "Render", "RenderNftables", "RenderIptables", "RenderIPVS", "Model", "Diff", "KubeObjects", "Watch", "SwitchyardCore",

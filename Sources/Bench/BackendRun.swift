@@ -1,10 +1,12 @@
 import Apply
+import ApplyIPVS
 import ApplyIptables
 import ApplyNftables
 import Diff
 import Foundation
 import Model
 import Render
+import RenderIPVS
 import RenderIptables
 import RenderNftables
 import SwitchyardCore
@@ -18,8 +20,9 @@ struct BackendRun: Sendable {
 
     init(backend: BenchBackend, lockFile: String) {
         self.backend = backend; self.lockFile = lockFile
-        // The host's default iptables decides; reading the version touches no rules.
-        let version = (try? ToolProcess.run(["iptables", "--version"]))?.stdout ?? ""
+        // The host's default iptables decides; reading the version touches no rules. The UML guest's
+        // kernel has the legacy xtables tables only (no nft NAT chains).
+        let version = UMLBench.inGuest ? "legacy" : (try? ToolProcess.run(["iptables", "--version"]))?.stdout ?? ""
         variant = version.contains("legacy") ? .legacy : .nft
     }
 
@@ -27,6 +30,7 @@ struct BackendRun: Sendable {
         switch backend {
         case .nftables: return NftablesApplier(netns: netns)
         case .iptables: return IptablesApplier(variant: variant, netns: netns, lockFile: lockFile)
+        case .ipvs: return IPVSApplier(netns: netns, iptables: variant == .legacy ? "iptables-legacy" : "iptables")
         }
     }
 
@@ -35,13 +39,17 @@ struct BackendRun: Sendable {
         switch backend {
         case .nftables: return NftablesRenderer().renderFull(state).text.utf8.count
         case .iptables: return IptablesRenderer().renderFull(state, saved: [:]).text.utf8.count
+        case .ipvs: return IPVSRenderer().renderFull(state).text.utf8.count
         }
     }
 
     /// The full text as the tools consume it, for a namespace that holds nothing of ours yet
     /// (iptables: rendered against that namespace's own save output, as the applier does).
+    /// Empty for IPVS: its virtual servers go over netlink, no tool takes them as text, so it has
+    /// no floor of the same kind (a partial one, ipset + iptables only, would mislead).
     func fullParts(_ state: ProxyState, netns: String) throws -> [RenderedPart] {
         switch backend {
+        case .ipvs: return []
         case .nftables: return NftablesRenderer().renderFull(state).parts
         case .iptables:
             var saved: [IPFamily: String] = [:]
@@ -57,6 +65,7 @@ struct BackendRun: Sendable {
     /// The delta text the tools would be fed for `diff`.
     func incrementalParts(_ diff: StateDiff, state: ProxyState) -> [RenderedPart] {
         switch backend {
+        case .ipvs: return []
         case .nftables:
             let out = NftablesRenderer().renderIncremental(diff, state: state)
             return out.isEmpty ? [] : out.parts

@@ -8,6 +8,8 @@ import Foundation
 public final class BenchNamespaces: @unchecked Sendable {
     private let lock = NSLock()
     private var live: [String] = []
+    /// Background processes (echo servers) started through `spawn`, stopped before namespaces go.
+    private var processes: [Int32: (process: Process, signal: Int32)] = [:]
     private var counter = 0
     /// Name prefix, `sy-bench-<pid>-<token>-`.
     public let prefix: String
@@ -35,9 +37,72 @@ public final class BenchNamespaces: @unchecked Sendable {
         if owned { _ = try? ToolProcess.run(["ip", "netns", "delete", name]) }
     }
 
-    /// Deletes every namespace still live.
+    /// Stops every background process, then deletes every namespace still live.
     public func deleteAll() {
+        for entry in lock.withLock({ Array(processes.values) }) { stop(entry.process) }
         for name in lock.withLock({ live }) { delete(name) }
+    }
+
+    /// Starts `argv` in the background (e.g. `ip netns exec NS …`, which execs, so the pid is the
+    /// program's own) and waits until its standard output contains `readyWhen`. Throws with its
+    /// error output when it exits first. `deleteAll()` stops it too.
+    public func spawn(_ argv: [String], readyWhen: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out; process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        lock.withLock { processes[process.processIdentifier] = (process, SIGKILL) }
+        try? out.fileHandleForWriting.close(); try? err.fileHandleForWriting.close()
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains(readyWhen) {
+            let chunk = out.fileHandleForReading.availableData   // blocks; empty at EOF (the program exited)
+            if chunk.isEmpty {
+                stop(process)
+                let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                throw BenchError("\(argv.joined(separator: " ")) exited: \(message.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))")
+            }
+            seen += chunk
+        }
+        return process
+    }
+
+    /// Stops a tracked process and reaps it: SIGKILL for `spawn`ed ones (the echo server holds no
+    /// state), SIGTERM for `runForeground` ones (uml-run then kills its guest and removes its files).
+    public func stop(_ process: Process) {
+        guard let entry = lock.withLock({ processes.removeValue(forKey: process.processIdentifier) }) else { return }
+        if process.isRunning { kill(process.processIdentifier, entry.signal) }
+        process.waitUntilExit()
+    }
+
+    /// Runs `argv` to completion, passing each line of its output (stdout and stderr) to `line`;
+    /// returns its exit status. While it runs, `deleteAll()` (Ctrl-C) stops it with SIGTERM.
+    public func runForeground(_ argv: [String], line: (String) -> Void) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv
+        let out = Pipe()
+        process.standardOutput = out; process.standardError = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        lock.withLock { processes[process.processIdentifier] = (process, SIGTERM) }
+        try? out.fileHandleForWriting.close()
+        var pending = Data()
+        while true {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            pending += chunk
+            while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                line(String(decoding: pending[pending.startIndex..<nl], as: UTF8.self))
+                pending = Data(pending[(nl + 1)...])
+            }
+        }
+        if !pending.isEmpty { line(String(decoding: pending, as: UTF8.self)) }
+        process.waitUntilExit()
+        lock.withLock { _ = processes.removeValue(forKey: process.processIdentifier) }
+        return process.terminationStatus
     }
 
     /// Runs `body` with a fresh namespace that is deleted afterwards, also when `body` throws.

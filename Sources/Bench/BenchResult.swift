@@ -1,3 +1,4 @@
+import Foundation
 import SwitchyardCore
 /// What the bench measured for one backend at one cluster size. Nil means not measured (it is
 /// written as JSON null, never guessed). Times are seconds.
@@ -23,12 +24,31 @@ public struct BenchResult: Hashable, Sendable {
     public var serviceRemoveP99: Double?
     /// Median of the endpoint-change delta text fed straight to the tools.
     public var kernelFloorChangeSeconds: Double?
-    /// Network-programming latency through the API server (not measured in this version).
+    /// Network-programming latency through the test API server: p99 of API write → rule in kernel.
     public var nplP99: Double?
     /// Peak resident set of the whole bench process so far (getrusage ru_maxrss).
     public var rssPeakBytes: Int?
+    /// TCP connect latency of new connections to ClusterIPs through the programmed rules
+    /// (client namespace → proxy namespace → backend namespace), nearest-rank over the probes.
     public var firstPacketP50: Double?
     public var firstPacketP99: Double?
+    /// Answered first-packet probes the percentiles are taken over.
+    public var firstPacketSamples: Int?
+    /// Highest sustained-churn rate (changes/s) whose p99 stayed under the bound; 0 when even the
+    /// lowest rate tried did not.
+    public var churnHeldPerSecond: Int?
+    /// p99 latency at `churnHeldPerSecond`.
+    public var churnP99AtHeld: Double?
+    /// The first rate that was not held (nil when every rate tried was held).
+    public var churnMissedPerSecond: Int?
+    /// p99 latency at `churnMissedPerSecond`.
+    public var churnP99AtMissed: Double?
+    /// Median network-programming latency through the test API server.
+    public var nplP50: Double?
+    /// Where the cluster came from: `synthetic` or `manifests:<path>`.
+    public var source: String?
+    /// Where the row was measured when not on the host kernel (IPVS: `UML guest (1 CPU)`).
+    public var host: String?
     /// Rules and set/map elements the full sync wrote (`ApplyReport`).
     public var rules: Int?
     public var elements: Int?
@@ -54,9 +74,35 @@ public struct BenchResult: Hashable, Sendable {
          ("first_packet_p50_s", .number(firstPacketP50)), ("first_packet_p99_s", .number(firstPacketP99)),
          ("model_s", .number(modelSeconds)), ("service_add_p50_s", .number(serviceAddP50)),
          ("service_remove_p50_s", .number(serviceRemoveP50)), ("service_remove_p99_s", .number(serviceRemoveP99)),
+         ("first_packet_samples", .int(firstPacketSamples)),
+         ("churn_held_per_s", .int(churnHeldPerSecond)), ("churn_p99_at_held_s", .number(churnP99AtHeld)),
+         ("churn_missed_per_s", .int(churnMissedPerSecond)), ("churn_p99_at_missed_s", .number(churnP99AtMissed)),
+         ("npl_p50_s", .number(nplP50)),
          ("rules", .int(rules)), ("elements", .int(elements)), ("full_text_bytes", .int(fullTextBytes)),
-         ("build", build.map(JSONValue.string) ?? .null),
+         ("build", build.map(JSONValue.string) ?? .null), ("source", source.map(JSONValue.string) ?? .null),
+         ("host", host.map(JSONValue.string) ?? .null),
          ("error", error.map(JSONValue.string) ?? .null)]
+    }
+
+    /// Reads back one object of `results.json` (as written by `fields`); nil without backend/services.
+    init?(json o: [String: Any]) {
+        guard let backend = o["backend"] as? String, let services = o["services"] as? Int else { return nil }
+        self.init(backend: backend, services: services, endpointsPerService: o["endpoints_per_service"] as? Int ?? 0)
+        func d(_ k: String) -> Double? { (o[k] as? NSNumber)?.doubleValue }
+        func i(_ k: String) -> Int? { (o[k] as? NSNumber)?.intValue }
+        func s(_ k: String) -> String? { o[k] as? String }
+        coldSyncSeconds = d("cold_sync_s"); modelSeconds = d("model_s"); renderSeconds = d("render_s"); applySeconds = d("apply_s")
+        kernelFloorColdSeconds = d("kernel_floor_cold_s")
+        endpointChangeP50 = d("endpoint_change_p50_s"); endpointChangeP99 = d("endpoint_change_p99_s")
+        serviceAddP50 = d("service_add_p50_s"); serviceAddP99 = d("service_add_p99_s")
+        serviceRemoveP50 = d("service_remove_p50_s"); serviceRemoveP99 = d("service_remove_p99_s")
+        kernelFloorChangeSeconds = d("kernel_floor_change_s")
+        nplP50 = d("npl_p50_s"); nplP99 = d("npl_p99_s"); rssPeakBytes = i("rss_peak_bytes")
+        firstPacketP50 = d("first_packet_p50_s"); firstPacketP99 = d("first_packet_p99_s"); firstPacketSamples = i("first_packet_samples")
+        churnHeldPerSecond = i("churn_held_per_s"); churnP99AtHeld = d("churn_p99_at_held_s")
+        churnMissedPerSecond = i("churn_missed_per_s"); churnP99AtMissed = d("churn_p99_at_missed_s")
+        rules = i("rules"); elements = i("elements"); fullTextBytes = i("full_text_bytes")
+        build = s("build"); source = s("source"); host = s("host"); error = s("error")
     }
 
     /// The keys every result object carries (the documented contract).

@@ -1,15 +1,26 @@
 import Foundation
 
-/// A hand-written SVG line chart: cold sync seconds against number of services, one line per
-/// backend, with axes, ticks and a legend. Pure; no dependencies.
+/// Hand-written SVG line charts against number of services, one line per backend, with axes,
+/// ticks and a legend: cold sync time, and first-packet latency. Pure; no dependencies.
 public enum SVGChart {
     static let width = 640.0, height = 400.0
     static let left = 70.0, right = 150.0, top = 30.0, bottom = 50.0
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
 
-    /// The chart for `results` (rows without a cold sync time are skipped).
+    /// Cold sync seconds (rows without a cold sync time are skipped).
     public static func syncLatency(_ results: [BenchResult]) -> String {
-        let points = results.compactMap { r in r.coldSyncSeconds.map { (r.backend, Double(r.services), $0) } }
+        chart(title: "Cold sync time vs number of services", yLabel: "cold sync (s)",
+              points: results.compactMap { r in r.coldSyncSeconds.map { (r.backend, Double(r.services), $0) } })
+    }
+
+    /// First-packet connect latency p50 in milliseconds (rows without it are skipped).
+    public static func firstPacket(_ results: [BenchResult]) -> String {
+        chart(title: "First-packet connect latency (p50) vs number of services", yLabel: "first packet p50 (ms)",
+              points: results.compactMap { r in r.firstPacketP50.map { (r.backend, Double(r.services), $0 * 1000) } })
+    }
+
+    /// A line chart of `(backend, services, y)` points.
+    static func chart(title: String, yLabel: String, points: [(String, Double, Double)]) -> String {
         let backends = orderedUnique(points.map(\.0))
         let maxX = max(1, points.map(\.1).max() ?? 1)
         let maxY = niceCeiling(points.map(\.2).max() ?? 1)
@@ -19,7 +30,7 @@ public enum SVGChart {
 
         var svg = [#"<svg xmlns="http://www.w3.org/2000/svg" width="\#(fmt(width))" height="\#(fmt(height))" viewBox="0 0 \#(fmt(width)) \#(fmt(height))" font-family="sans-serif" font-size="12">"#,
                    #"<rect width="100%" height="100%" fill="white"/>"#,
-                   #"<text x="\#(fmt(left))" y="18" font-size="14">Cold sync time vs number of services</text>"#]
+                   #"<text x="\#(fmt(left))" y="18" font-size="14">\#(escape(title))</text>"#]
         // Axes.
         svg.append(#"<line x1="\#(fmt(left))" y1="\#(fmt(top + plotH))" x2="\#(fmt(left + plotW))" y2="\#(fmt(top + plotH))" stroke="black"/>"#)
         svg.append(#"<line x1="\#(fmt(left))" y1="\#(fmt(top))" x2="\#(fmt(left))" y2="\#(fmt(top + plotH))" stroke="black"/>"#)
@@ -33,7 +44,7 @@ public enum SVGChart {
             svg.append(#"<text x="\#(fmt(x(sx)))" y="\#(fmt(top + plotH + 18))" text-anchor="middle">\#(Int(sx))</text>"#)
         }
         svg.append(#"<text x="\#(fmt(left + plotW / 2))" y="\#(fmt(height - 10))" text-anchor="middle">services</text>"#)
-        svg.append(#"<text x="16" y="\#(fmt(top + plotH / 2))" text-anchor="middle" transform="rotate(-90 16 \#(fmt(top + plotH / 2)))">cold sync (s)</text>"#)
+        svg.append(#"<text x="16" y="\#(fmt(top + plotH / 2))" text-anchor="middle" transform="rotate(-90 16 \#(fmt(top + plotH / 2)))">\#(escape(yLabel))</text>"#)
         // One line per backend, and the legend.
         for (i, b) in backends.enumerated() {
             let color = palette[i % palette.count]

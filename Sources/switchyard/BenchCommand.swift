@@ -3,9 +3,10 @@ import Bench
 import Foundation
 
 /// `switchyard bench`: measures the backends on this machine's kernel — cold sync (model, render,
-/// apply), the tools' own floor, incremental change latency, rule counts and peak RSS — each in
-/// throwaway network namespaces, never in the host's own. Writes results.json, report.md and
-/// sync-latency.svg to `--out`, and prints a table.
+/// apply), the tools' own floor, incremental change latency, sustained churn, first-packet latency
+/// through the rules, network-programming latency through the test API server, rule counts and
+/// peak RSS — each in throwaway network namespaces, never in the host's own. Writes results.json,
+/// report.md, sync-latency.svg and first-packet.svg to `--out`, and prints a table.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -26,15 +27,33 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Repetitions of each incremental change (p50/p99 over these).")
     var runs: Int = 20
 
-    @Option(help: "Directory for results.json, report.md and sync-latency.svg.")
+    @Option(help: "Directory for results.json, report.md, sync-latency.svg and first-packet.svg.")
     var out: String = "bench-results"
 
-    /// Exit codes: 64 bad arguments (ArgumentParser), 77 not root, 69 a tool is missing.
+    @Option(help: "First-packet connections per backend and size, to up to 20 ClusterIPs (0: skip).")
+    var probes: Int = 200
+
+    @Option(help: "Seconds per rate step of the sustained-churn ramp (0: skip).")
+    var churnSeconds: Double = 2
+
+    @Option(help: "p99 latency in seconds a churn rate must stay under to count as held.")
+    var churnBound: Double = 0.05
+
+    @Flag(inversion: .prefixedNo, help: "Measure network-programming latency through the test API server.")
+    var npl: Bool = true
+
+    @Option(help: "Replay this cluster dump (kubectl get svc,endpointslices,nodes -A -o yaml) instead of the synthetic cluster; --services is then ignored.")
+    var manifests: String?
+
+    /// Exit codes: 64 bad arguments (ArgumentParser), 65 an unusable --manifests dump, 77 not root,
+    /// 69 a tool is missing, 1 a measurement failed.
     func run() async throws {
         let config: BenchConfig
         do {
             config = try BenchConfig.validated(services: services, endpointsPerService: endpointsPerService,
-                                               backends: backends, seed: seed, runs: runs, outDir: out)
+                                               backends: backends, seed: seed, runs: runs, outDir: out,
+                                               probes: probes, churnSeconds: churnSeconds, churnBound: churnBound,
+                                               npl: npl, manifests: manifests)
         } catch let e as BenchConfigError {
             throw ValidationError(e.message)
         }
@@ -46,10 +65,18 @@ struct BenchCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(69)
         }
+        if let path = config.manifests {
+            do { try BenchRunner.checkManifests(path) } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(65)
+            }
+        }
         let namespaces = BenchNamespaces()
         let handlers = namespaces.installInterruptHandler()
         defer { namespaces.deleteAll(); _ = handlers }
-        let runner = BenchRunner(config: config, namespaces: namespaces) { line in
+        // The probes and echo servers run as this same binary.
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let runner = BenchRunner(config: config, namespaces: namespaces, switchyardExecutable: exe) { line in
             FileHandle.standardError.write(Data("bench: \(line)\n".utf8))
         }
         let results = await runner.run()

@@ -25,15 +25,34 @@ import Testing
     }
 
     @Test func rejectsUnknownBackendNamingIt() {
-        do { _ = try config(backends: "nftables,ipvs"); Issue.record("accepted ipvs") } catch {
-            #expect("\(error)".contains("ipvs"))
+        do { _ = try config(backends: "nftables,bpf"); Issue.record("accepted bpf") } catch {
+            #expect("\(error)".contains("bpf"))
         }
+        #expect((try? config(backends: "ipvs"))?.backends == [.ipvs])
     }
 
     @Test func messageNamesTheBadValue() {
         do { _ = try config(services: "1000,-3"); Issue.record("accepted -3") } catch {
             #expect("\(error)".contains("-3"))
         }
+    }
+
+    @Test func ipvsPreflightNeedsTheUMLKernelAndScriptOnTheHostAndIpsetInTheGuest() {
+        do {
+            try BenchRunner.preflight([.ipvs], euid: 0, exists: { _ in true }, inGuest: false, umlRun: "/x/uml-run", umlKernelExists: false)
+            Issue.record("accepted a missing UML kernel")
+        } catch { #expect("\(error)".contains("User-Mode Linux")) }
+        do {
+            try BenchRunner.preflight([.ipvs], euid: 0, exists: { _ in true }, inGuest: false, umlRun: nil, umlKernelExists: true)
+            Issue.record("accepted a missing uml-run")
+        } catch { #expect("\(error)".contains("uml-run")) }
+        #expect(throws: Never.self) {
+            try BenchRunner.preflight([.ipvs], euid: 0, exists: { $0 != "ipset" }, inGuest: false, umlRun: "/x/uml-run", umlKernelExists: true)
+        }
+        do {
+            try BenchRunner.preflight([.ipvs], euid: 0, exists: { $0 != "ipset" }, inGuest: true, umlRun: nil, umlKernelExists: false)
+            Issue.record("accepted a guest without ipset")
+        } catch { #expect("\(error)".contains("ipset")) }
     }
 
     @Test func preflightRefusesNonRootAndNamesMissingTools() {

@@ -49,6 +49,16 @@ import Testing
         #expect(Set(lines.map(\.count)).count == 1)
     }
 
+    @Test func resultsJSONReadsBackIntoTheSameRows() throws {
+        var r = BenchResult(backend: "ipvs", services: 1000, endpointsPerService: 10)
+        r.coldSyncSeconds = 1.25; r.firstPacketP99 = 0.0003; r.churnHeldPerSecond = 200; r.rules = 42; r.error = "x"
+        r.host = "UML guest (1 CPU)"; r.source = "synthetic"; r.build = "release"; r.rssPeakBytes = 7
+        let data = Data(BenchReport.json([r] + Self.sample()).utf8)
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let rows = try #require(root["results"] as? [[String: Any]]).compactMap(BenchResult.init(json:))
+        #expect(rows == [r] + Self.sample())
+    }
+
     @Test func reportNamesWhatIsNotMeasured() throws {
         let config = try BenchConfig.validated(services: "1000", endpointsPerService: 10, backends: "nftables", seed: 3, runs: 5, outDir: "x")
         let md = BenchReport.markdown(Self.sample(), config: config, host: "h")
