@@ -4,7 +4,11 @@ extension IPVSPlan {
     /// A readable plan: dummy-interface addresses, ipvsadm-save style virtual servers, `ipset
     /// restore` text, then each family's `iptables-restore --noflush` text and its jumps.
     public var text: String {
-        var out = "# addresses on \(IPVSPlan.dummyInterface)\n"
+        var out = ""
+        var lines = addresses.count + ipsets.values.reduce(0) { $0 + $1.members.count }
+        for vs in virtualServers.values { lines += 2 + vs.destinations.count }
+        out.reserveCapacity(lines * 72)
+        out += "# addresses on \(IPVSPlan.dummyInterface)\n"
         for a in addresses.sorted() {
             out += "ip address add \(a)/\(a.family == .ipv4 ? 32 : 128) dev \(IPVSPlan.dummyInterface)\n"
         }
@@ -24,7 +28,11 @@ extension IPVSPlan {
     }
 
     /// `ipset restore` text for every set (create lines, then add lines).
-    public var ipsetRestoreText: String { sortedIPSets.map(\.restoreText).joined() }
+    public var ipsetRestoreText: String {
+        var out = ""
+        for s in sortedIPSets { out += s.restoreText }
+        return out
+    }
 
     func writeJSON(_ o: JSONWriter) {
         o.object {
