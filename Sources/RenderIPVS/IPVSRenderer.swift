@@ -60,8 +60,10 @@ public struct IPVSRenderer: ProxyRenderer {
     /// once, by the first incremental render after a full one, and then follows every diff.
     /// Otherwise the unchanged ports are scanned once (see `renderIncrementalByScan`).
     public func renderIncremental(_ diff: StateDiff, state: ProxyState) -> IPVSOutput {
-        if !diff.requiresFullSync, let e = memo.take(), e.options == options, e.state.applying(diff) == state {
+        if !diff.requiresFullSync, var e = memo.take(), e.options == options, e.state.applying(diff) == state {
+            // Moved out of the entry, so the index's tables are uniquely referenced and change in place.
             var index = e.index ?? IPVSPlanIndex(state: e.state, options: options)
+            e.index = nil
             let ops = index.apply(diff, state: state)
             memo.store(.init(state: state, options: options, index: index))
             return IPVSOutput(plan: nil, operations: ops)

@@ -15,6 +15,26 @@ enum IptablesFormat {
     /// The DNAT target address: `10.0.0.1:80` or `[fd00::1]:80`.
     static func dnatTarget(_ ep: Endpoint) -> String { ep.description }
 
+    /// Appends `dnatTarget(ep)` without building intermediate strings.
+    static func appendDNATTarget(_ ep: Endpoint, to out: inout String) {
+        if ep.ip.family == .ipv4 {
+            appendAddress(ep.ip, to: &out)
+        } else {
+            out += "["; out += ep.ip.description; out += "]"
+        }
+        out += ":"; out += String(ep.port)
+    }
+
+    /// Appends `ip.description` (IPv4 from a table of octets; IPv6 as described).
+    static func appendAddress(_ ip: IPAddress, to out: inout String) {
+        guard ip.family == .ipv4 else { out += ip.description; return }
+        let v = ip.v4Value
+        out += octets[Int(v >> 24)]; out += "."; out += octets[Int((v >> 16) & 0xff)]; out += "."
+        out += octets[Int((v >> 8) & 0xff)]; out += "."; out += octets[Int(v & 0xff)]
+    }
+
+    private static let octets: [String] = (0..<256).map { String($0) }
+
     /// `-m comment --comment "TEXT" ` (with trailing space), or empty when comments are off.
     /// Only `[A-Za-z0-9._:/ -]` survives; anything else becomes `_`; at most 200 characters.
     static func comment(_ text: String, enabled: Bool) -> String {

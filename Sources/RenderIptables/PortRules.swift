@@ -164,7 +164,11 @@ struct PortRules: Sendable, Equatable {
         // With affinity, each endpoint's `recent` list name is needed twice: hash it once.
         let lists = p.affinityTimeout == nil ? [] : eps.map { IptablesNames.affinityList(p.key, $0) }
         let mask = fullMask(ctx.family)
-        let targets = eps.map { IptablesFormat.dnatTarget($0) }
+        let targets = eps.map { ep in
+            var t = ""
+            IptablesFormat.appendDNATTarget(ep, to: &t)
+            return t
+        }
         if let t = p.affinityTimeout {
             for (i, list) in lists.enumerated() {
                 rules.append(proto + "-m recent --name \(list) --mask \(mask) --rsource --rcheck --seconds \(t) --reap "
@@ -173,10 +177,18 @@ struct PortRules: Sendable, Equatable {
         }
         for i in eps.indices {
             let remaining = eps.count - i
-            var rule = proto
-            if remaining > 1 { rule += "-m statistic --mode random --probability " + IptablesFormat.probability(oneIn: remaining) + " " }
-            if !lists.isEmpty { rule += "-m recent --name " + lists[i] + " --mask " + mask + " --rsource --set " }
-            rule += "-j DNAT --to-destination " + targets[i]
+            // Appended in place: one allocation per rule.
+            var rule = ""
+            rule.reserveCapacity(120)
+            rule += proto
+            if remaining > 1 {
+                rule += "-m statistic --mode random --probability "
+                rule += IptablesFormat.probability(oneIn: remaining)
+                rule += " "
+            }
+            if !lists.isEmpty { rule += "-m recent --name "; rule += lists[i]; rule += " --mask "; rule += mask; rule += " --rsource --set " }
+            rule += "-j DNAT --to-destination "
+            rule += targets[i]
             rules.append(rule)
         }
         return rules
@@ -206,7 +218,15 @@ struct HairpinMember: Hashable, Sendable, Comparable {
     var proto: L4Protocol
     var port: UInt16
     /// `ipset` syntax: `10.244.1.5,tcp:8080,10.244.1.5`.
-    var text: String { "\(ip),\(proto.lowercased):\(port),\(ip)" }
+    var text: String {
+        var out = ""
+        IptablesFormat.appendAddress(ip, to: &out)
+        out += ","; out += proto.lowercased; out += ":"; out += String(port); out += ","
+        IptablesFormat.appendAddress(ip, to: &out)
+        return out
+    }
+    /// Hashes the protocol by number (an enum with a String raw value hashes the string).
+    func hash(into h: inout Hasher) { h.combine(ip); h.combine(proto.number); h.combine(port) }
     static func < (a: HairpinMember, b: HairpinMember) -> Bool {
         (a.ip, a.proto, a.port) < (b.ip, b.proto, b.port)
     }
