@@ -11,18 +11,27 @@ enum IPVSOperationOrder {
     /// `ops` in safe, deterministic order.
     static func sorted(_ ops: [IPVSOperation]) -> [IPVSOperation] {
         let ranks = NameRanks(ops)
-        var keyed: [(phase: Int, key: Key, op: IPVSOperation)] = []
+        // Sorts (phase, key, position) and then gathers: the operations themselves are not moved.
+        var keyed: [(phase: Int, key: Key, index: Int)] = []
         keyed.reserveCapacity(ops.count)
-        for op in ops { keyed.append((op.phase, key(op, ranks), op)) }
-        keyed.sort { $0.phase != $1.phase ? $0.phase < $1.phase : $0.key < $1.key }
-        return keyed.map(\.op)
+        for (i, op) in ops.enumerated() { keyed.append((op.phase, key(op, ranks), i)) }
+        keyed.sort { a, b in
+            if a.phase != b.phase { return a.phase < b.phase }
+            if a.key < b.key { return true }
+            if b.key < a.key { return false }
+            return a.index < b.index
+        }
+        return keyed.map { ops[$0.index] }
     }
 
     /// Up to eight words compared in order (unused words are zero).
     struct Key: Comparable {
         var w: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
 
-        static func == (a: Key, b: Key) -> Bool { !(a < b) && !(b < a) }
+        static func == (a: Key, b: Key) -> Bool {
+            a.w.0 == b.w.0 && a.w.1 == b.w.1 && a.w.2 == b.w.2 && a.w.3 == b.w.3
+                && a.w.4 == b.w.4 && a.w.5 == b.w.5 && a.w.6 == b.w.6 && a.w.7 == b.w.7
+        }
 
         static func < (a: Key, b: Key) -> Bool {
             if a.w.0 != b.w.0 { return a.w.0 < b.w.0 }

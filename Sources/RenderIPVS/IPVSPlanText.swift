@@ -15,8 +15,14 @@ extension IPVSPlan {
         out += "# ipvsadm-restore\n"
         for vs in sortedVirtualServers {
             if let o = vs.origin { out += "# \(o) \(o.proto.rawValue)\n" }
-            out += vs.service.ipvsadmLine + "\n"
-            for d in vs.destinations { out += IPVSVirtualServer.destinationLine(vs.key, d) + "\n" }
+            out += vs.service.ipvsadmLine; out += "\n"
+            // `IPVSVirtualServer.destinationLine`, with the selector formatted once per server.
+            let selector = vs.key.ipvsadmSelector
+            for d in vs.destinations {
+                out += "-a "; out += selector; out += " -r "
+                IPVSPlan.appendHostPort(d.address, d.port, to: &out)
+                out += " "; out += d.forwarding.ipvsadmFlag; out += " -w "; out += String(d.weight); out += "\n"
+            }
         }
         out += "# ipset restore\n" + ipsetRestoreText
         for f in iptables.keys.sorted() {
@@ -26,6 +32,20 @@ extension IPVSPlan {
         }
         return out
     }
+
+    /// Appends `IPVSServiceKey.hostPort(ip, port)` (`10.0.0.1:80`, `[fd00::1]:80`); IPv4 from a table of octets.
+    static func appendHostPort(_ ip: IPAddress, _ port: UInt16, to out: inout String) {
+        if ip.family == .ipv4 {
+            let v = ip.v4Value
+            out += octets[Int(v >> 24)]; out += "."; out += octets[Int((v >> 16) & 0xff)]; out += "."
+            out += octets[Int((v >> 8) & 0xff)]; out += "."; out += octets[Int(v & 0xff)]
+        } else {
+            out += "["; out += ip.description; out += "]"
+        }
+        out += ":"; out += String(port)
+    }
+
+    private static let octets: [String] = (0..<256).map { String($0) }
 
     /// `ipset restore` text for every set (create lines, then add lines).
     public var ipsetRestoreText: String {
