@@ -26,6 +26,9 @@ enum DecodedEntry: Hashable, Sendable {
 /// so one malformed object cannot hide the others.
 struct DocumentEnvelope: Decodable {
     var entries: [DecodedEntry] = []
+    /// Set when the document is a list whose `items` were decoded (or were null): what its items
+    /// are decoded with, so the items can also be decoded apart from the document.
+    var list: ListContext? = nil
 
     init(from decoder: Decoder) {
         guard let c = try? decoder.container(keyedBy: AnyKey.self) else {
@@ -34,7 +37,7 @@ struct DocumentEnvelope: Decodable {
                 entries = [.failed(.document("document is not a mapping (object)"))]
                 return
             }
-            decodeItems(&items, listKind: "List", itemKind: nil, apiVersion: nil)
+            entries = Self.decodeItems(&items, ListContext(listKind: "List", itemKind: nil, apiVersion: nil, firstIndex: 0))
             return
         }
         let kind = try? c.decodeIfPresent(String.self, forKey: AnyKey("kind"))
@@ -50,19 +53,55 @@ struct DocumentEnvelope: Decodable {
             entries = [.failed(Problem(kind: kind, namespace: "", name: "", field: "items", reason: "items is not a list"))]
             return
         }
-        decodeItems(&items, listKind: kind, itemKind: itemKind, apiVersion: apiVersion)
+        list = ListContext(listKind: kind, itemKind: itemKind, apiVersion: apiVersion, firstIndex: 0)
+        entries = Self.decodeItems(&items, list!)
     }
 
-    private mutating func decodeItems(_ items: inout UnkeyedDecodingContainer, listKind: String,
-                                      itemKind: String?, apiVersion: String?) {
+    /// Decodes every item; an unreadable item ends the list (with a problem naming its index).
+    static func decodeItems(_ items: inout UnkeyedDecodingContainer, _ list: ListContext) -> [DecodedEntry] {
+        var entries: [DecodedEntry] = []
         while !items.isAtEnd {
             guard let itemDecoder = try? items.superDecoder() else {
-                entries.append(.failed(Problem(kind: listKind, namespace: "", name: "",
-                                               field: "items[\(items.currentIndex)]", reason: "unreadable list item")))
-                return
+                entries.append(.failed(Problem(kind: list.listKind, namespace: "", name: "",
+                                               field: "items[\(list.firstIndex + items.currentIndex)]", reason: "unreadable list item")))
+                return entries
             }
-            entries.append(ObjectDecoding.decodeEntry(itemDecoder, defaultKind: itemKind, defaultAPIVersion: apiVersion))
+            entries.append(ObjectDecoding.decodeEntry(itemDecoder, defaultKind: list.itemKind, defaultAPIVersion: list.apiVersion))
         }
+        return entries
+    }
+
+}
+
+/// How the items of one list are decoded: the list's kind (for diagnostics), the kind and
+/// apiVersion typed-list items default to, and the index of the first item decoded.
+struct ListContext: Sendable, Hashable {
+    var listKind: String
+    var itemKind: String?
+    var apiVersion: String?
+    var firstIndex: Int
+
+    /// The key under which a chunk decoder finds its context in `JSONDecoder.userInfo`.
+    static let userInfoKey = CodingUserInfoKey(rawValue: "switchyard.listContext")!
+}
+
+/// A JSON array holding some items of a list, decoded like the list's own items (the context
+/// comes from the decoder's `userInfo`, under `ListContext.userInfoKey`).
+struct ListChunk: Decodable {
+    var entries: [DecodedEntry]
+
+    init(from decoder: Decoder) throws {
+        guard let context = decoder.userInfo[ListContext.userInfoKey] as? ListContext else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "no list context"))
+        }
+        var items = try decoder.unkeyedContainer()
+        entries = DocumentEnvelope.decodeItems(&items, context)
+    }
+
+    /// True when decoding stopped at an unreadable item (the whole list must then be decoded at once).
+    var stoppedEarly: Bool {
+        if case .failed(let p)? = entries.last, p.reason == "unreadable list item" { return true }
+        return false
     }
 }
 

@@ -72,11 +72,13 @@ public enum ManifestDecoder {
         case notJSON(Problem)
     }
 
-    static func decodeJSON(_ data: Data, source: String, limits: DecodeLimits) -> JSONOutcome {
+    /// - Parameter chunked: decode a large `List`'s items in parallel chunks (the same result).
+    static func decodeJSON(_ data: Data, source: String, limits: DecodeLimits, chunked: Bool = true) -> JSONOutcome {
         let breach = data.withUnsafeBytes { raw in
             JSONPreScan.check(raw.bindMemory(to: UInt8.self), limits: limits)
         }
         if let breach { return .decoded(failure(.document(breach), source: source, index: 0)) }
+        if chunked, let result = decodeListInChunks(data, source: source) { return .decoded(result) }
         do {
             let envelope = try JSONDecoder().decode(DocumentEnvelope.self, from: data)
             var result = DecodeResult()
@@ -88,6 +90,51 @@ public enum ManifestDecoder {
         } catch {
             return .notJSON(.document("invalid JSON: \(error)"))
         }
+    }
+
+    /// Items per chunk below which a list is decoded in one piece.
+    static let minimumItemsPerChunk = 256
+
+    /// A large `List` decoded in parallel: the document around its items (with `"items": []`),
+    /// then the items in contiguous chunks, one `JSONDecoder` per chunk. The result is the one
+    /// the whole document gives; nil (decode it whole) when the layout is unusual, the list is
+    /// small, or any piece fails to parse.
+    static func decodeListInChunks(_ data: Data, source: String) -> DecodeResult? {
+        let layout: JSONListSplit.Layout? = data.withUnsafeBytes { raw in JSONListSplit.layout(raw.bindMemory(to: UInt8.self)) }
+        guard let layout else { return nil }
+        let chunks = min(ParallelMap.workers(), layout.elements.count / minimumItemsPerChunk)
+        guard chunks >= 2 else { return nil }
+        var rest = Data(data[data.startIndex..<(data.startIndex + layout.items.lowerBound)])
+        rest.append(contentsOf: "[]".utf8)
+        rest.append(data[(data.startIndex + layout.items.upperBound)...])
+        guard let envelope = try? JSONDecoder().decode(DocumentEnvelope.self, from: rest), let list = envelope.list,
+              envelope.entries.isEmpty else { return nil }
+        let count = layout.elements.count
+        var pieces: [Range<Int>] = []
+        for c in 0..<chunks {
+            let lo: Int = count * c / chunks, hi: Int = count * (c + 1) / chunks
+            pieces.append(lo..<hi)
+        }
+        let decoded: [[DecodedEntry]?] = ParallelMap.map(pieces, minimumChunk: 1) { piece in
+            let first = layout.elements[piece.lowerBound], last = layout.elements[piece.upperBound - 1]
+            var chunk = Data(capacity: last.upperBound - first.lowerBound + 2)
+            chunk.append(UInt8(ascii: "["))
+            chunk.append(data[(data.startIndex + first.lowerBound)..<(data.startIndex + last.upperBound)])
+            chunk.append(UInt8(ascii: "]"))
+            var context = list
+            context.firstIndex = piece.lowerBound
+            let decoder = JSONDecoder()
+            decoder.userInfo[ListContext.userInfoKey] = context
+            guard let items = try? decoder.decode(ListChunk.self, from: chunk), !items.stoppedEarly,
+                  items.entries.count == piece.count else { return nil }
+            return items.entries
+        }
+        var result = DecodeResult()
+        for entries in decoded {
+            guard let entries else { return nil }
+            collect(entries, into: &result, source: source, index: 0)
+        }
+        return result
     }
 
     // MARK: - Results

@@ -25,33 +25,40 @@ enum ObjectDecoding {
     }
 
     static func decodeEntry(_ decoder: Decoder, defaultKind: String?, defaultAPIVersion: String?) -> DecodedEntry {
-        guard (try? decoder.container(keyedBy: AnyKey.self)) != nil else {
+        guard let c = try? decoder.container(keyedBy: AnyKey.self) else {
             if (try? decoder.singleValueContainer().decodeNil()) == true { return .failed(.document("null object")) }
             return .failed(.document("object is not a mapping"))
         }
-        var header = Header(decoder)
-        guard let kindText = header.kind ?? defaultKind else {
-            return .failed(problem(header, "", field: "kind", reason: "missing or not a string"))
+        // Only kind and apiVersion are needed to decode; the metadata part of the header is read
+        // again only when there is a problem to report.
+        let headerKind = (try? c.decodeIfPresent(String.self, forKey: AnyKey("kind"))) ?? nil
+        let headerAPIVersion = (try? c.decodeIfPresent(String.self, forKey: AnyKey("apiVersion"))) ?? nil
+        func header(_ kind: ObjectKind?) -> Header {
+            var h = Header(decoder)
+            if let kind, kind != .node, h.namespace == nil { h.namespace = "default" }
+            return h
+        }
+        guard let kindText = headerKind ?? defaultKind else {
+            return .failed(problem(header(nil), "", field: "kind", reason: "missing or not a string"))
         }
         guard let kind = ObjectKind(rawValue: kindText) else { return .ignored(kind: kindText) }
-        if kind != .node && header.namespace == nil { header.namespace = "default" }
-        let apiVersion = header.apiVersion ?? defaultAPIVersion
+        let apiVersion = headerAPIVersion ?? defaultAPIVersion
         let supported = supportedAPIVersion[kind] ?? ""
         guard apiVersion == supported else {
-            return .failed(problem(header, kindText, field: "apiVersion",
+            return .failed(problem(header(kind), kindText, field: "apiVersion",
                                    reason: "unsupported apiVersion \(apiVersion ?? "(missing)"), expected \(supported)"))
         }
         do {
             let object = try decodeObject(kind, from: decoder)
             if object.ref.name.isEmpty {
-                return .failed(problem(header, kindText, field: "metadata.name", reason: "missing or empty"))
+                return .failed(problem(header(kind), kindText, field: "metadata.name", reason: "missing or empty"))
             }
             return .object(object)
         } catch let error as DecodingError {
             let (field, reason) = describe(error, droppingPrefix: decoder.codingPath.count)
-            return .failed(problem(header, kindText, field: field, reason: reason))
+            return .failed(problem(header(kind), kindText, field: field, reason: reason))
         } catch {
-            return .failed(problem(header, kindText, field: "(object)", reason: "\(error)"))
+            return .failed(problem(header(kind), kindText, field: "(object)", reason: "\(error)"))
         }
     }
 

@@ -42,8 +42,46 @@ public struct ProxyStateTracker: Sendable {
     @discardableResult
     public mutating func apply(_ events: [ObjectEvent]) -> [Diagnostic] {
         var out: [Diagnostic] = []
-        for e in events { out.append(contentsOf: apply(e)) }
+        // Validation is a pure function of each object: for a large batch (a first list) it runs
+        // on every core, and only the recording below is sequential, in event order.
+        let config = self.config
+        let intakes: [Intake] = events.count < 2 * Self.parallelBatch ? [] : ParallelMap.map(events, minimumChunk: Self.parallelBatch) {
+            Intake($0, config: config)
+        }
+        for (i, e) in events.enumerated() {
+            if intakes.isEmpty {
+                out.append(contentsOf: apply(e))
+            } else {
+                out.append(contentsOf: record(e, intakes[i]))
+            }
+        }
         return out
+    }
+
+    /// Batches smaller than twice this are validated and computed on the calling thread.
+    static let parallelBatch = 512
+
+    /// A validated service or slice, computed ahead of recording.
+    private enum Intake: Sendable {
+        case service(ServiceName, ServiceIntake)
+        case slice(ObjectRef, SliceIntake)
+        case none
+
+        init(_ e: ObjectEvent, config: NodeConfig) {
+            switch e {
+            case .upsert(.service(let s)): self = .service(ProxyStateTracker.name(of: s), ServiceValidation.intake(s, config: config))
+            case .upsert(.endpointSlice(let e)): self = .slice(ProxyStateTracker.ref(of: e), SliceValidation.intake(e))
+            default: self = .none
+            }
+        }
+    }
+
+    private mutating func record(_ e: ObjectEvent, _ intake: Intake) -> [Diagnostic] {
+        switch intake {
+        case .service(let name, let i): return record(service: name, i)
+        case .slice(let ref, let i): return record(slice: ref, i)
+        case .none: return apply(e)
+        }
     }
 
     /// Records one object change. A rejected object is treated as absent (its previous version is removed).
@@ -71,9 +109,25 @@ public struct ProxyStateTracker: Sendable {
             dirty.formUnion(state.services.keys)
         }
         var changed = Set<ServiceName>()
-        for name in dirty {
-            let new = computeService(name)
-            if previous.services[name] != new {
+        if dirty.count < 2 * Self.parallelBatch {
+            for name in dirty {
+                let new = computeService(name)
+                if previous.services[name] != new {
+                    next.services[name] = new
+                    changed.insert(name)
+                }
+            }
+        } else {
+            // Each service is a pure function of the recorded objects: compute them on every
+            // core, then insert them into the persistent map here.
+            let tracker = self
+            let names = Array(dirty)
+            let computed = ParallelMap.map(names, minimumChunk: Self.parallelBatch) { name -> ServiceState?? in
+                let new = tracker.computeService(name)
+                return previous.services[name] != new ? .some(new) : .none
+            }
+            for (name, result) in zip(names, computed) {
+                guard let new = result else { continue }
                 next.services[name] = new
                 changed.insert(name)
             }
@@ -86,9 +140,20 @@ public struct ProxyStateTracker: Sendable {
 
     // MARK: - Recording
 
+    private static func name(of s: Service) -> ServiceName {
+        ServiceName(namespace: NameValidation.effectiveNamespace(s.metadata.namespace), name: s.metadata.name ?? "")
+    }
+
+    private static func ref(of e: EndpointSlice) -> ObjectRef {
+        ObjectRef(kind: .endpointSlice, namespace: NameValidation.effectiveNamespace(e.metadata.namespace), name: e.metadata.name ?? "")
+    }
+
     private mutating func upsertService(_ s: Service) -> [Diagnostic] {
-        let name = ServiceName(namespace: NameValidation.effectiveNamespace(s.metadata.namespace), name: s.metadata.name ?? "")
-        switch ServiceValidation.intake(s, config: config) {
+        record(service: Self.name(of: s), ServiceValidation.intake(s, config: config))
+    }
+
+    private mutating func record(service name: ServiceName, _ intake: ServiceIntake) -> [Diagnostic] {
+        switch intake {
         case .handled(let v):
             if services[name] != v { services[name] = v; dirty.insert(name) }
             return []
@@ -106,9 +171,10 @@ public struct ProxyStateTracker: Sendable {
     }
 
     private mutating func upsertSlice(_ e: EndpointSlice) -> [Diagnostic] {
-        let ref = ObjectRef(kind: .endpointSlice, namespace: NameValidation.effectiveNamespace(e.metadata.namespace),
-                            name: e.metadata.name ?? "")
-        let intake = SliceValidation.intake(e)
+        record(slice: Self.ref(of: e), SliceValidation.intake(e))
+    }
+
+    private mutating func record(slice ref: ObjectRef, _ intake: SliceIntake) -> [Diagnostic] {
         if let slice = intake.slice {
             let old = slices.updateValue(slice, forKey: ref)
             if let old, old.service != slice.service { unindex(ref, from: old.service) }

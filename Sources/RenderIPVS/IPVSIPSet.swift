@@ -107,7 +107,15 @@ public enum IPVSSetRole: String, Hashable, Sendable, CaseIterable, Comparable {
 
     /// `SWITCHYARD-CLUSTER-IP` (IPv4) or `SWITCHYARD-6-CLUSTER-IP` (IPv6); at most 31 characters.
     public func name(_ family: IPFamily) -> String {
-        (family == .ipv4 ? "SWITCHYARD-" : "SWITCHYARD-6-") + rawValue
+        (family == .ipv4 ? Self.v4Names[self] : Self.v6Names[self]) ?? Self.format(self, family)
+    }
+
+    /// Every role's name per family, built once (plans look names up for every member they add).
+    private static let v4Names = Dictionary(uniqueKeysWithValues: allCases.map { ($0, format($0, .ipv4)) })
+    private static let v6Names = Dictionary(uniqueKeysWithValues: allCases.map { ($0, format($0, .ipv6)) })
+
+    private static func format(_ role: IPVSSetRole, _ family: IPFamily) -> String {
+        (family == .ipv4 ? "SWITCHYARD-" : "SWITCHYARD-6-") + role.rawValue
     }
 
     /// The NodePort sets of a protocol: (all, eTP=Local, reject, drop). Reject/drop are nil for SCTP,

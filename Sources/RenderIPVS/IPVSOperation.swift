@@ -91,10 +91,7 @@ extension IPVSPlan {
         diffServices(old, new, into: &ops)
         for (f, r) in new.iptables where old.iptables[f] != r { ops.append(.restoreIptables(r)) }
         for f in old.iptables.keys where new.iptables[f] == nil { ops.append(.removeIptables(f)) }
-        // Sort keys are computed once per operation, not once per comparison.
-        return ops.map { (phase: $0.phase, key: sortKey($0), op: $0) }
-            .sorted { $0.phase != $1.phase ? $0.phase < $1.phase : $0.key < $1.key }
-            .map(\.op)
+        return IPVSOperationOrder.sorted(ops)
     }
 
     private static func diffSets(_ old: IPVSPlan, _ new: IPVSPlan, into ops: inout [IPVSOperation]) {
@@ -145,47 +142,6 @@ extension IPVSPlan {
             } else {
                 ops.append(.deleteDestination(service: key, destination: d.key))
             }
-        }
-    }
-
-    /// Deterministic order within a phase.
-    private static func sortKey(_ op: IPVSOperation) -> String {
-        switch op {
-        case .addService(let s), .updateService(let s): return keyString(s.key)
-        case .addDestination(let k, let d), .updateDestination(let k, let d, _): return keyString(k) + "|" + destString(d.key)
-        case .deleteDestination(let k, let d): return keyString(k) + "|" + destString(d)
-        case .deleteService(let k): return keyString(k)
-        case .addAddress(let a), .deleteAddress(let a): return addrString(a)
-        case .createSet(let s): return s.name
-        case .destroySet(let n): return n
-        case .addSetMember(let n, let m), .deleteSetMember(let n, let m): return n + "|" + memberString(m)
-        case .restoreIptables(let r): return r.family.rawValue
-        case .removeIptables(let f): return f.rawValue
-        }
-    }
-
-    /// Fixed-width hex of an address so string order equals address order within a family.
-    private static func addrString(_ a: IPAddress) -> String {
-        (a.family == .ipv4 ? "4" : "6") + hex(a.high, 16) + hex(a.low, 16)
-    }
-    private static func hex(_ v: UInt64, _ width: Int) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: max(0, width - s.count)) + s
-    }
-    private static func keyString(_ k: IPVSServiceKey) -> String {
-        switch k {
-        case let .inet(p, a, port): return "a" + addrString(a) + hex(UInt64(port), 4) + hex(UInt64(p.number), 2)
-        case let .fwmark(f, m): return "f" + f.rawValue + hex(UInt64(m), 8)
-        }
-    }
-    private static func destString(_ d: IPVSDestinationKey) -> String { addrString(d.address) + hex(UInt64(d.port), 4) }
-    private static func memberString(_ m: IPSetMember) -> String {
-        switch m {
-        case .ip(let a): return addrString(a)
-        case .port(let p): return hex(UInt64(p), 4)
-        case let .ipPort(a, pr, p): return addrString(a) + hex(UInt64(p), 4) + hex(UInt64(pr.number), 2)
-        case let .ipPortIP(a, pr, p, b): return addrString(a) + hex(UInt64(p), 4) + hex(UInt64(pr.number), 2) + addrString(b)
-        case let .ipPortNet(a, pr, p, n): return addrString(a) + hex(UInt64(p), 4) + hex(UInt64(pr.number), 2) + addrString(n.address) + hex(UInt64(n.prefixLength), 2)
         }
     }
 }

@@ -4,15 +4,25 @@ extension IPVSPlan {
     /// A readable plan: dummy-interface addresses, ipvsadm-save style virtual servers, `ipset
     /// restore` text, then each family's `iptables-restore --noflush` text and its jumps.
     public var text: String {
-        var out = "# addresses on \(IPVSPlan.dummyInterface)\n"
+        var out = ""
+        var lines = addresses.count + ipsets.values.reduce(0) { $0 + $1.members.count }
+        for vs in virtualServers.values { lines += 2 + vs.destinations.count }
+        out.reserveCapacity(lines * 72)
+        out += "# addresses on \(IPVSPlan.dummyInterface)\n"
         for a in addresses.sorted() {
             out += "ip address add \(a)/\(a.family == .ipv4 ? 32 : 128) dev \(IPVSPlan.dummyInterface)\n"
         }
         out += "# ipvsadm-restore\n"
         for vs in sortedVirtualServers {
             if let o = vs.origin { out += "# \(o) \(o.proto.rawValue)\n" }
-            out += vs.service.ipvsadmLine + "\n"
-            for d in vs.destinations { out += IPVSVirtualServer.destinationLine(vs.key, d) + "\n" }
+            out += vs.service.ipvsadmLine; out += "\n"
+            // `IPVSVirtualServer.destinationLine`, with the selector formatted once per server.
+            let selector = vs.key.ipvsadmSelector
+            for d in vs.destinations {
+                out += "-a "; out += selector; out += " -r "
+                IPVSPlan.appendHostPort(d.address, d.port, to: &out)
+                out += " "; out += d.forwarding.ipvsadmFlag; out += " -w "; out += String(d.weight); out += "\n"
+            }
         }
         out += "# ipset restore\n" + ipsetRestoreText
         for f in iptables.keys.sorted() {
@@ -23,8 +33,26 @@ extension IPVSPlan {
         return out
     }
 
+    /// Appends `IPVSServiceKey.hostPort(ip, port)` (`10.0.0.1:80`, `[fd00::1]:80`); IPv4 from a table of octets.
+    static func appendHostPort(_ ip: IPAddress, _ port: UInt16, to out: inout String) {
+        if ip.family == .ipv4 {
+            let v = ip.v4Value
+            out += octets[Int(v >> 24)]; out += "."; out += octets[Int((v >> 16) & 0xff)]; out += "."
+            out += octets[Int((v >> 8) & 0xff)]; out += "."; out += octets[Int(v & 0xff)]
+        } else {
+            out += "["; out += ip.description; out += "]"
+        }
+        out += ":"; out += String(port)
+    }
+
+    private static let octets: [String] = (0..<256).map { String($0) }
+
     /// `ipset restore` text for every set (create lines, then add lines).
-    public var ipsetRestoreText: String { sortedIPSets.map(\.restoreText).joined() }
+    public var ipsetRestoreText: String {
+        var out = ""
+        for s in sortedIPSets { out += s.restoreText }
+        return out
+    }
 
     func writeJSON(_ o: JSONWriter) {
         o.object {

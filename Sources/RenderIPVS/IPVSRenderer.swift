@@ -34,6 +34,8 @@ import SwitchyardCore
 /// - Persistence is per client address only (netmask /32 or /128), as kube-proxy.
 public struct IPVSRenderer: ProxyRenderer {
     public var options: IPVSOptions
+    /// The last rendered state and its index, so the next incremental render is O(change).
+    private let memo = IPVSRenderMemo()
 
     public init(options: IPVSOptions = IPVSOptions()) { self.options = options }
 
@@ -44,15 +46,35 @@ public struct IPVSRenderer: ProxyRenderer {
 
     public func renderFull(_ state: ProxyState) -> IPVSOutput {
         let p = plan(state)
+        memo.store(.init(state: state, options: options, index: nil))
         return IPVSOutput(plan: p, operations: IPVSPlan.operations(from: nil, to: p))
     }
 
     /// Operations for the changed ports only. Resources a changed port shares with an unchanged
     /// one (a ClusterIP address, an LB IP, a hairpin entry for an endpoint used by two services, a
-    /// health-check port) are kept: when a deletion or addition is a candidate, the unchanged ports
-    /// are scanned once to see whether any still contributes it (only ports that mention one of the
-    /// candidates' addresses or ports are built; see `IPVSResourceProbe`).
+    /// health-check port) are kept.
+    ///
+    /// When this renderer last rendered the state `diff` starts from (checked: that state with
+    /// `diff` applied must equal `state`), the operations come from an `IPVSPlanIndex` of it, whose
+    /// reference counts answer "is this resource still used?" in O(change); the index is built
+    /// once, by the first incremental render after a full one, and then follows every diff.
+    /// Otherwise the unchanged ports are scanned once (see `renderIncrementalByScan`).
     public func renderIncremental(_ diff: StateDiff, state: ProxyState) -> IPVSOutput {
+        if !diff.requiresFullSync, var e = memo.take(), e.options == options, e.state.applying(diff) == state {
+            // Moved out of the entry, so the index's tables are uniquely referenced and change in place.
+            var index = e.index ?? IPVSPlanIndex(state: e.state, options: options)
+            e.index = nil
+            let ops = index.apply(diff, state: state)
+            memo.store(.init(state: state, options: options, index: index))
+            return IPVSOutput(plan: nil, operations: ops)
+        }
+        return renderIncrementalByScan(diff, state: state)
+    }
+
+    /// `renderIncremental` without an index: when a deletion or addition is a candidate, the
+    /// unchanged ports are scanned once to see whether any still contributes it (only ports that
+    /// mention one of the candidates' addresses or ports are built; see `IPVSResourceProbe`).
+    public func renderIncrementalByScan(_ diff: StateDiff, state: ProxyState) -> IPVSOutput {
         let builder = IPVSPlanBuilder(state: state, options: options)
         var old = builder.skeleton()
         var new = old

@@ -31,6 +31,12 @@ public enum IptablesNames {
     public static func serviceChain(_ key: ServicePortKey) -> String { "SWITCHYARD-SVC-" + portID(key) }
     /// External path chain (NodePort, external IPs, load-balancer IPs).
     public static func externalChain(_ key: ServicePortKey) -> String { "SWITCHYARD-EXT-" + portID(key) }
+    /// `serviceChain(_:)` … `clusterChain(_:)` from an already computed `portID`.
+    static func serviceChain(id: String) -> String { "SWITCHYARD-SVC-" + id }
+    static func externalChain(id: String) -> String { "SWITCHYARD-EXT-" + id }
+    static func firewallChain(id: String) -> String { "SWITCHYARD-FW-" + id }
+    static func clusterChain(id: String) -> String { "SWITCHYARD-CLU-" + id }
+
     /// Load-balancer source-range firewall chain.
     public static func firewallChain(_ key: ServicePortKey) -> String { "SWITCHYARD-FW-" + portID(key) }
     /// Cluster endpoints for the eTP=Local short-circuit when the internal path does not use them.

@@ -37,9 +37,10 @@ public struct IptablesOutput: RenderedOutput, Equatable {
     /// Every input, each under a `#### <command>` header line, in application order.
     public var text: String {
         var out = ""
+        out.reserveCapacity(families.reduce(0) { $0 + $1.ipsetRestore.utf8.count + $1.restore.utf8.count + 80 })
         for f in families {
-            if !f.ipsetRestore.isEmpty { out += "#### ipset restore (\(f.family.rawValue))\n" + f.ipsetRestore }
-            if !f.restore.isEmpty { out += "#### \(f.restoreCommand)\n" + f.restore }
+            if !f.ipsetRestore.isEmpty { out += "#### ipset restore (\(f.family.rawValue))\n"; out += f.ipsetRestore }
+            if !f.restore.isEmpty { out += "#### \(f.restoreCommand)\n"; out += f.restore }
         }
         return out
     }

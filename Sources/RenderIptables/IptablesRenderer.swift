@@ -79,15 +79,21 @@ public struct IptablesRenderer: ProxyRenderer {
     func renderFamilyFull(_ state: ProxyState, family: IPFamily, comments: Bool, saved: String?) -> IptablesFamilyOutput {
         let ctx = IptablesContext(state: state, family: family, options: options, comments: comments)
         var b = IptablesRestoreBuilder()
+        // The chains rendered, per table: needed only to find stale chains in `saved`.
         var rendered: [String: Set<String>] = ["nat": [], "filter": []]
-        func declare(_ chain: String, _ table: String) { b.declareChain(chain, table: table); rendered[table]!.insert(chain) }
-        for (chain, table) in renderHelperChains(ctx, into: &b) { rendered[table]!.insert(chain) }
+        let tracksChains = saved != nil
+        func declare(_ chain: String, _ table: String) {
+            b.declareChain(chain, table: table)
+            if tracksChains { rendered[table]!.insert(chain) }
+        }
+        for (chain, table) in renderHelperChains(ctx, into: &b) where tracksChains { rendered[table]!.insert(chain) }
 
         var hairpin = Set<HairpinMember>()
         var dispatch: [String] = [], nodePorts: [String] = [], filter: [String] = [], clusterIPs: [String] = []
         var pending = 0
-        for p in state.ports(family: family) {
-            let r = PortRules(p, ctx)
+        // Each port's rules are a pure function of the port and the context: build them on
+        // every core, then add them to the builder in key order.
+        for r in ParallelMap.map(state.ports(family: family), { PortRules($0, ctx) }) {
             for c in r.chains {
                 declare(c.name, "nat")
                 for rule in c.rules { b.append(c.name, rule, table: "nat") }

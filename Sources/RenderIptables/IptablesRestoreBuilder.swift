@@ -15,12 +15,25 @@
 /// let text = b.text   // "*nat\n:SWITCHYARD-IPVS - [0:0]\n-A SWITCHYARD-IPVS -j MASQUERADE\nCOMMIT\n"
 /// ```
 public struct IptablesRestoreBuilder: Sendable, Equatable {
+    /// One rule command, kept in parts and joined only when the text is written.
+    struct Command: Sendable, Equatable {
+        enum Verb: String, Sendable { case append = "-A ", insert = "-I ", delete = "-D " }
+        var verb: Verb
+        var chain: String
+        var rule: String
+        /// Bytes of `VERB CHAIN RULE\n`.
+        var length: Int { 3 + chain.utf8.count + 1 + rule.utf8.count + 1 }
+        func write(to out: inout String) {
+            out += verb.rawValue; out += chain; out += " "; out += rule; out += "\n"
+        }
+    }
+
     struct Table: Sendable, Equatable {
         var name: String
         var declarations: [String] = []
         var declared: Set<String> = []
-        var deletes: [String] = []
-        var commands: [String] = []
+        var deletes: [Command] = []
+        var commands: [Command] = []
         var chainDeletions: [String] = []
         var isEmpty: Bool { declarations.isEmpty && deletes.isEmpty && commands.isEmpty && chainDeletions.isEmpty }
     }
@@ -50,17 +63,17 @@ public struct IptablesRestoreBuilder: Sendable, Equatable {
 
     /// Appends `-A CHAIN rule`.
     public mutating func append(_ chain: String, _ rule: String, table: String) {
-        with(table) { $0.commands.append("-A \(chain) \(rule)") }
+        with(table) { $0.commands.append(Command(verb: .append, chain: chain, rule: rule)) }
     }
 
     /// Inserts `-I CHAIN rule` (at the top of the chain).
     public mutating func insert(_ chain: String, _ rule: String, table: String) {
-        with(table) { $0.commands.append("-I \(chain) \(rule)") }
+        with(table) { $0.commands.append(Command(verb: .insert, chain: chain, rule: rule)) }
     }
 
     /// Deletes one rule by its exact spec (`-D CHAIN rule`); runs before every insert/append of the table.
     public mutating func delete(_ chain: String, _ rule: String, table: String) {
-        with(table) { $0.deletes.append("-D \(chain) \(rule)") }
+        with(table) { $0.deletes.append(Command(verb: .delete, chain: chain, rule: rule)) }
     }
 
     /// Deletes a user chain: it is declared (flushed) and removed with `-X` at the end of the table.
@@ -86,12 +99,21 @@ public struct IptablesRestoreBuilder: Sendable, Equatable {
 
     /// The restore input; empty tables are left out unless touched.
     public var text: String {
-        var out = ""
+        var size = 0
         for t in tables {
-            out += "*\(t.name)\n"
+            size += t.name.utf8.count + 9 // "*NAME\n" + "COMMIT\n"
+            for l in t.declarations { size += l.utf8.count + 1 }
+            for c in t.deletes { size += c.length }
+            for c in t.commands { size += c.length }
+            for l in t.chainDeletions { size += l.utf8.count + 1 }
+        }
+        var out = ""
+        out.reserveCapacity(size)
+        for t in tables {
+            out += "*"; out += t.name; out += "\n"
             for l in t.declarations { out += l; out += "\n" }
-            for l in t.deletes { out += l; out += "\n" }
-            for l in t.commands { out += l; out += "\n" }
+            for c in t.deletes { c.write(to: &out) }
+            for c in t.commands { c.write(to: &out) }
             for l in t.chainDeletions { out += l; out += "\n" }
             out += "COMMIT\n"
         }

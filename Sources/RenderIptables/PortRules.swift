@@ -32,27 +32,26 @@ struct PortRules: Sendable, Equatable {
 
     init(_ p: ServicePort, _ ctx: IptablesContext) {
         let key = p.key
-        let svc = IptablesNames.serviceChain(key), ext = IptablesNames.externalChain(key)
-        let fw = IptablesNames.firewallChain(key), clu = IptablesNames.clusterChain(key)
+        let id = IptablesNames.portID(key)
+        let svc = IptablesNames.serviceChain(id: id), ext = IptablesNames.externalChain(id: id)
+        let fw = IptablesNames.firewallChain(id: id), clu = IptablesNames.clusterChain(id: id)
         let match = IptablesFormat.dport(key.proto, p.port)
-        let name = key.description
+        let comment = IptablesFormat.Commenter(key.description, enabled: ctx.comments)
+        let clusterIP = IptablesFormat.host(p.clusterIP)
         hairpin = Self.hairpinMembers(p)
-        clusterIPReject = ["-d \(IptablesFormat.host(p.clusterIP)) "
-            + IptablesFormat.comment("\(name) undefined port of the cluster IP", enabled: ctx.comments) + "-j REJECT"]
+        clusterIPReject = ["-d " + clusterIP + " " + comment("undefined port of the cluster IP") + "-j REJECT"]
 
         // Internal (ClusterIP) path.
         var internalSet: EndpointSet? = nil
         if case .forward(let set) = p.internalTraffic, !p.endpoints(for: p.internalTraffic).isEmpty {
             internalSet = set
-            var rules = Self.clusterMasqRules(p, ctx)
+            var rules = Self.clusterMasqRules(p, ctx, host: clusterIP)
             rules += Self.dnat(p, p.endpoints(for: p.internalTraffic), ctx)
             chains.append((svc, rules))
-            dispatch.append("-d \(IptablesFormat.host(p.clusterIP)) \(match) "
-                + IptablesFormat.comment("\(name) cluster IP", enabled: ctx.comments) + "-j \(svc)")
+            dispatch.append("-d " + clusterIP + " " + match + " " + comment("cluster IP") + "-j " + svc)
         } else {
             let (target, why) = Self.terminal(p.internalTraffic)
-            filter.append("-d \(IptablesFormat.host(p.clusterIP)) \(match) "
-                + IptablesFormat.comment("\(name) \(why)", enabled: ctx.comments) + "-j \(target)")
+            filter.append("-d " + clusterIP + " " + match + " " + comment(why) + "-j " + target)
         }
 
         // External paths (NodePort, external IPs, load-balancer IPs).
@@ -67,10 +66,10 @@ struct PortRules: Sendable, Equatable {
                 chains.append((clu, Self.dnat(p, p.clusterEndpoints, ctx)))
             }
             for cidr in ctx.podCIDRs {
-                extRules.append("-s \(cidr) " + IptablesFormat.comment("\(name) pod traffic to external destinations goes to cluster endpoints", enabled: ctx.comments) + "-j \(target)")
+                extRules.append("-s \(cidr) " + comment("pod traffic to external destinations goes to cluster endpoints") + "-j \(target)")
             }
-            extRules.append("-m addrtype --src-type LOCAL " + IptablesFormat.comment("\(name) masquerade local traffic to external destinations", enabled: ctx.comments) + ctx.markMasq)
-            extRules.append("-m addrtype --src-type LOCAL " + IptablesFormat.comment("\(name) local traffic to external destinations goes to cluster endpoints", enabled: ctx.comments) + "-j \(target)")
+            extRules.append("-m addrtype --src-type LOCAL " + comment("masquerade local traffic to external destinations") + ctx.markMasq)
+            extRules.append("-m addrtype --src-type LOCAL " + comment("local traffic to external destinations goes to cluster endpoints") + "-j \(target)")
         }
         let extEndpoints = p.endpoints(for: p.externalTraffic)
         if case .forward(let set) = p.externalTraffic, !extEndpoints.isEmpty {
@@ -86,20 +85,19 @@ struct PortRules: Sendable, Equatable {
         let firewalled = !p.loadBalancerSourceRanges.isEmpty && !p.loadBalancerIPs.isEmpty
         if firewalled && hasExt {
             var fwRules = p.loadBalancerSourceRanges.map {
-                "-s \($0) " + IptablesFormat.comment("\(name) loadbalancer source range", enabled: ctx.comments) + "-j \(ext)"
+                "-s \($0) " + comment("loadbalancer source range") + "-j \(ext)"
             }
             if ctx.nodeAddresses.contains(where: { ip in p.loadBalancerSourceRanges.contains { $0.contains(ip) } }) {
                 fwRules += p.loadBalancerIPs.map { "-s \(IptablesFormat.host($0)) -j \(ext)" }
             }
             chains.append((fw, fwRules))
         }
-        renderExternalEntries(p, ctx, match: match, hasExt: hasExt, firewalled: firewalled)
+        renderExternalEntries(p, ctx, match: match, comment: comment, ext: ext, fw: fw, hasExt: hasExt, firewalled: firewalled)
     }
 
     /// Dispatch, node-port and filter rules of the external addresses.
-    private mutating func renderExternalEntries(_ p: ServicePort, _ ctx: IptablesContext, match: String, hasExt: Bool, firewalled: Bool) {
-        let name = p.key.description
-        let ext = IptablesNames.externalChain(p.key), fw = IptablesNames.firewallChain(p.key)
+    private mutating func renderExternalEntries(_ p: ServicePort, _ ctx: IptablesContext, match: String, comment: IptablesFormat.Commenter,
+                                                ext: String, fw: String, hasExt: Bool, firewalled: Bool) {
         let (terminal, why) = Self.terminal(p.externalTraffic)
         let externalBlocked: Bool = {
             if case .forward = p.externalTraffic, !p.endpoints(for: p.externalTraffic).isEmpty { return false }
@@ -107,35 +105,35 @@ struct PortRules: Sendable, Equatable {
         }()
         for ip in p.externalIPs {
             if hasExt {
-                dispatch.append("-d \(IptablesFormat.host(ip)) \(match) " + IptablesFormat.comment("\(name) external IP", enabled: ctx.comments) + "-j \(ext)")
+                dispatch.append("-d \(IptablesFormat.host(ip)) \(match) " + comment("external IP") + "-j \(ext)")
             }
             if externalBlocked {
-                filter.append("-d \(IptablesFormat.host(ip)) \(match) " + IptablesFormat.comment("\(name) \(why)", enabled: ctx.comments) + "-j \(terminal)")
+                filter.append("-d \(IptablesFormat.host(ip)) \(match) " + comment(why) + "-j \(terminal)")
             }
         }
         for ip in p.loadBalancerIPs {
             if hasExt {
-                dispatch.append("-d \(IptablesFormat.host(ip)) \(match) " + IptablesFormat.comment("\(name) loadbalancer IP", enabled: ctx.comments)
+                dispatch.append("-d \(IptablesFormat.host(ip)) \(match) " + comment("loadbalancer IP")
                     + "-j \(firewalled ? fw : ext)")
             }
             if firewalled {
-                filter.append("-d \(IptablesFormat.host(ip)) \(match) " + IptablesFormat.comment("\(name) traffic not accepted by the loadbalancer firewall", enabled: ctx.comments) + "-j DROP")
+                filter.append("-d \(IptablesFormat.host(ip)) \(match) " + comment("traffic not accepted by the loadbalancer firewall") + "-j DROP")
             } else if externalBlocked {
-                filter.append("-d \(IptablesFormat.host(ip)) \(match) " + IptablesFormat.comment("\(name) \(why)", enabled: ctx.comments) + "-j \(terminal)")
+                filter.append("-d \(IptablesFormat.host(ip)) \(match) " + comment(why) + "-j \(terminal)")
             }
         }
         guard let np = p.nodePort else { return }
         let npMatch = IptablesFormat.dport(p.key.proto, np)
         if hasExt {
-            nodePorts.append("\(npMatch) " + IptablesFormat.comment("\(name) node port", enabled: ctx.comments) + "-j \(ext)")
+            nodePorts.append("\(npMatch) " + comment("node port") + "-j \(ext)")
         }
         guard externalBlocked else { return }
         switch ctx.nodePorts {
         case .allLocal:
-            filter.append("-m addrtype --dst-type LOCAL \(npMatch) " + IptablesFormat.comment("\(name) \(why)", enabled: ctx.comments) + "-j \(terminal)")
+            filter.append("-m addrtype --dst-type LOCAL \(npMatch) " + comment(why) + "-j \(terminal)")
         case .addresses(let ips):
             for ip in ips {
-                filter.append("-d \(IptablesFormat.host(ip)) \(npMatch) " + IptablesFormat.comment("\(name) \(why)", enabled: ctx.comments) + "-j \(terminal)")
+                filter.append("-d \(IptablesFormat.host(ip)) \(npMatch) " + comment(why) + "-j \(terminal)")
             }
         }
     }
@@ -147,8 +145,8 @@ struct PortRules: Sendable, Equatable {
     }
 
     /// The ClusterIP masquerade rule at the top of the service chain.
-    static func clusterMasqRules(_ p: ServicePort, _ ctx: IptablesContext) -> [String] {
-        let dst = "-d \(IptablesFormat.host(p.clusterIP)) "
+    static func clusterMasqRules(_ p: ServicePort, _ ctx: IptablesContext, host: String) -> [String] {
+        let dst = "-d " + host + " "
         switch ctx.clusterMasquerade {
         case .none: return []
         case .all: return [dst + ctx.markMasq]
@@ -160,24 +158,38 @@ struct PortRules: Sendable, Equatable {
     /// One DNAT rule per endpoint, picked at random with `statistic`; with ClientIP affinity a
     /// `recent` check per endpoint first (refreshing the entry), and `recent --set` on every pick.
     static func dnat(_ p: ServicePort, _ eps: [Endpoint], _ ctx: IptablesContext) -> [String] {
-        let proto = "-p \(p.key.proto.lowercased) "
+        let proto = "-p " + p.key.proto.lowercased + " "
         var rules: [String] = []
         rules.reserveCapacity(eps.count * (p.affinityTimeout == nil ? 1 : 2))
+        // With affinity, each endpoint's `recent` list name is needed twice: hash it once.
+        let lists = p.affinityTimeout == nil ? [] : eps.map { IptablesNames.affinityList(p.key, $0) }
+        let mask = fullMask(ctx.family)
+        let targets = eps.map { ep in
+            var t = ""
+            IptablesFormat.appendDNATTarget(ep, to: &t)
+            return t
+        }
         if let t = p.affinityTimeout {
-            for ep in eps {
-                let list = IptablesNames.affinityList(p.key, ep)
-                rules.append(proto + "-m recent --name \(list) --mask \(fullMask(ctx.family)) --rsource --rcheck --seconds \(t) --reap "
-                    + "-m recent --name \(list) --mask \(fullMask(ctx.family)) --rsource --set -j DNAT --to-destination \(IptablesFormat.dnatTarget(ep))")
+            for (i, list) in lists.enumerated() {
+                rules.append(proto + "-m recent --name \(list) --mask \(mask) --rsource --rcheck --seconds \(t) --reap "
+                    + "-m recent --name \(list) --mask \(mask) --rsource --set -j DNAT --to-destination " + targets[i])
             }
         }
-        for (i, ep) in eps.enumerated() {
+        for i in eps.indices {
             let remaining = eps.count - i
-            let stat = remaining > 1 ? "-m statistic --mode random --probability \(IptablesFormat.probability(oneIn: remaining)) " : ""
-            let set = p.affinityTimeout.map { _ in
-                let list = IptablesNames.affinityList(p.key, ep)
-                return "-m recent --name \(list) --mask \(fullMask(ctx.family)) --rsource --set "
-            } ?? ""
-            rules.append(proto + stat + set + "-j DNAT --to-destination \(IptablesFormat.dnatTarget(ep))")
+            // Appended in place: one allocation per rule.
+            var rule = ""
+            rule.reserveCapacity(120)
+            rule += proto
+            if remaining > 1 {
+                rule += "-m statistic --mode random --probability "
+                rule += IptablesFormat.probability(oneIn: remaining)
+                rule += " "
+            }
+            if !lists.isEmpty { rule += "-m recent --name "; rule += lists[i]; rule += " --mask "; rule += mask; rule += " --rsource --set " }
+            rule += "-j DNAT --to-destination "
+            rule += targets[i]
+            rules.append(rule)
         }
         return rules
     }
@@ -206,7 +218,15 @@ struct HairpinMember: Hashable, Sendable, Comparable {
     var proto: L4Protocol
     var port: UInt16
     /// `ipset` syntax: `10.244.1.5,tcp:8080,10.244.1.5`.
-    var text: String { "\(ip),\(proto.lowercased):\(port),\(ip)" }
+    var text: String {
+        var out = ""
+        IptablesFormat.appendAddress(ip, to: &out)
+        out += ","; out += proto.lowercased; out += ":"; out += String(port); out += ","
+        IptablesFormat.appendAddress(ip, to: &out)
+        return out
+    }
+    /// Hashes the protocol by number (an enum with a String raw value hashes the string).
+    func hash(into h: inout Hasher) { h.combine(ip); h.combine(proto.number); h.combine(port) }
     static func < (a: HairpinMember, b: HairpinMember) -> Bool {
         (a.ip, a.proto, a.port) < (b.ip, b.proto, b.port)
     }

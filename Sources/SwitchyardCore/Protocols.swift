@@ -4,6 +4,9 @@ public enum IPFamily: String, Hashable, Sendable, Comparable, CaseIterable, Coda
     case ipv6 = "IPv6"
 
     public static func < (a: IPFamily, b: IPFamily) -> Bool { a == .ipv4 && b == .ipv6 }
+
+    /// Hashes the case, not the raw-value string (every `IPAddress` in a set or key hashes this).
+    public func hash(into h: inout Hasher) { h.combine(self == .ipv4 ? 4 as UInt8 : 6) }
 }
 
 /// The transport protocols a Service port can use.
@@ -42,4 +45,7 @@ public enum L4Protocol: String, Hashable, Sendable, Comparable, CaseIterable, Co
     }
 
     public static func < (a: L4Protocol, b: L4Protocol) -> Bool { a.number < b.number }
+
+    /// Hashes the protocol number, not the raw-value string.
+    public func hash(into h: inout Hasher) { h.combine(number) }
 }

@@ -23,22 +23,31 @@ enum Backend: String, CaseIterable, Sendable {
     case nftables, iptables, ipvs
 
     /// Full render, reduced to the text the applier consumes (so lazy work is measured too).
-    func renderFull(_ state: ProxyState) -> Int {
+    func renderFull(_ state: ProxyState, with r: Renderers = Renderers()) -> Int {
         switch self {
-        case .nftables: return NftablesRenderer().renderFull(state).text.utf8.count
-        case .iptables: return IptablesRenderer().renderFull(state).text.utf8.count
-        case .ipvs: return IPVSRenderer().renderFull(state).text.utf8.count
+        case .nftables: return r.nftables.renderFull(state).text.utf8.count
+        case .iptables: return r.iptables.renderFull(state).text.utf8.count
+        case .ipvs: return r.ipvs.renderFull(state).text.utf8.count
         }
     }
 
-    /// Incremental render of `diff`, reduced to its text.
-    func renderIncremental(_ diff: StateDiff, state: ProxyState) -> Int {
+    /// Incremental render of `diff`, reduced to its text. The renderers are the ones that
+    /// rendered the previous state, as in a running proxy (IPVS keeps its plan index between
+    /// renders).
+    func renderIncremental(_ diff: StateDiff, state: ProxyState, with r: Renderers) -> Int {
         switch self {
-        case .nftables: return NftablesRenderer().renderIncremental(diff, state: state).text.utf8.count
-        case .iptables: return IptablesRenderer().renderIncremental(diff, state: state).text.utf8.count
-        case .ipvs: return IPVSRenderer().renderIncremental(diff, state: state).text.utf8.count
+        case .nftables: return r.nftables.renderIncremental(diff, state: state).text.utf8.count
+        case .iptables: return r.iptables.renderIncremental(diff, state: state).text.utf8.count
+        case .ipvs: return r.ipvs.renderIncremental(diff, state: state).text.utf8.count
         }
     }
+}
+
+/// One renderer per backend.
+struct Renderers: Sendable {
+    let nftables = NftablesRenderer()
+    let iptables = IptablesRenderer()
+    let ipvs = IPVSRenderer()
 }
 
 /// Inputs built once per process (Swift globals are initialised lazily and thread-safely).
@@ -83,7 +92,15 @@ final class TrackerBox: @unchecked Sendable {
     var tracker: ProxyStateTracker?
     var next = 0
     let changes: [[ObjectEvent]]
+    let renderers = Renderers()
     init(changes: [[ObjectEvent]]) { self.changes = changes }
+
+    /// The committed tracker, built (and rendered in full by `backend`) on first use.
+    func prepared(_ backend: Backend) {
+        guard tracker == nil else { return }
+        tracker = fixture.committedTracker()
+        _ = backend.renderFull(tracker!.state, with: renderers)
+    }
 
     /// The next change (wrapping: a repeated upsert of an endpoint change is still a valid event).
     func nextChange() -> [ObjectEvent] {
@@ -93,12 +110,12 @@ final class TrackerBox: @unchecked Sendable {
 }
 
 /// One sync of a change: commit, diff and incremental render; returns a checksum.
-func sync(_ events: [ObjectEvent], tracker: inout ProxyStateTracker, backend: Backend) -> Int {
-    tracker.apply(events)
-    let changes = tracker.commit()
+func sync(_ events: [ObjectEvent], box: TrackerBox, backend: Backend) -> Int {
+    box.tracker!.apply(events)
+    let changes = box.tracker!.commit()
     let diff = StateDiff.between(old: changes.previous, new: changes.state, services: changes.changedServices,
                                  nodeChanged: changes.nodeChanged)
-    return diff.count &+ backend.renderIncremental(diff, state: changes.state)
+    return diff.count &+ backend.renderIncremental(diff, state: changes.state, with: box.renderers)
 }
 
 /// The events that undo an add: a delete of every upserted object.

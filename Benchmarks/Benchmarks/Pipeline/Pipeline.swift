@@ -75,23 +75,23 @@ let benchmarks: @Sendable () -> Void = {
         // One endpoint of one slice replaced: apply, commit, diff, incremental render.
         let endpointBox = TrackerBox(changes: fixture.changes(.endpointChange))
         Benchmark("Endpoint_change_\(backend.rawValue)", configuration: light) { benchmark in
-            if endpointBox.tracker == nil { endpointBox.tracker = fixture.committedTracker() }
+            endpointBox.prepared(backend)
             let events = endpointBox.nextChange()
             benchmark.startMeasurement()
-            blackHole(sync(events, tracker: &endpointBox.tracker!, backend: backend))
+            blackHole(sync(events, box: endpointBox, backend: backend))
             benchmark.stopMeasurement()
         }
 
         // A new service with its slices; removed again outside the measurement so size stays 10k.
         let addBox = TrackerBox(changes: fixture.changes(.serviceAdd))
         Benchmark("Service_add_\(backend.rawValue)", configuration: light) { benchmark in
-            if addBox.tracker == nil { addBox.tracker = fixture.committedTracker() }
+            addBox.prepared(backend)
             let events = addBox.nextChange()
             benchmark.startMeasurement()
-            blackHole(sync(events, tracker: &addBox.tracker!, backend: backend))
+            blackHole(sync(events, box: addBox, backend: backend))
             benchmark.stopMeasurement()
-            addBox.tracker!.apply(deletions(of: events))
-            _ = addBox.tracker!.commit()
+            // Rendered too, so the renderers follow the state as a running proxy's do.
+            blackHole(sync(deletions(of: events), box: addBox, backend: backend))
         }
     }
 }

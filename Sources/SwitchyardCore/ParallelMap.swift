@@ -1,0 +1,37 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An order-preserving parallel map for the pure pipeline (model commit, renderers): each worker
+/// maps one contiguous chunk into its own slot, so there is no shared mutable state and the
+/// result equals `items.map(transform)`.
+public enum ParallelMap {
+    /// Worker threads to use: the processors available, at most `limit`.
+    public static func workers(limit: Int = 8) -> Int {
+        max(1, min(limit, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    }
+
+    /// `items.map(transform)`, computed in contiguous chunks on up to `workers()` threads. Runs
+    /// serially when there are fewer than `2 * minimumChunk` items. The result is in `items` order.
+    public static func map<Element: Sendable, Result: Sendable>(
+        _ items: [Element], minimumChunk: Int = 512, _ transform: @Sendable (Element) -> Result
+    ) -> [Result] {
+        let chunks = min(workers(), items.count / max(1, minimumChunk))
+        if chunks < 2 { return items.map(transform) }
+        var parts = [[Result]](repeating: [], count: chunks)
+        parts.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = items.count * c / chunks, hi = items.count * (c + 1) / chunks
+                slots[c] = items[lo..<hi].map(transform)
+            }
+        }
+        var out: [Result] = []
+        out.reserveCapacity(items.count)
+        for p in parts { out.append(contentsOf: p) }
+        return out
+    }
+}
