@@ -11,6 +11,8 @@ import Glibc
 final class NftNetlink: @unchecked Sendable {
     let fd: Int32
     private var seq: UInt32 = 1
+    /// Usable send buffer in bytes (grown by `ensureSendBuffer`).
+    private var sendBuffer = 0
 
     static let subsys: UInt16 = 10            // NFNL_SUBSYS_NFTABLES
     static let newSetElem: UInt16 = 12, delSetElem: UInt16 = 14, getGen: UInt16 = 16
@@ -91,6 +93,7 @@ final class NftNetlink: @unchecked Sendable {
         var batch = NetlinkMessage(type: Self.batchBegin, flags: NetlinkMessage.request, seq: firstSeq &- 1, family: 0, resID: Self.subsys).finished
         for m in messages { batch += m }
         batch += NetlinkMessage(type: Self.batchEnd, flags: NetlinkMessage.request, seq: firstSeq &+ UInt32(messages.count), family: 0, resID: Self.subsys).finished
+        ensureSendBuffer(batch.count)
         let sent = batch.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         guard sent == batch.count else { throw Refusal(index: -1, errno: errno) }
         var pending = Set((0..<messages.count).map { firstSeq &+ UInt32($0) })
@@ -115,6 +118,40 @@ final class NftNetlink: @unchecked Sendable {
             }
         }
         if let refusal { throw refusal }
+    }
+
+    /// Commits `messages` (consecutive sequence numbers from `firstSeq`) as one batch when it fits
+    /// `maxBatchBytes` (nil: no limit) and the kernel takes it; otherwise as consecutive batches of
+    /// at most that size (8 MiB when the kernel refused the whole). Only one batch is atomic: a
+    /// split load serves part of the new data until its last batch committed.
+    func commitLarge(_ messages: [[UInt8]], firstSeq: UInt32, maxBatchBytes: Int?) throws {
+        let total = messages.reduce(0) { $0 + $1.count }
+        if maxBatchBytes.map({ total <= $0 }) ?? true {
+            do { return try commit(messages, firstSeq: firstSeq) } catch let r as Refusal
+                where r.index == -1 && [EMSGSIZE, ENOBUFS, ENOMEM].contains(r.errno) {}
+        }
+        let limit = maxBatchBytes ?? (8 << 20)
+        var start = 0
+        while start < messages.count {
+            var end = start, bytes = 0
+            while end < messages.count && (end == start || bytes + messages[end].count <= limit) { bytes += messages[end].count; end += 1 }
+            try commit(Array(messages[start..<end]), firstSeq: firstSeq &+ UInt32(start))
+            start = end
+        }
+    }
+
+    /// A batch must reach the kernel in one `send` (nfnetlink aborts a batch without its end
+    /// message), so the send buffer grows to the batch: SO_SNDBUFFORCE (CAP_NET_ADMIN, which
+    /// writing nftables needs anyway) beyond `wmem_max`.
+    private func ensureSendBuffer(_ bytes: Int) {
+        guard bytes + 4096 > sendBuffer else { return }
+        var want = Int32(clamping: bytes + (1 << 20))
+        if setsockopt(fd, SOL_SOCKET, 32 /* SO_SNDBUFFORCE */, &want, 4) != 0 {
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, 4)
+        }
+        var have: Int32 = 0, len = socklen_t(4)
+        getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &len)
+        sendBuffer = Int(have) / 2   // the kernel reports twice the usable size
     }
 
     /// Sequence numbers for the next batch of `count` messages (plus begin/end around them).

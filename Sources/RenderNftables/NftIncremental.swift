@@ -37,6 +37,13 @@ struct NftIncremental {
             cmds.append(.flushChain(f, name))
             for r in rules { cmds.append(.addRule(f, chain: name, r)) }
         }
+        // Frontend sets and dispatch rules of the counts the new ports use. They may exist already
+        // (the applier drops those its record holds: `NftTransaction.droppingFrontendSets`); only a
+        // count seen for the first time adds a rule, the one kind of delta that revalidates the table.
+        for c in after.reduce(into: Set<NftSharedChain>(), { $0.formUnion($1.sharedChains) }).sorted() {
+            cmds.append(.addSet(f, NftLayout.frontendSet(c, family: f), isMap: false))
+            cmds.append(.addRule(f, chain: c.path.dispatchChain, NftRules.dispatch(c, family: f)))
+        }
         // 2. Element deltas: deletions before additions so a key can change its value.
         var oldEls = NftElementMerger(), newEls = NftElementMerger()
         for o in before { oldEls.merge(o.elements) }

@@ -14,8 +14,11 @@ struct NftLayout {
     var sets: [(NftSet, Bool)] {
         let frontend = "type \(a) . inet_proto . inet_service"
         let npFrontend = "type inet_proto . inet_service"
-        let addrEps = "typeof \(h) daddr . meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
-        let npEps = "typeof meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
+        // The data is described as `tcp dport` (same type, inet_service; it only feeds the listing):
+        // with `th dport` there, nft 1.0.6 refuses any later rule that uses the existing map
+        // ("conflicting protocols specified: ip vs. th"), so rules could only be added together with it.
+        let addrEps = "typeof \(h) daddr . meta l4proto . th dport . numgen random mod 1 : \(h) daddr . tcp dport"
+        let npEps = "typeof meta l4proto . th dport . numgen random mod 1 : \(h) daddr . tcp dport"
         return [
             (NftSet(NftNames.podCIDRs, spec: "type \(a)", flags: ["interval"]), false),
             (NftSet(NftNames.nodePortIPs, spec: "type \(a)"), false),
@@ -40,6 +43,11 @@ struct NftLayout {
         ]
     }
 
+    /// The frontend set of a shared chain (`cip_3`): plain keys, no verdicts.
+    static func frontendSet(_ c: NftSharedChain, family: NftFamily) -> NftSet {
+        NftSet(c.setName, spec: c.isNodePort ? "type inet_proto . inet_service" : "type \(family.addrType) . inet_proto . inet_service")
+    }
+
     /// Matches a packet addressed to a NodePort address of this node.
     private var nodePortMatch: String {
         switch nodePorts {
@@ -56,16 +64,24 @@ struct NftLayout {
         let checks = NftRule("ct state new jump \(NftNames.checks)")
         return [
             (NftChain(NftNames.services), [
-                NftRule("\(h) saddr @\(NftNames.podCIDRs) \(fe) vmap @\(NftNames.addrShortCircuitPod)"),
-                NftRule("fib saddr type local \(fe) vmap @\(NftNames.addrShortCircuitNode)"),
-                NftRule("\(fe) vmap @\(NftNames.addrDispatch)"),
+                NftRule("\(h) saddr @\(NftNames.podCIDRs) jump \(NftNames.addrShortCircuitPodChain)"),
+                NftRule("fib saddr type local jump \(NftNames.addrShortCircuitNodeChain)"),
+                NftRule("jump \(NftNames.addrDispatchChain)"),
                 NftRule("\(nodePortMatch) jump \(NftNames.nodePorts)"),
             ]),
             (NftChain(NftNames.nodePorts), [
-                NftRule("\(h) saddr @\(NftNames.podCIDRs) \(np) vmap @\(NftNames.nodePortShortCircuitPod)"),
-                NftRule("fib saddr type local \(np) vmap @\(NftNames.nodePortShortCircuitNode)"),
-                NftRule("\(np) vmap @\(NftNames.nodePortDispatch)"),
+                NftRule("\(h) saddr @\(NftNames.podCIDRs) jump \(NftNames.nodePortShortCircuitPodChain)"),
+                NftRule("fib saddr type local jump \(NftNames.nodePortShortCircuitNodeChain)"),
+                NftRule("jump \(NftNames.nodePortDispatchChain)"),
             ]),
+            // Dispatch chains: the affinity verdict map first, then one rule per count set in use
+            // (appended by the renderer: `dispatch(_:)`).
+            (NftChain(NftNames.addrShortCircuitPodChain), [NftRule("\(fe) vmap @\(NftNames.addrShortCircuitPod)")]),
+            (NftChain(NftNames.addrShortCircuitNodeChain), [NftRule("\(fe) vmap @\(NftNames.addrShortCircuitNode)")]),
+            (NftChain(NftNames.addrDispatchChain), [NftRule("\(fe) vmap @\(NftNames.addrDispatch)")]),
+            (NftChain(NftNames.nodePortShortCircuitPodChain), [NftRule("\(np) vmap @\(NftNames.nodePortShortCircuitPod)")]),
+            (NftChain(NftNames.nodePortShortCircuitNodeChain), [NftRule("\(np) vmap @\(NftNames.nodePortShortCircuitNode)")]),
+            (NftChain(NftNames.nodePortDispatchChain), [NftRule("\(np) vmap @\(NftNames.nodePortDispatch)")]),
             (NftChain(NftNames.checks), [
                 NftRule("\(fe) @\(NftNames.dropAddr) drop"),
                 NftRule("meta l4proto tcp \(fe) @\(NftNames.rejectAddr) reject with tcp reset"),

@@ -63,6 +63,22 @@ public enum NftPath: String, Hashable, Sendable, CaseIterable, Comparable {
     /// The shared chain for this path with `count` endpoints.
     func chain(endpoints count: Int) -> String { "\(rawValue)-\(count)" }
 
+    /// The plain set of this path's frontends that have `count` endpoints (no verdicts: adding a
+    /// service adds an element here, which never makes the kernel revalidate the table).
+    func frontendSet(endpoints count: Int) -> String { "\(rawValue)_\(count)" }
+
+    /// The chain that matches a frontend of this path's dispatch group against its count sets.
+    public var dispatchChain: String {
+        switch self {
+        case .cip, .ext, .loc: return NftNames.addrDispatchChain
+        case .scpod: return NftNames.addrShortCircuitPodChain
+        case .scnode: return NftNames.addrShortCircuitNodeChain
+        case .npext, .nploc: return NftNames.nodePortDispatchChain
+        case .npscpod: return NftNames.nodePortShortCircuitPodChain
+        case .npscnode: return NftNames.nodePortShortCircuitNodeChain
+        }
+    }
+
     public static func < (a: NftPath, b: NftPath) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
@@ -70,11 +86,20 @@ public enum NftPath: String, Hashable, Sendable, CaseIterable, Comparable {
 
 /// Names of the fixed objects in our table.
 public enum NftNames {
+    /// The dispatch chains (their rules are the affinity verdict map and one rule per count set).
+    public static var dispatchChains: Set<String> { Set(NftPath.allCases.map(\.dispatchChain)) }
+
     public static let markBit = "0x00004000"
     static let services = "services"
     static let nodePorts = "nodeports"
     static let checks = "service-checks"
     static let firewall = "firewall"
+    static let addrDispatchChain = "dispatch-addr"
+    static let addrShortCircuitPodChain = "dispatch-addr-sc-pod"
+    static let addrShortCircuitNodeChain = "dispatch-addr-sc-node"
+    static let nodePortDispatchChain = "dispatch-np"
+    static let nodePortShortCircuitPodChain = "dispatch-np-sc-pod"
+    static let nodePortShortCircuitNodeChain = "dispatch-np-sc-node"
 
     static let podCIDRs = "pod_cidrs"
     static let nodePortIPs = "nodeport_ips"

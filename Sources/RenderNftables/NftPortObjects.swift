@@ -1,12 +1,32 @@
 import Model
 import SwitchyardCore
 
-/// A shared DNAT chain: one per (path, endpoint count) in use.
-struct NftSharedChain: Hashable, Comparable {
+/// A shared DNAT chain: one per (path, endpoint count) in use, with its frontend set
+/// (`cip_3`: the ClusterIP frontends with 3 endpoints) and the dispatch rule that sends the
+/// set's frontends to the chain.
+public struct NftSharedChain: Hashable, Comparable, Sendable {
     var path: NftPath
     var count: Int
-    var name: String { path.chain(endpoints: count) }
-    static func < (a: Self, b: Self) -> Bool { (a.path, a.count) < (b.path, b.count) }
+    init(path: NftPath, count: Int) { self.path = path; self.count = count }
+
+    /// Parses a frontend set name (`cip_3`).
+    public init?(frontendSet name: String) {
+        guard let sep = name.lastIndex(of: "_"), let p = NftPath(rawValue: String(name[..<sep])),
+              let n = Int(name[name.index(after: sep)...]), n > 0, name == p.frontendSet(endpoints: n) else { return nil }
+        path = p; count = n
+    }
+
+    /// The shared chain's name (`cip-3`).
+    public var name: String { path.chain(endpoints: count) }
+    /// The dispatch chain whose rule sends this set's frontends here.
+    public var dispatchChain: String { path.dispatchChain }
+    /// The dispatch rule (`ip daddr . meta l4proto . th dport @cip_3 goto cip-3`).
+    public func dispatchRule(family: NftFamily) -> NftRule { NftRules.dispatch(self, family: family) }
+    /// The frontend set's name.
+    public var setName: String { path.frontendSet(endpoints: count) }
+    /// True for NodePort paths: set keys are `proto . port`, else `addr . proto . port`.
+    public var isNodePort: Bool { path.isNodePort }
+    public static func < (a: Self, b: Self) -> Bool { (a.path, a.count) < (b.path, b.count) }
 }
 
 /// Everything one service port contributes to the table: elements of the global sets and
@@ -107,7 +127,7 @@ struct NftPortObjects {
             }
             let shared = NftSharedChain(path: path, count: eps.count)
             objects.sharedChains.insert(shared)
-            objects.add(path.dispatchMap, NftElement(key, value: "goto \(shared.name)", comment: comment))
+            objects.add(shared.setName, NftElement(key, comment: comment))
             for (i, ep) in eps.enumerated() where slots.insert([path.endpointMap] + key + [String(i)]).inserted {
                 objects.add(path.endpointMap, NftElement(key + [String(i)], value: "\(ep.ip) . \(ep.port)"))
             }

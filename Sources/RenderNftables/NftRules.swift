@@ -29,6 +29,11 @@ enum NftRules {
         ]
     }
 
+    /// The dispatch rule of a shared chain: frontends in its count set go to it.
+    static func dispatch(_ c: NftSharedChain, family: NftFamily) -> NftRule {
+        NftRule("\(frontendKey(c.path, family: family)) @\(c.setName) goto \(c.name)")
+    }
+
     /// `dnat ip to 10.0.0.1:80` / `dnat ip6 to [fd00::1]:80`, preceded by the protocol match nft requires.
     static func dnat(_ ep: Endpoint, proto: L4Protocol, family: NftFamily) -> String {
         let addr = family == .ip ? ep.ip.description : "[\(ep.ip)]"

@@ -7,6 +7,32 @@ public struct NftTransaction: Hashable, Sendable {
 
     public init(table: String = "switchyard", commands: [NftCommand] = []) { self.table = table; self.commands = commands }
 
+    /// This transaction without the creation of frontend sets (`cip_3`) that `exists` reports as
+    /// present, nor their dispatch rules (a rule added twice would match twice).
+    public func droppingFrontendSets(where exists: (NftFamily, String) -> Bool) -> NftTransaction {
+        var t = self
+        t.commands = commands.filter { c in
+            switch c {
+            case .addSet(let f, let s, isMap: false):
+                return NftSharedChain(frontendSet: s.name).map { !exists(f, $0.setName) } ?? true
+            case .addRule(let f, let chain, let r):
+                guard let c = Self.dispatchTarget(chain: chain, rule: r, family: f) else { return true }
+                return !exists(f, c.setName)
+            default: return true
+            }
+        }
+        return t
+    }
+
+    /// The shared chain a dispatch rule sends to, when `rule` in `chain` is one.
+    static func dispatchTarget(chain: String, rule: NftRule, family: NftFamily) -> NftSharedChain? {
+        guard let target = rule.text.split(separator: " ").last,
+              let dash = target.lastIndex(of: "-"), let p = NftPath(rawValue: String(target[..<dash])),
+              let n = Int(target[target.index(after: dash)...]) else { return nil }
+        let c = NftSharedChain(path: p, count: n)
+        return p.dispatchChain == chain && NftRules.dispatch(c, family: family) == rule ? c : nil
+    }
+
     /// Elements per `add element` line; keeps lines and netlink batches moderate.
     static let elementChunk = 1000
 
@@ -33,6 +59,7 @@ public struct NftTransaction: Hashable, Sendable {
             if let t = s.timeoutSeconds { out += " timeout \(t)s;" }
             out += " }\n"
         case .deleteSet(let f, let n, let isMap): out += "delete \(isMap ? "map" : "set") \(f.rawValue) \(table) \(n)\n"
+        case .flushSet(let f, let n, let isMap): out += "flush \(isMap ? "map" : "set") \(f.rawValue) \(table) \(n)\n"
         case .addRule(let f, let chain, let r): out += "add rule \(f.rawValue) \(table) \(chain) \(r.text)\n"
         case .addElements(let f, let set, let els):
             for chunk in Self.chunks(els) {
@@ -87,6 +114,7 @@ public struct NftTransaction: Hashable, Sendable {
             if let t = s.timeoutSeconds { fields.append(("timeout", String(t))) }
             return obj(isMap ? "add-map" : "add-set", f, fields)
         case .deleteSet(let f, let n, let isMap): return obj(isMap ? "delete-map" : "delete-set", f, [("name", JSONText.string(n))])
+        case .flushSet(let f, let n, let isMap): return obj(isMap ? "flush-map" : "flush-set", f, [("name", JSONText.string(n))])
         case .addRule(let f, let chain, let r): return obj("add-rule", f, [("chain", JSONText.string(chain)), ("rule", JSONText.string(r.text))])
         case .addElements(let f, let set, let e): return obj("add-elements", f, [("set", JSONText.string(set)), ("elements", els(e))])
         case .deleteElements(let f, let set, let e): return obj("delete-elements", f, [("set", JSONText.string(set)), ("elements", els(e))])

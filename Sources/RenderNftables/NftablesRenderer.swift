@@ -5,12 +5,14 @@ import SwitchyardCore
 
 /// The nftables backend's pure renderer.
 ///
-/// Shape (per family, `table ip|ip6 switchyard`): a few base chains; ONE dispatch verdict map per
-/// traffic kind keyed `addr . proto . port` (NodePorts: `proto . port`); ONE endpoint map keyed
-/// `frontend . index` → `addr . port`; and one tiny shared chain per (path, endpoint count N) whose
-/// single rule is `dnat to <frontend> . numgen random mod N map @eps`. There are no per-service
-/// chains, sets or maps (except for ClientIP affinity ports), so the kernel cost does not grow
-/// with per-object overheads and updates are element deltas.
+/// Shape (per family, `table ip|ip6 switchyard`): a few base chains; per traffic path and endpoint
+/// count N in use ONE plain frontend set keyed `addr . proto . port` (NodePorts: `proto . port`)
+/// with one dispatch rule `<frontend> @cip_N goto cip-N`; ONE endpoint map keyed
+/// `frontend . index` → `addr . port`; and one tiny shared chain per (path, N) whose single rule is
+/// `dnat to <frontend> . numgen random mod N map @eps`. There are no per-service chains, sets or
+/// maps and no per-service verdict elements (except for ClientIP affinity ports, which use a verdict
+/// map), so adding a service adds only plain elements: the kernel never revalidates the table
+/// for it, and updates are element deltas.
 public struct NftablesRenderer: ProxyRenderer {
     /// Table name in both families.
     public var table: String
@@ -76,7 +78,13 @@ public struct NftablesRenderer: ProxyRenderer {
         for (name, t) in affSets.sorted(by: { $0.key < $1.key }) {
             cmds.append(.addSet(f, NftSet(name, spec: "type \(f.addrType)", flags: ["dynamic", "timeout"], timeoutSeconds: t), isMap: false))
         }
-        var chains = layout.chains
+        // Frontend sets and dispatch rules only for the (path, count) pairs in use: each rule is
+        // one lookup per new connection.
+        let inUse = shared.sorted()
+        for c in inUse { cmds.append(.addSet(f, NftLayout.frontendSet(c, family: f), isMap: false)) }
+        var chains = layout.chains.map { chain, rules in
+            (chain, rules + inUse.filter { $0.path.dispatchChain == chain.name }.map { NftRules.dispatch($0, family: f) })
+        }
         let top = max(presetEndpointCounts, shared.map(\.count).max() ?? 0)
         for path in NftPath.allCases { for n in 1...max(1, top) { shared.insert(NftSharedChain(path: path, count: n)) } }
         chains += shared.sorted().map { (NftChain($0.name), NftRules.shared($0, family: f, clusterMasquerade: masq)) }
@@ -98,8 +106,10 @@ struct NftElementMerger {
 
     mutating func merge(_ elements: [String: [NftElement]]) {
         for (set, new) in elements {
+            // A frontend lives in one set of its dispatch group (the verdict map or a count set).
+            let group = NftSharedChain(frontendSet: set)?.path.dispatchMap ?? set
             // Mutate in place: copying the accumulated arrays per port would be quadratic.
-            for e in new where keys[set, default: []].insert(e.key).inserted { els[set, default: []].append(e) }
+            for e in new where keys[group, default: []].insert(e.key).inserted { els[set, default: []].append(e) }
         }
     }
 

@@ -34,7 +34,12 @@ struct NftKernelTests {
             try NftNamespace.with { fresh in
                 let r = try fresh.nft(script: renderer.renderFull(NftScenario.newState).text)
                 try #require(r.0 == 0, "\(r.1)")
-                for name in ["addr_eps", "addr_dispatch", "np_dispatch", "cluster_ips", "hairpin", "reject_addr"] {
+                let countSets = renderer.renderFull(NftScenario.newState).transaction.commands.compactMap { c -> String? in
+                    if case .addSet(.ip, let s, false) = c, NftSharedChain(frontendSet: s.name) != nil { return s.name }
+                    return nil
+                }
+                #expect(!countSets.isEmpty)
+                for name in ["addr_eps", "addr_dispatch", "np_dispatch", "cluster_ips", "hairpin", "reject_addr"] + countSets {
                     let kind = name.contains("dispatch") || name.hasSuffix("eps") ? "map" : "set"
                     let a = try elements(ns.nft("list", kind, "ip", "switchyard", name))
                     let b = try elements(fresh.nft("list", kind, "ip", "switchyard", name))

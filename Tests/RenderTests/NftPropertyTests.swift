@@ -50,8 +50,11 @@ struct NftPropertyTests {
         grown.clusterEndpoints.append(NftFixtures.ep("10.244.9.9", 8080))
         let out = renderer.renderIncremental(StateDiff(changed: [PortChange(old: old, new: grown)]), state: NftFixtures.state([grown]))
         #expect(out.text.contains("add element ip switchyard addr_eps { 10.96.0.10 . tcp . 80 . 2 : 10.244.9.9 . 8080 }"))
-        #expect(out.text.contains("delete element ip switchyard addr_dispatch { 10.96.0.10 . tcp . 80 }"))
-        #expect(out.text.contains("goto cip-3"))
+        // The frontend moves from the 2-endpoint set to the 3-endpoint set (plain elements, no verdicts).
+        #expect(out.text.contains("delete element ip switchyard cip_2 { 10.96.0.10 . tcp . 80 }"))
+        #expect(out.text.contains("add element ip switchyard cip_3 { 10.96.0.10 . tcp . 80"))
+        #expect(out.text.contains("@cip_3 goto cip-3"))
+        #expect(!out.text.contains(": goto"))
         #expect(!out.text.contains("addr_eps { 10.96.0.10 . tcp . 80 . 0"))
         // Shrinking deletes the top slot.
         let back = renderer.renderIncremental(StateDiff(changed: [PortChange(old: grown, new: old)]), state: NftFixtures.state([old]))
