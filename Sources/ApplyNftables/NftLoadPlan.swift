@@ -6,8 +6,10 @@ import RenderNftables
 /// 1. `skeleton` (nft script, small): our tables, every set and map (`add`: existing ones are
 ///    kept with their elements), every chain, each chain flushed and its rules re-added, and the
 ///    few sets the netlink codec does not encode (interval sets) flushed and reloaded. A table that
-///    already exists keeps serving throughout: rules of one ruleset version are the same, and the
-///    dispatch rules of count sets the new state no longer uses are kept until step 3.
+///    already exists keeps serving throughout: rules of one ruleset version are the same, the
+///    shared DNAT chains are kept untouched (nft 1.0.6 cannot re-add their rules; their marker
+///    chain says they have the right shape, else `fallback` is set), and the dispatch rules of
+///    count sets the new state no longer uses are kept until step 3.
 /// 2. `flushes` + `loads` (ONE raw nfnetlink batch, atomic): every set the codec knows is flushed
 ///    and refilled, and stale sets are flushed. Established and new connections see either the
 ///    old or the new data, never a gap.
@@ -18,6 +20,10 @@ struct NftLoadPlan {
     var flushes: [(family: NftFamily, set: String)] = []
     var loads: [NftNetlink.Op] = []
     var cleanup: NftTransaction?
+    /// Set when the table exists but cannot be updated in place: its shared chains have another
+    /// shape (marker chain) or lack a chain the render needs. nft 1.0.6 cannot add rules that use
+    /// the existing endpoint maps, so only one transaction that replaces the table can load it.
+    var fallback: String?
 
     /// One family's part of a full render.
     private struct Family {
@@ -50,6 +56,20 @@ struct NftLoadPlan {
             let fam = fams[f]!
             guard fam.proxied else { step1 += [.addTable(f), .deleteTable(f)]; continue }
             let inv = inventory[f] ?? NftNetlink.Inventory()
+            let shared = Set(fam.chains.map(\.name).filter { NftSharedChain(chain: $0) != nil })
+            // Shared chains already in the kernel stay as they are (same marker: same rules).
+            var keep: Set<String> = []
+            if inv.exists {
+                let marker = fam.chains.first { $0.name.hasPrefix(NftNames.shapeMarkerPrefix) }?.name
+                guard let marker, inv.chains.contains(marker) else {
+                    fallback = "\(f.rawValue) table has another shape (no chain \(marker ?? "shape-…"))"; break
+                }
+                let missing = shared.subtracting(inv.chains)
+                guard missing.isEmpty else {
+                    fallback = "\(f.rawValue) table lacks shared chains \(missing.sorted().prefix(3).joined(separator: ", "))"; break
+                }
+                keep = shared
+            }
             let setNames = Set(fam.sets.map { $0.0.name })
             let staleSets = inv.sets.subtracting(setNames).sorted()
             let staleCounts = staleSets.compactMap { NftSharedChain(frontendSet: $0) }.sorted()
@@ -58,8 +78,8 @@ struct NftLoadPlan {
             for ch in fam.chains { step1.append(.addChain(f, ch)) }
             let chainNames = Set(fam.chains.map(\.name))
             for c in staleCounts where !chainNames.contains(c.name) { step1.append(.addChain(f, NftChain(c.name))) }
-            for ch in fam.chains { step1.append(.flushChain(f, ch.name)) }
-            for (chain, r) in fam.rules { step1.append(.addRule(f, chain: chain, r)) }
+            for ch in fam.chains where !keep.contains(ch.name) { step1.append(.flushChain(f, ch.name)) }
+            for (chain, r) in fam.rules where !keep.contains(chain) { step1.append(.addRule(f, chain: chain, r)) }
             // Stale count sets keep their dispatch rules (and data) until the batch replaced the data.
             for c in staleCounts { step1.append(.addRule(f, chain: c.dispatchChain, c.dispatchRule(family: f))) }
             for (s, isMap) in fam.sets where !loadable(s.name) && !s.flags.contains("dynamic") {

@@ -159,6 +159,7 @@ public actor NftablesApplier: ProxyApplier {
         func lap() -> Double { let now = ContinuousClock.now; defer { clock = now }; return (now - clock).seconds }
         let plan = NftLoadPlan(full: full, inventory: inventory) { NftElementCodec.layout($0) != nil }
         timing.inventorySeconds = lap()
+        if let why = plan.fallback { return fail(why) }
         let skeleton = plan.skeleton.text
         do { try runScript(skeleton) } catch { return fail("skeleton: \(error)") }
         timing.skeletonSeconds = lap()

@@ -14,11 +14,12 @@ struct NftLayout {
     var sets: [(NftSet, Bool)] {
         let frontend = "type \(a) . inet_proto . inet_service"
         let npFrontend = "type inet_proto . inet_service"
-        // The data is described as `tcp dport` (same type, inet_service; it only feeds the listing):
-        // with `th dport` there, nft 1.0.6 refuses any later rule that uses the existing map
-        // ("conflicting protocols specified: ip vs. th"), so rules could only be added together with it.
-        let addrEps = "typeof \(h) daddr . meta l4proto . th dport . numgen random mod 1 : \(h) daddr . tcp dport"
-        let npEps = "typeof meta l4proto . th dport . numgen random mod 1 : \(h) daddr . tcp dport"
+        // nft 1.0.6 refuses a rule that uses one of these maps when the map already exists in the
+        // kernel ("conflicting protocols specified: ip vs. th"); `tcp dport` instead of `th dport`
+        // avoids that but makes nft add a `meta l4proto tcp` match to the DNAT rule. So the rules
+        // using them are only ever added together with the maps (see `shapeMarker`).
+        let addrEps = "typeof \(h) daddr . meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
+        let npEps = "typeof meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
         return [
             (NftSet(NftNames.podCIDRs, spec: "type \(a)", flags: ["interval"]), false),
             (NftSet(NftNames.nodePortIPs, spec: "type \(a)"), false),
@@ -41,6 +42,18 @@ struct NftLayout {
             (NftSet(NftNames.nodePortEndpoints, spec: npEps), true),
             (NftSet(NftNames.nodePortShortCircuitEndpoints, spec: npEps), true),
         ]
+    }
+
+    /// An empty chain whose name states what the shared chains' rules depend on (ruleset
+    /// version, masquerade mode). A full sync that finds it in the kernel may keep the shared
+    /// chains there as they are (it cannot re-add their rules: see the endpoint maps above).
+    static func shapeMarker(_ masq: ClusterMasquerade) -> String {
+        let p = NftNames.shapeMarkerPrefix
+        switch masq {
+        case .all: return p + "1-masq-all"
+        case .none: return p + "1-masq-none"
+        case .sourcesOutside: return p + "1-masq-outside"
+        }
     }
 
     /// The frontend set of a shared chain (`cip_3`): plain keys, no verdicts.
@@ -103,6 +116,7 @@ struct NftLayout {
             (NftChain("filter-input", hook: NftHook(type: "filter", hook: "input", priority: 0)), [checks]),
             (NftChain("filter-forward", hook: NftHook(type: "filter", hook: "forward", priority: 0)), [checks]),
             (NftChain("filter-output", hook: NftHook(type: "filter", hook: "output", priority: 0)), [checks]),
+            (NftChain(Self.shapeMarker(clusterMasquerade)), []),
         ]
     }
 

@@ -86,6 +86,9 @@ public enum NftPath: String, Hashable, Sendable, CaseIterable, Comparable {
 
 /// Names of the fixed objects in our table.
 public enum NftNames {
+    /// Prefix of the empty chain that names the shared chains' shape (`NftLayout.shapeMarker`).
+    public static let shapeMarkerPrefix = "shape-"
+
     /// The dispatch chains (their rules are the affinity verdict map and one rule per count set).
     public static var dispatchChains: Set<String> { Set(NftPath.allCases.map(\.dispatchChain)) }
 

@@ -16,6 +16,13 @@ public struct NftSharedChain: Hashable, Comparable, Sendable {
         path = p; count = n
     }
 
+    /// Parses a shared chain name (`cip-3`).
+    public init?(chain name: String) {
+        guard let sep = name.lastIndex(of: "-"), let p = NftPath(rawValue: String(name[..<sep])),
+              let n = Int(name[name.index(after: sep)...]), n > 0, name == p.chain(endpoints: n) else { return nil }
+        path = p; count = n
+    }
+
     /// The shared chain's name (`cip-3`).
     public var name: String { path.chain(endpoints: count) }
     /// The dispatch chain whose rule sends this set's frontends here.

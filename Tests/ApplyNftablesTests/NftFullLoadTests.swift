@@ -91,20 +91,38 @@ struct NftFullLoadTests {
 
     @Test func planKeepsStaleDispatchUntilDataIsReplaced() throws {
         let full = NftablesRenderer().renderFull(F.state(F.base)).transaction
+        let chains = full.commands.compactMap { c -> String? in if case .addChain(.ip, let ch) = c { return ch.name }; return nil }
         var inv = NftNetlink.Inventory()
         inv.exists = true
-        inv.sets = ["cip_9", "cluster_ips"]
-        inv.chains = ["cip-9", "services"]
+        inv.sets = ["cip_70", "cluster_ips"]
+        inv.chains = Set(chains + ["cip-70"])
         let plan = NftLoadPlan(full: full, inventory: [.ip: inv]) { NftElementCodec.layout($0) != nil }
+        #expect(plan.fallback == nil)
         let step1 = plan.skeleton.text
         // The stale count set's rule is re-added after the flush, so its data serves until the batch.
-        #expect(step1.contains("add rule ip switchyard dispatch-addr ip daddr . meta l4proto . th dport @cip_9 goto cip-9"))
+        #expect(step1.contains("add rule ip switchyard dispatch-addr ip daddr . meta l4proto . th dport @cip_70 goto cip-70"))
         #expect(!step1.contains("delete"))
         #expect(!step1.contains("add element ip switchyard cip_"), "count sets load through netlink")
-        #expect(plan.flushes.contains { $0.family == .ip && $0.set == "cip_9" })
+        #expect(!step1.contains("flush chain ip switchyard cip-2"), "shared chains in the kernel are kept")
+        #expect(!step1.contains("add rule ip switchyard cip-2"))
+        #expect(step1.contains("add rule ip6 switchyard cip-1 "), "a family without a table is created whole")
+        #expect(plan.flushes.contains { $0.family == .ip && $0.set == "cip_70" })
         let cleanup = try #require(plan.cleanup).text
-        #expect(cleanup.contains("delete set ip switchyard cip_9"))
-        #expect(!cleanup.contains("delete chain ip switchyard cip-9"), "preset chains stay")
-        #expect(!cleanup.contains("@cip_9"))
+        #expect(cleanup.contains("delete set ip switchyard cip_70"))
+        #expect(cleanup.contains("delete chain ip switchyard cip-70"))
+        #expect(!cleanup.contains("@cip_70"))
+    }
+
+    @Test func planFallsBackWhenSharedChainsCannotBeKept() {
+        let full = NftablesRenderer().renderFull(F.state(F.base)).transaction
+        let chains = full.commands.compactMap { c -> String? in if case .addChain(.ip, let ch) = c { return ch.name }; return nil }
+        var inv = NftNetlink.Inventory()
+        inv.exists = true
+        inv.chains = Set(chains.filter { !$0.hasPrefix(NftNames.shapeMarkerPrefix) })
+        #expect(NftLoadPlan(full: full, inventory: [.ip: inv]) { _ in true }.fallback != nil, "another shape")
+        inv.chains = Set(chains.filter { $0 != "cip-2" })
+        #expect(NftLoadPlan(full: full, inventory: [.ip: inv]) { _ in true }.fallback != nil, "a shared chain missing")
+        inv.chains = Set(chains)
+        #expect(NftLoadPlan(full: full, inventory: [.ip: inv]) { _ in true }.fallback == nil)
     }
 }
