@@ -214,12 +214,21 @@ struct NftablesRestartTests {
             let reader = Task.detached { () -> (Int, Int) in
                 var ok = 0, failed = 0
                 for _ in 0..<40 {
+                    // web-1 is in every state: its frontend and endpoint slots must never be missing.
                     let r = try TestNamespace.run(["/usr/sbin/ip", "netns", "exec", name, "/usr/sbin/nft", "list", "table", "ip", "switchyard"])
-                    if r.status == 0 && r.out.contains("addr_eps") { ok += 1 } else { failed += 1 }
+                    let serving = r.out.contains("10.96.0.1 . tcp . 80 comment") && r.out.contains("10.96.0.1 . tcp . 80 . 1 : 10.244.1.2 . 8080")
+                    if r.status == 0 && serving { ok += 1 } else { failed += 1 }
                 }
                 return (ok, failed)
             }
-            for _ in 0..<3 { _ = try await NftablesApplier(netns: ns.name).applyFull(F.state(ports)) }
+            // Restarts alternate between two states (other services change their endpoint counts).
+            var other = ports
+            for i in 1..<other.count { other[i] = F.web(i + 1, [F.ep("10.244.\((i + 1) % 250).1", 8080)]) }
+            for round in 0..<4 {
+                let applier = NftablesApplier(netns: ns.name)
+                _ = try await applier.applyFull(F.state(round % 2 == 0 ? other : ports))
+                #expect(await applier.lastFullLoad?.fast == true)
+            }
             let (ok, failed) = try await reader.value
             #expect(failed == 0)
             #expect(ok == 40)
