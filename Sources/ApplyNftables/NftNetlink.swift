@@ -45,46 +45,67 @@ final class NftNetlink: @unchecked Sendable {
     /// A kernel refusal of message `index` (0-based among the ops' messages).
     struct Refusal: Error { var index: Int; var errno: Int32 }
 
-    /// Encodes `ops`, or nil when some element is outside what the codec knows.
-    static func encode(_ ops: [Op], firstSeq: UInt32, chunk: Int = 500) -> (messages: [[UInt8]], bytes: Int)? {
-        var msgs: [[UInt8]] = []
+    /// Encoded messages with, for each, the 0-based line of the equivalent script (one
+    /// `add/delete element` line per `chunk` elements of an op) it carries elements of.
+    struct Encoded { var messages: [[UInt8]] = []; var lines: [Int] = []; var bytes = 0 }
+
+    /// Largest element list per message: a netlink attribute's length is 16 bits.
+    static let maxListBytes = 60_000
+
+    /// Encodes `ops` with sequence numbers from `firstSeq`, or nil when some element is outside
+    /// what the codec knows. A message holds at most `chunk` elements and `maxListBytes` of them.
+    static func encode(_ ops: [Op], firstSeq: UInt32, chunk: Int = 1000) -> Encoded? {
+        var out = Encoded()
         var s = firstSeq
+        var line = 0
         for op in ops {
-            for start in stride(from: 0, to: op.elements.count, by: chunk) {
-                let slice = op.elements[start..<min(start + chunk, op.elements.count)]
-                let flags = NetlinkMessage.request | NetlinkMessage.ack | (op.add ? NetlinkMessage.create : 0)
-                var m = NetlinkMessage(type: subsys << 8 | (op.add ? newSetElem : delSetElem), flags: flags, seq: s,
-                                       family: op.family == .ip ? 2 : 10)
-                s &+= 1
-                m.attr(1, string: op.table)
-                m.attr(2, string: op.set)
-                m.begin(3)
-                for el in slice {
-                    guard let key = NftElementCodec.key(el, set: op.set, family: op.family) else { return nil }
-                    m.begin(1)                          // NFTA_LIST_ELEM
-                    m.begin(1); m.attr(1, key); m.end() // NFTA_SET_ELEM_KEY { NFTA_DATA_VALUE }
-                    if op.add {
-                        guard let data = NftElementCodec.data(el, set: op.set, family: op.family) else { return nil }
-                        switch data {
-                        case .none: break
-                        case .value(let v): m.begin(2); m.attr(1, v); m.end()
-                        case .verdict(let code, let chain):
-                            m.begin(2); m.begin(2)
-                            m.attr(1, be32: UInt32(bitPattern: code)); m.attr(2, string: chain)
-                            m.end(); m.end()
-                        }
-                        if let c = el.comment, c.utf8.count < 250 {
-                            // NFTNL_UDATA_SET_ELEM_COMMENT TLV, as nft writes it (listings show it).
-                            m.attr(6, [0, UInt8(c.utf8.count + 1)] + Array(c.utf8) + [0])
-                        }
-                    }
-                    m.end()
-                }
-                m.end()
-                msgs.append(m.finished)
+            var m: NetlinkMessage?
+            var listStart = 0
+            func finish() {
+                guard var msg = m else { return }
+                msg.end()
+                out.messages.append(msg.finished)
+                m = nil
             }
+            for (i, el) in op.elements.enumerated() {
+                if i % chunk == 0 || (m.map { $0.bytes.count - listStart > maxListBytes } ?? true) {
+                    finish()
+                    let flags = NetlinkMessage.request | NetlinkMessage.ack | (op.add ? NetlinkMessage.create : 0)
+                    var msg = NetlinkMessage(type: subsys << 8 | (op.add ? newSetElem : delSetElem), flags: flags, seq: s,
+                                             family: op.family == .ip ? 2 : 10)
+                    s &+= 1
+                    msg.attr(1, string: op.table)
+                    msg.attr(2, string: op.set)
+                    listStart = msg.bytes.count
+                    msg.begin(3)
+                    m = msg
+                    out.lines.append(line + i / chunk)
+                }
+                guard let key = NftElementCodec.key(el, set: op.set, family: op.family) else { return nil }
+                m!.begin(1)                          // NFTA_LIST_ELEM
+                m!.begin(1); m!.attr(1, key); m!.end() // NFTA_SET_ELEM_KEY { NFTA_DATA_VALUE }
+                if op.add {
+                    guard let data = NftElementCodec.data(el, set: op.set, family: op.family) else { return nil }
+                    switch data {
+                    case .none: break
+                    case .value(let v): m!.begin(2); m!.attr(1, v); m!.end()
+                    case .verdict(let code, let chain):
+                        m!.begin(2); m!.begin(2)
+                        m!.attr(1, be32: UInt32(bitPattern: code)); m!.attr(2, string: chain)
+                        m!.end(); m!.end()
+                    }
+                    if let c = el.comment, c.utf8.count < 250 {
+                        // NFTNL_UDATA_SET_ELEM_COMMENT TLV, as nft writes it (listings show it).
+                        m!.attr(6, [0, UInt8(c.utf8.count + 1)] + Array(c.utf8) + [0])
+                    }
+                }
+                m!.end()
+            }
+            finish()
+            line += (op.elements.count + chunk - 1) / chunk
         }
-        return (msgs, msgs.reduce(0) { $0 + $1.count })
+        out.bytes = out.messages.reduce(0) { $0 + $1.count }
+        return out
     }
 
     /// Sends `messages` (from `encode`) as one batch and waits for every ack.
@@ -160,6 +181,9 @@ final class NftNetlink: @unchecked Sendable {
         seq &+= UInt32(count + 2)
         return first
     }
+
+    /// Moves the sequence past `last` (after encoding more messages than reserved).
+    func skip(past last: UInt32) { if last &- seq < 1 << 31 { seq = last &+ 2 } }
 
     static func u32(_ b: [UInt8], _ o: Int) -> UInt32 { UInt32(b[o]) | UInt32(b[o+1]) << 8 | UInt32(b[o+2]) << 16 | UInt32(b[o+3]) << 24 }
     static func u16(_ b: [UInt8], _ o: Int) -> UInt16 { UInt16(b[o]) | UInt16(b[o+1]) << 8 }

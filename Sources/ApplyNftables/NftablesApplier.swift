@@ -169,9 +169,11 @@ public actor NftablesApplier: ProxyApplier {
         let flushes = plan.flushes.enumerated().map { i, s in
             NftNetlink.flushMessage(family: s.family, table: full.table, set: s.set, seq: firstSeq &+ UInt32(i))
         }
-        guard let (messages, bytes) = NftNetlink.encode(plan.loads, firstSeq: firstSeq &+ UInt32(flushes.count), chunk: 1000) else {
+        guard let encoded = NftNetlink.encode(plan.loads, firstSeq: firstSeq &+ UInt32(flushes.count)) else {
             return fail("an element the codec cannot encode")
         }
+        let messages = encoded.messages, bytes = encoded.bytes
+        nl.skip(past: firstSeq &+ UInt32(flushes.count + messages.count))
         timing.encodeSeconds = lap()
         do { try nl.commitLarge(flushes + messages, firstSeq: firstSeq, maxBatchBytes: maxBatchBytes) } catch {
             return fail("netlink batch: \(error)")
@@ -203,9 +205,11 @@ public actor NftablesApplier: ProxyApplier {
         guard let nl = try? netlinkSocket() else { return nil }
         // One message per `add/delete element` line of the equivalent script, so indexes name lines.
         let firstSeq = nl.reserve(ops.reduce(0) { $0 + ($1.elements.count + 999) / 1000 })
-        guard let (messages, bytes) = NftNetlink.encode(ops, firstSeq: firstSeq, chunk: 1000) else { return nil }
+        guard let encoded = NftNetlink.encode(ops, firstSeq: firstSeq) else { return nil }
+        let messages = encoded.messages, bytes = encoded.bytes
+        nl.skip(past: firstSeq &+ UInt32(messages.count))
         do { try nl.commit(messages, firstSeq: firstSeq) } catch let r as NftNetlink.Refusal {
-            let line = r.index >= 0 ? r.index + 1 : nil
+            let line = r.index >= 0 && r.index < encoded.lines.count ? encoded.lines[r.index] + 1 : nil
             throw ApplyError(backend: name, operation: "netlink element batch", message: String(cString: strerror(r.errno)),
                              line: line, lineText: line.flatMap { NftErrorParser.lineText(t.text, $0) }, errno: r.errno)
         }

@@ -2,7 +2,7 @@ import Apply
 import Diff
 import Foundation
 import Model
-import RenderNftables
+@testable import RenderNftables
 import SwitchyardCore
 import Testing
 @testable import ApplyNftables
@@ -124,5 +124,21 @@ struct NftFullLoadTests {
         #expect(NftLoadPlan(full: full, inventory: [.ip: inv]) { _ in true }.fallback != nil, "a shared chain missing")
         inv.chains = Set(chains)
         #expect(NftLoadPlan(full: full, inventory: [.ip: inv]) { _ in true }.fallback == nil)
+    }
+
+    @Test func encodeKeepsEveryMessageUnder64KiB() throws {
+        // 1000 elements with long comments do not fit one 16-bit attribute length.
+        let els = (0..<1500).map { i in
+            NftElement(["10.96.\(i / 250).\(i % 250 + 1)", "tcp", "80"], comment: "namespace-\(i)/a-fairly-long-service-name:http")
+        }
+        let op = NftNetlink.Op(add: true, family: .ip, table: "switchyard", set: "cip_2", elements: els)
+        let e = try #require(NftNetlink.encode([op, op], firstSeq: 10))
+        #expect(e.messages.count > 4)
+        #expect(e.messages.allSatisfy { $0.count < 65_536 })
+        // Lines follow the script (1000 elements per line): messages never straddle a line.
+        #expect(e.lines.first == 0 && e.lines.last == 3)
+        #expect(e.lines == e.lines.sorted())
+        let seqs = e.messages.map { NftNetlink.u32($0, 8) }
+        #expect(seqs == (0..<UInt32(e.messages.count)).map { 10 + $0 })
     }
 }
