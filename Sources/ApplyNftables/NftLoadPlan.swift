@@ -64,11 +64,8 @@ struct NftLoadPlan {
                 guard let marker, inv.chains.contains(marker) else {
                     fallback = "\(f.rawValue) table has another shape (no chain \(marker ?? "shape-…"))"; break
                 }
-                let missing = shared.subtracting(inv.chains)
-                guard missing.isEmpty else {
-                    fallback = "\(f.rawValue) table lacks shared chains \(missing.sorted().prefix(3).joined(separator: ", "))"; break
-                }
-                keep = shared
+                // Missing ones are created with their (new) endpoint maps in the same script.
+                keep = shared.intersection(inv.chains)
             }
             let setNames = Set(fam.sets.map { $0.0.name })
             let staleSets = inv.sets.subtracting(setNames).sorted()

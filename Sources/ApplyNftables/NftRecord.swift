@@ -27,12 +27,19 @@ public struct NftRecord: Hashable, Sendable {
         return r
     }
 
-    /// This record without frontend sets (`cip_3`) that hold no element: a delta leaves an
-    /// emptied count set in place until the next full sync; compare records with this.
+    /// This record without the per-count objects a delta emptied: frontend sets (`cip_3`) and
+    /// endpoint maps (`addr_eps_3`) that hold no element, and the shared chains (`cip-3`) whose
+    /// endpoint map is gone. They stay in the kernel until the next full sync; compare with this.
     public var withoutEmptyFrontendSets: NftRecord {
         var r = self
         for (f, t) in tables {
-            for (name, n) in t.elements where n == 0 && NftSharedChain(frontendSet: name) != nil { r.tables[f]!.elements[name] = nil }
+            for (name, n) in t.elements where n == 0
+                && (NftSharedChain(frontendSet: name) != nil || NftSharedChain(endpointMap: name) != nil) {
+                r.tables[f]!.elements[name] = nil
+            }
+            for ch in t.chains {
+                if let c = NftSharedChain(chain: ch), r.tables[f]!.elements[c.endpointMap] == nil { r.tables[f]!.chains.remove(ch) }
+            }
         }
         return r
     }

@@ -91,8 +91,9 @@ public actor NftablesApplier: ProxyApplier {
         guard let current = record, !needsFull, !diff.requiresFullSync else { return try await applyFull(state) }
         var out = renderer.renderIncremental(diff, state: state)
         if out.needsFullSync { return try await applyFull(state) }
-        // Frontend sets (and their dispatch rules) that our last commits created stay.
-        out.transaction = out.transaction.droppingFrontendSets { current.tables[$0]?.elements[$1] != nil }
+        // Per-count objects (sets, maps, shared chains, dispatch rules) our last commits created stay.
+        out.transaction = out.transaction.droppingExisting(sets: { current.tables[$0]?.elements[$1] != nil },
+                                                           chains: { current.tables[$0]?.chains.contains($1) == true })
         if out.isEmpty { return ApplyReport(full: false) }
         let clock = ContinuousClock.now
         var bytes = 0

@@ -14,12 +14,6 @@ struct NftLayout {
     var sets: [(NftSet, Bool)] {
         let frontend = "type \(a) . inet_proto . inet_service"
         let npFrontend = "type inet_proto . inet_service"
-        // nft 1.0.6 refuses a rule that uses one of these maps when the map already exists in the
-        // kernel ("conflicting protocols specified: ip vs. th"); `tcp dport` instead of `th dport`
-        // avoids that but makes nft add a `meta l4proto tcp` match to the DNAT rule. So the rules
-        // using them are only ever added together with the maps (see `shapeMarker`).
-        let addrEps = "typeof \(h) daddr . meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
-        let npEps = "typeof meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
         return [
             (NftSet(NftNames.podCIDRs, spec: "type \(a)", flags: ["interval"]), false),
             (NftSet(NftNames.nodePortIPs, spec: "type \(a)"), false),
@@ -37,10 +31,6 @@ struct NftLayout {
             (NftSet(NftNames.nodePortDispatch, spec: npFrontend + " : verdict"), true),
             (NftSet(NftNames.nodePortShortCircuitPod, spec: npFrontend + " : verdict"), true),
             (NftSet(NftNames.nodePortShortCircuitNode, spec: npFrontend + " : verdict"), true),
-            (NftSet(NftNames.addrEndpoints, spec: addrEps), true),
-            (NftSet(NftNames.addrShortCircuitEndpoints, spec: addrEps), true),
-            (NftSet(NftNames.nodePortEndpoints, spec: npEps), true),
-            (NftSet(NftNames.nodePortShortCircuitEndpoints, spec: npEps), true),
         ]
     }
 
@@ -54,6 +44,21 @@ struct NftLayout {
         case .none: return p + "1-masq-none"
         case .sourcesOutside: return p + "1-masq-outside"
         }
+    }
+
+    /// The endpoint map of a shared chain (`addr_eps_3`), keyed `frontend . index`.
+    ///
+    /// nft 1.0.6 refuses a rule that uses such a map once the map exists in the kernel
+    /// ("conflicting protocols specified: ip vs. th"; `tcp dport` in the typeof would avoid it but
+    /// makes nft add a `meta l4proto tcp` match to the rule). Hence one map per shared chain: a
+    /// new endpoint count brings its map, chain and rule in one script, and existing shared
+    /// chains are never rewritten (see `shapeMarker`).
+    static func endpointMap(_ c: NftSharedChain, family: NftFamily) -> NftSet {
+        let h = family.header
+        let spec = c.isNodePort
+            ? "typeof meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
+            : "typeof \(h) daddr . meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
+        return NftSet(c.endpointMap, spec: spec)
     }
 
     /// The frontend set of a shared chain (`cip_3`): plain keys, no verdicts.

@@ -38,8 +38,9 @@ public enum NftPath: String, Hashable, Sendable, CaseIterable, Comparable {
     /// True for NodePort paths (keyed by protocol and port only).
     var isNodePort: Bool { self == .npext || self == .nploc || self == .npscpod || self == .npscnode }
 
-    /// The endpoint map this path indexes.
-    var endpointMap: String {
+    /// The base name of the endpoint maps this path indexes (one map per endpoint count:
+    /// `addr_eps_3`).
+    var endpointMapBase: String {
         switch self {
         case .cip, .ext, .loc: return NftNames.addrEndpoints
         case .scpod, .scnode: return NftNames.addrShortCircuitEndpoints
@@ -59,6 +60,9 @@ public enum NftPath: String, Hashable, Sendable, CaseIterable, Comparable {
         case .npscnode: return NftNames.nodePortShortCircuitNode
         }
     }
+
+    /// The endpoint map of this path's frontends with `count` endpoints.
+    func endpointMap(endpoints count: Int) -> String { "\(endpointMapBase)_\(count)" }
 
     /// The shared chain for this path with `count` endpoints.
     func chain(endpoints count: Int) -> String { "\(rawValue)-\(count)" }

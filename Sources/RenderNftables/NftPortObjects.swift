@@ -16,6 +16,15 @@ public struct NftSharedChain: Hashable, Comparable, Sendable {
         path = p; count = n
     }
 
+    /// The shared chain of an endpoint map name (`addr_eps_3` → `cip-3`; short-circuit maps
+    /// give their pod path).
+    public init?(endpointMap name: String) {
+        guard let sep = name.lastIndex(of: "_"), let n = Int(name[name.index(after: sep)...]), n > 0,
+              let p = NftPath.allCases.first(where: { $0.endpointMapBase == name[..<sep] }),
+              name == p.endpointMap(endpoints: n) else { return nil }
+        path = p; count = n
+    }
+
     /// Parses a shared chain name (`cip-3`).
     public init?(chain name: String) {
         guard let sep = name.lastIndex(of: "-"), let p = NftPath(rawValue: String(name[..<sep])),
@@ -29,11 +38,20 @@ public struct NftSharedChain: Hashable, Comparable, Sendable {
     public var dispatchChain: String { path.dispatchChain }
     /// The dispatch rule (`ip daddr . meta l4proto . th dport @cip_3 goto cip-3`).
     public func dispatchRule(family: NftFamily) -> NftRule { NftRules.dispatch(self, family: family) }
+    /// The endpoint map the chain's DNAT rule indexes (`addr_eps_3`; the two short-circuit paths
+    /// of a frontend share one).
+    public var endpointMap: String { path.endpointMap(endpoints: count) }
     /// The frontend set's name.
     public var setName: String { path.frontendSet(endpoints: count) }
     /// True for NodePort paths: set keys are `proto . port`, else `addr . proto . port`.
     public var isNodePort: Bool { path.isNodePort }
     public static func < (a: Self, b: Self) -> Bool { (a.path, a.count) < (b.path, b.count) }
+
+    /// The endpoint maps of `chains`, each once (short-circuit paths share theirs), in order.
+    static func endpointMaps(_ chains: [NftSharedChain], family: NftFamily) -> [NftSet] {
+        var seen = Set<String>()
+        return chains.sorted().compactMap { seen.insert($0.endpointMap).inserted ? NftLayout.endpointMap($0, family: family) : nil }
+    }
 }
 
 /// Everything one service port contributes to the table: elements of the global sets and
@@ -135,8 +153,9 @@ struct NftPortObjects {
             let shared = NftSharedChain(path: path, count: eps.count)
             objects.sharedChains.insert(shared)
             objects.add(shared.setName, NftElement(key, comment: comment))
-            for (i, ep) in eps.enumerated() where slots.insert([path.endpointMap] + key + [String(i)]).inserted {
-                objects.add(path.endpointMap, NftElement(key + [String(i)], value: "\(ep.ip) . \(ep.port)"))
+            let map = shared.endpointMap
+            for (i, ep) in eps.enumerated() where slots.insert([map] + key + [String(i)]).inserted {
+                objects.add(map, NftElement(key + [String(i)], value: "\(ep.ip) . \(ep.port)"))
             }
         }
     }

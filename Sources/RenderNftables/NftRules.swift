@@ -25,7 +25,7 @@ enum NftRules {
     /// The shared chain's rules: masquerade mark, then DNAT through the global endpoint map.
     static func shared(_ c: NftSharedChain, family: NftFamily, clusterMasquerade: ClusterMasquerade) -> [NftRule] {
         markRules(c.path, family: family, clusterMasquerade: clusterMasquerade) + [
-            NftRule("dnat \(family.header) to \(frontendKey(c.path, family: family)) . numgen random mod \(c.count) map @\(c.path.endpointMap)"),
+            NftRule("dnat \(family.header) to \(frontendKey(c.path, family: family)) . numgen random mod \(c.count) map @\(c.endpointMap)"),
         ]
     }
 

@@ -7,17 +7,24 @@ public struct NftTransaction: Hashable, Sendable {
 
     public init(table: String = "switchyard", commands: [NftCommand] = []) { self.table = table; self.commands = commands }
 
-    /// This transaction without the creation of frontend sets (`cip_3`) that `exists` reports as
-    /// present, nor their dispatch rules (a rule added twice would match twice).
-    public func droppingFrontendSets(where exists: (NftFamily, String) -> Bool) -> NftTransaction {
+    /// This transaction without the per-count objects that already exist: frontend sets
+    /// (`cip_3`) and endpoint maps (`addr_eps_3`) `setExists` reports, shared chains (`cip-3`,
+    /// with their rules) `chainExists` reports, and dispatch rules of existing frontend sets
+    /// (a rule added twice would match twice).
+    public func droppingExisting(sets setExists: (NftFamily, String) -> Bool,
+                                 chains chainExists: (NftFamily, String) -> Bool) -> NftTransaction {
         var t = self
         t.commands = commands.filter { c in
             switch c {
-            case .addSet(let f, let s, isMap: false):
-                return NftSharedChain(frontendSet: s.name).map { !exists(f, $0.setName) } ?? true
+            case .addSet(let f, let s, _):
+                let perCount = NftSharedChain(frontendSet: s.name) != nil || NftSharedChain(endpointMap: s.name) != nil
+                return !(perCount && setExists(f, s.name))
+            case .addChain(let f, let ch):
+                return !(NftSharedChain(chain: ch.name) != nil && chainExists(f, ch.name))
             case .addRule(let f, let chain, let r):
+                if NftSharedChain(chain: chain) != nil { return !chainExists(f, chain) }
                 guard let c = Self.dispatchTarget(chain: chain, rule: r, family: f) else { return true }
-                return !exists(f, c.setName)
+                return !setExists(f, c.setName)
             default: return true
             }
         }
@@ -26,11 +33,8 @@ public struct NftTransaction: Hashable, Sendable {
 
     /// The shared chain a dispatch rule sends to, when `rule` in `chain` is one.
     static func dispatchTarget(chain: String, rule: NftRule, family: NftFamily) -> NftSharedChain? {
-        guard let target = rule.text.split(separator: " ").last,
-              let dash = target.lastIndex(of: "-"), let p = NftPath(rawValue: String(target[..<dash])),
-              let n = Int(target[target.index(after: dash)...]) else { return nil }
-        let c = NftSharedChain(path: p, count: n)
-        return p.dispatchChain == chain && NftRules.dispatch(c, family: family) == rule ? c : nil
+        guard let target = rule.text.split(separator: " ").last, let c = NftSharedChain(chain: String(target)) else { return nil }
+        return c.path.dispatchChain == chain && NftRules.dispatch(c, family: family) == rule ? c : nil
     }
 
     /// Elements per `add element` line; keeps lines and netlink batches moderate.

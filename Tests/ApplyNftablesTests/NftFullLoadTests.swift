@@ -113,17 +113,21 @@ struct NftFullLoadTests {
         #expect(!cleanup.contains("@cip_70"))
     }
 
-    @Test func planFallsBackWhenSharedChainsCannotBeKept() {
+    @Test func planFallsBackOnlyForAnotherShape() {
         let full = NftablesRenderer().renderFull(F.state(F.base)).transaction
         let chains = full.commands.compactMap { c -> String? in if case .addChain(.ip, let ch) = c { return ch.name }; return nil }
         var inv = NftNetlink.Inventory()
         inv.exists = true
         inv.chains = Set(chains.filter { !$0.hasPrefix(NftNames.shapeMarkerPrefix) })
         #expect(NftLoadPlan(full: full, inventory: [.ip: inv]) { _ in true }.fallback != nil, "another shape")
-        inv.chains = Set(chains.filter { $0 != "cip-2" })
-        #expect(NftLoadPlan(full: full, inventory: [.ip: inv]) { _ in true }.fallback != nil, "a shared chain missing")
         inv.chains = Set(chains)
         #expect(NftLoadPlan(full: full, inventory: [.ip: inv]) { _ in true }.fallback == nil)
+        // A shared chain the kernel lacks is created (with its endpoint map, new too); the others stay.
+        inv.chains = Set(chains.filter { $0 != "cip-2" })
+        let plan = NftLoadPlan(full: full, inventory: [.ip: inv]) { _ in true }
+        #expect(plan.fallback == nil)
+        #expect(plan.skeleton.text.contains("add rule ip switchyard cip-2 dnat ip to"))
+        #expect(!plan.skeleton.text.contains("add rule ip switchyard cip-1 "))
     }
 
     @Test func encodeKeepsEveryMessageUnder64KiB() throws {

@@ -117,24 +117,37 @@ struct NftablesApplierTests {
         }
     }
 
-    /// A table listing without empty frontend sets (`cip_1`) and the dispatch rules that use them.
+    /// A table listing without the per-count objects a delta emptied: empty frontend sets
+    /// (`cip_1`) and endpoint maps (`addr_eps_1`), the shared chains using those maps, and the
+    /// dispatch rules of those sets (they stay until the next full sync).
     static func withoutEmptyFrontendSets(_ listing: String) -> String {
         let lines = listing.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var empty: Set<String> = [], keep: [String] = []
+        // Blocks `set|map|chain NAME {` … `}` (one level inside the table).
+        var blocks: [(kind: String, name: String, range: Range<Int>, hasElements: Bool)] = []
         var i = 0
         while i < lines.count {
-            let t = lines[i].trimmingCharacters(in: .whitespaces)
-            if t.hasPrefix("set "), t.hasSuffix(" {"), i + 2 < lines.count,
-               lines[i + 2].trimmingCharacters(in: .whitespaces) == "}",
-               let name = t.split(separator: " ").dropFirst().first.map(String.init),
-               NftSharedChain(frontendSet: name) != nil {
-                empty.insert(name); i += 3   // set, type, }
-                if i < lines.count, lines[i].trimmingCharacters(in: .whitespaces).isEmpty { i += 1 }
-                continue
-            }
-            keep.append(lines[i]); i += 1
+            let words = lines[i].trimmingCharacters(in: .whitespaces).split(separator: " ").map(String.init)
+            if words.count == 3, ["set", "map", "chain"].contains(words[0]), words[2] == "{" {
+                var j = i + 1
+                while j < lines.count, lines[j].trimmingCharacters(in: .whitespaces) != "}" { j += 1 }
+                let body = lines[(i + 1)..<min(j, lines.count)]
+                blocks.append((words[0], words[1], i..<min(j + 1, lines.count), body.contains { $0.contains("elements = {") }))
+                i = j + 1
+            } else { i += 1 }
         }
-        return keep.filter { line in !empty.contains { line.contains("@\($0) ") } }.joined(separator: "\n")
+        let emptySets = Set(blocks.filter {
+            $0.kind != "chain" && !$0.hasElements
+                && (NftSharedChain(frontendSet: $0.name) != nil || NftSharedChain(endpointMap: $0.name) != nil)
+        }.map(\.name))
+        var drop = IndexSet()
+        for b in blocks {
+            let usesEmpty = b.kind == "chain" && NftSharedChain(chain: b.name) != nil
+                && lines[b.range].contains { l in emptySets.contains { l.hasSuffix("@\($0)") } }
+            if emptySets.contains(b.name) || usesEmpty { drop.insert(integersIn: b.range) }
+        }
+        return lines.indices.filter { !drop.contains($0) }.map { lines[$0] }
+            .filter { line in !emptySets.contains { line.contains("@\($0) ") } }
+            .joined(separator: "\n")
     }
 
     /// The listing's lines, each trimmed, sorted (element order within a listing may differ).

@@ -28,8 +28,8 @@ struct NftablesBenchmark {
             let applier = NftablesApplier(netns: ns.name, transport: transport)
             let first = try await timed { try await applier.applyFull(state) }
             print("bench \(transport) \(Self.services)x10 first full: \(ms(first.1)) ms total, kernel \(ms(first.0.kernelSeconds)) ms, \(first.0.elementsWritten) elements, \(first.0.bytes) bytes")
-            let second = try await timed { try await applier.applyFull(state) }
             if let l = await applier.lastFullLoad { print("bench first full steps: \(l)") }
+            let second = try await timed { try await applier.applyFull(state) }
             print("bench \(transport) replace full: \(ms(second.1)) ms total, kernel \(ms(second.0.kernelSeconds)) ms, drift \(second.0.driftRepaired)")
             if let l = await applier.lastFullLoad { print("bench replace full steps: \(l)") }
             for kind in [ChurnGenerator.Kind.endpointChange, .serviceAdd, .serviceRemove] {
