@@ -66,6 +66,8 @@ struct NftLoadPlan {
                 }
                 // Missing ones are created with their (new) endpoint maps in the same script.
                 keep = shared.intersection(inv.chains)
+                // Affinity chains are named after their content: one in the kernel is up to date.
+                keep.formUnion(fam.chains.map(\.name).filter { $0.hasPrefix(NftNames.affinityChainPrefix) && inv.chains.contains($0) })
             }
             let setNames = Set(fam.sets.map { $0.0.name })
             let staleSets = inv.sets.subtracting(setNames).sorted()

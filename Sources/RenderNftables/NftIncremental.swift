@@ -27,7 +27,8 @@ struct NftIncremental {
         var chains: [(String, [NftRule])] = []
         let newAffChains = after.reduce(into: [String: [NftRule]]()) { $0.merge($1.affinityChains) { a, _ in a } }
         let oldAffChains = before.reduce(into: Set<String>()) { $0.formUnion($1.affinityChains.keys) }
-        chains += newAffChains.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        // A name holds its content (`NftNames.affinityChain`): chains the old ports had stay as they are.
+        chains += newAffChains.sorted { $0.key < $1.key }.filter { !oldAffChains.contains($0.key) }.map { ($0.key, $0.value) }
         for (name, rules) in chains {
             cmds.append(.addChain(f, NftChain(name)))
             cmds.append(.flushChain(f, name))

@@ -129,10 +129,16 @@ public enum NftNames {
     static let firewallFrontends = "lb_fw"
     static let firewallAllowed = "lb_allowed"
 
-    /// Chain for a ClientIP-affinity port's path (rare; one chain per such port and path).
-    static func affinityChain(_ key: ServicePortKey, _ path: NftPath) -> String {
-        "aff-\(portID(key))-\(path.rawValue)"
+    /// Chain for a ClientIP-affinity port's path (rare; one chain per such port and path). The
+    /// name ends in a hash of its rules: a chain of that name in the kernel has those rules, so a
+    /// full sync keeps it and an endpoint change makes a new chain (the verdict element moves).
+    static func affinityChain(_ key: ServicePortKey, _ path: NftPath, rules: [NftRule]) -> String {
+        let content = StableHash.base32(StableHash.of(rules.map(\.text).joined(separator: "\n")), count: 8)
+        return "\(affinityChainPrefix)\(portID(key))-\(path.rawValue)-\(content)"
     }
+
+    /// Prefix of affinity chain (and set) names.
+    public static let affinityChainPrefix = "aff-"
 
     /// Per-endpoint dynamic set of recent clients for an affinity port (kube-proxy's shape).
     static func affinitySet(_ key: ServicePortKey, _ ep: Endpoint) -> String {

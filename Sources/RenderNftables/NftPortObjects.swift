@@ -141,12 +141,11 @@ struct NftPortObjects {
                 return
             }
             if let timeout = port.affinityTimeout {
-                let chain = NftNames.affinityChain(port.key, path)
+                let rules = NftRules.affinity(port.key, path: path, endpoints: eps, proto: port.key.proto,
+                                              family: family, clusterMasquerade: clusterMasquerade)
+                let chain = NftNames.affinityChain(port.key, path, rules: rules)
                 objects.add(path.dispatchMap, NftElement(key, value: "goto \(chain)", comment: comment))
-                if objects.affinityChains[chain] == nil {
-                    objects.affinityChains[chain] = NftRules.affinity(port.key, path: path, endpoints: eps, proto: port.key.proto,
-                                                                      family: family, clusterMasquerade: clusterMasquerade)
-                }
+                if objects.affinityChains[chain] == nil { objects.affinityChains[chain] = rules }
                 for ep in eps { objects.affinitySets[NftNames.affinitySet(port.key, ep)] = timeout }
                 return
             }
