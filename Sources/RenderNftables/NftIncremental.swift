@@ -38,7 +38,9 @@ struct NftIncremental {
         // the new ports use. They usually exist already (the applier drops what its record holds:
         // `NftTransaction.droppingExisting`); only a count seen for the first time adds rules, the
         // one kind of delta that makes the kernel revalidate the table.
-        let counts = after.reduce(into: Set<NftSharedChain>(), { $0.formUnion($1.sharedChains) }).sorted()
+        // Counts the old ports used exist already and are left out here.
+        let oldCounts = before.reduce(into: Set<NftSharedChain>()) { $0.formUnion($1.sharedChains) }
+        let counts = after.reduce(into: Set<NftSharedChain>(), { $0.formUnion($1.sharedChains) }).subtracting(oldCounts).sorted()
         for s in NftSharedChain.endpointMaps(counts, family: f) { cmds.append(.addSet(f, s, isMap: true)) }
         for c in counts {
             cmds.append(.addSet(f, NftLayout.frontendSet(c, family: f), isMap: false))
