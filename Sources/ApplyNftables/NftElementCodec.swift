@@ -12,7 +12,7 @@ enum NftElementCodec {
     enum Component { case addr, proto, port, index }
     enum Data { case none, verdict, addrPort }
 
-    /// Key layout and data kind of each set the fast path handles.
+    /// Key layout and data kind of each fixed set the fast path handles.
     static let layouts: [String: ([Component], Data)] = [
         "cluster_ips": ([.addr], .none),
         "hairpin": ([.addr, .addr], .none),
@@ -27,15 +27,21 @@ enum NftElementCodec {
         "np_dispatch": ([.proto, .port], .verdict),
         "np_sc_pod": ([.proto, .port], .verdict),
         "np_sc_node": ([.proto, .port], .verdict),
-        "addr_eps": ([.addr, .proto, .port, .index], .addrPort),
-        "addr_sc_eps": ([.addr, .proto, .port, .index], .addrPort),
-        "np_eps": ([.proto, .port, .index], .addrPort),
-        "np_sc_eps": ([.proto, .port, .index], .addrPort),
     ]
+
+    /// Key layout and data kind of `set`: a fixed set above, or a frontend set (`cip_3`).
+    static func layout(_ set: String) -> ([Component], Data)? {
+        if let l = layouts[set] { return l }
+        if let c = NftSharedChain(endpointMap: set) {
+            return (c.isNodePort ? [.proto, .port, .index] : [.addr, .proto, .port, .index], .addrPort)
+        }
+        guard let c = NftSharedChain(frontendSet: set) else { return nil }
+        return (c.isNodePort ? [.proto, .port] : [.addr, .proto, .port], .none)
+    }
 
     /// The encoded key of `el` in `set` of `family`, or nil when the set or a value is unknown.
     static func key(_ el: NftElement, set: String, family: NftFamily) -> [UInt8]? {
-        guard let (comps, _) = layouts[set], comps.count == el.key.count else { return nil }
+        guard let (comps, _) = layout(set), comps.count == el.key.count else { return nil }
         var out: [UInt8] = []
         let concat = comps.count > 1
         for (c, text) in zip(comps, el.key) {
@@ -48,7 +54,7 @@ enum NftElementCodec {
 
     /// The encoded data of `el`: nil when malformed; `.none` layouts give an empty value.
     static func data(_ el: NftElement, set: String, family: NftFamily) -> ElementData? {
-        guard let (_, kind) = layouts[set] else { return nil }
+        guard let (_, kind) = layout(set) else { return nil }
         switch kind {
         case .none: return el.value == nil ? ElementData.none : nil
         case .verdict:

@@ -27,6 +27,23 @@ public struct NftRecord: Hashable, Sendable {
         return r
     }
 
+    /// This record without the per-count objects a delta emptied: frontend sets (`cip_3`) and
+    /// endpoint maps (`addr_eps_3`) that hold no element, and the shared chains (`cip-3`) whose
+    /// endpoint map is gone. They stay in the kernel until the next full sync; compare with this.
+    public var withoutEmptyFrontendSets: NftRecord {
+        var r = self
+        for (f, t) in tables {
+            for (name, n) in t.elements where n == 0
+                && (NftSharedChain(frontendSet: name) != nil || NftSharedChain(endpointMap: name) != nil) {
+                r.tables[f]!.elements[name] = nil
+            }
+            for ch in t.chains {
+                if let c = NftSharedChain(chain: ch), r.tables[f]!.elements[c.endpointMap] == nil { r.tables[f]!.chains.remove(ch) }
+            }
+        }
+        return r
+    }
+
     /// Total elements over all families.
     public var elementCount: Int { tables.values.reduce(0) { $0 + $1.elements.values.reduce(0, +) } }
 
@@ -41,6 +58,7 @@ public struct NftRecord: Hashable, Sendable {
             if tables[f, default: Table()].elements[s.name] == nil { tables[f]!.elements[s.name] = 0 }
             if s.flags.contains("interval") { tables[f]!.intervalSets.insert(s.name) }
         case .deleteSet(let f, let n, _): tables[f]?.elements[n] = nil; tables[f]?.intervalSets.remove(n)
+        case .flushSet(let f, let n, _): if tables[f]?.elements[n] != nil { tables[f]!.elements[n] = 0 }
         case .addRule: break
         case .addElements(let f, let set, let els): tables[f, default: Table()].elements[set, default: 0] += els.count
         case .deleteElements(let f, let set, let els): tables[f, default: Table()].elements[set, default: 0] -= els.count

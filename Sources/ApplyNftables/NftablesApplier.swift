@@ -34,8 +34,16 @@ public actor NftablesApplier: ProxyApplier {
     private var netlink: NftNetlink?
     /// Send element-only deltas as one raw nfnetlink batch (the fast path).
     public let elementFastPath: Bool
+    /// Largest netlink batch in bytes; a full load above it is split into several batches
+    /// (not atomic, see `NftNetlink.commitLarge`). Nil: one batch, split only if the kernel refuses it.
+    public let maxBatchBytes: Int?
+    /// Why the last fast full load gave way to one `nft -f` transaction.
+    private var fastFailure: String?
     /// Set after a failed apply: the next sync is full.
     private var needsFull = true
+
+    /// How the last full sync reached the kernel, with the time of each step (bench and tests).
+    public private(set) var lastFullLoad: NftFullLoad?
 
     /// What the kernel holds according to our last successful commit; nil before the first
     /// full sync and after a failed one (the next sync is then full).
@@ -51,9 +59,9 @@ public actor NftablesApplier: ProxyApplier {
     ///     full load through the process measured no slower. Element deltas use the netlink fast path
     ///     either way.
     public init(renderer: NftablesRenderer = .init(), nftPath: String = "nft", netns: String? = nil,
-                transport: NftTransport = .process, elementFastPath: Bool = true) {
+                transport: NftTransport = .process, elementFastPath: Bool = true, maxBatchBytes: Int? = nil) {
         self.renderer = renderer; self.nftPath = nftPath; self.netns = netns; self.transport = transport
-        self.elementFastPath = elementFastPath
+        self.elementFastPath = elementFastPath; self.maxBatchBytes = maxBatchBytes
     }
 
     public func applyFull(_ state: ProxyState) async throws -> ApplyReport {
@@ -61,18 +69,31 @@ public actor NftablesApplier: ProxyApplier {
         let previous = record
         let drift = previous.map(measureDrift) ?? 0
         let clock = ContinuousClock.now
-        let text = out.text
-        do { try runScript(text) } catch { record = previous; needsFull = true; throw error }
+        var bytes: Int
+        lastFullLoad = nil
+        if let sent = loadFast(out.transaction) { bytes = sent } else {
+            var load = NftFullLoad(fast: false)
+            load.fallbackReason = fastFailure
+            lastFullLoad = load
+            // The whole table in one `nft -f` transaction: slow to parse, but atomic and independent
+            // of what the kernel holds (the fast path's fallback).
+            let text = out.text
+            bytes = text.utf8.count
+            do { try runScript(text) } catch { record = previous; needsFull = true; throw error }
+        }
         let seconds = (ContinuousClock.now - clock).seconds
         record = NftRecord().applying(out.transaction)
         needsFull = false
-        return report(out, full: true, bytes: text.utf8.count, seconds: seconds, drift: drift)
+        return report(out, full: true, bytes: bytes, seconds: seconds, drift: drift)
     }
 
     public func applyIncremental(_ diff: StateDiff, state: ProxyState) async throws -> ApplyReport {
         guard let current = record, !needsFull, !diff.requiresFullSync else { return try await applyFull(state) }
-        let out = renderer.renderIncremental(diff, state: state)
+        var out = renderer.renderIncremental(diff, state: state)
         if out.needsFullSync { return try await applyFull(state) }
+        // Per-count objects (sets, maps, shared chains, dispatch rules) our last commits created stay.
+        out.transaction = out.transaction.droppingExisting(sets: { current.tables[$0]?.elements[$1] != nil },
+                                                           chains: { current.tables[$0]?.chains.contains($1) == true })
         if out.isEmpty { return ApplyReport(full: false) }
         let clock = ContinuousClock.now
         var bytes = 0
@@ -120,6 +141,56 @@ public actor NftablesApplier: ProxyApplier {
         return nl
     }
 
+    /// The fast full sync (`NftLoadPlan`): skeleton through nft, elements through one netlink
+    /// batch, stale objects removed last. Returns the bytes sent, or nil when it could not run
+    /// or failed (the caller then replaces the tables with one `nft -f` transaction).
+    func loadFast(_ full: NftTransaction) -> Int? {
+        fastFailure = nil
+        guard elementFastPath else { return nil }
+        func fail(_ why: String) -> Int? { fastFailure = why; return nil }
+        let nl: NftNetlink
+        do { nl = try netlinkSocket() } catch { return fail("netlink socket: \(error)") }
+        var inventory: [NftFamily: NftNetlink.Inventory] = [:]
+        for f in [NftFamily.ip, .ip6] {
+            guard let inv = try? nl.inventory(family: f, table: full.table) else { return fail("inventory dump") }
+            inventory[f] = inv
+        }
+        var timing = NftFullLoad(fast: true)
+        var clock = ContinuousClock.now
+        func lap() -> Double { let now = ContinuousClock.now; defer { clock = now }; return (now - clock).seconds }
+        let plan = NftLoadPlan(full: full, inventory: inventory) { NftElementCodec.layout($0) != nil }
+        timing.inventorySeconds = lap()
+        if let why = plan.fallback { return fail(why) }
+        let skeleton = plan.skeleton.text
+        do { try runScript(skeleton) } catch { return fail("skeleton: \(error)") }
+        timing.skeletonSeconds = lap()
+        let count = plan.loads.reduce(0) { $0 + ($1.elements.count + 999) / 1000 }
+        let firstSeq = nl.reserve(count + plan.flushes.count)
+        // The flushes first, then the element messages: one contiguous batch.
+        let flushes = plan.flushes.enumerated().map { i, s in
+            NftNetlink.flushMessage(family: s.family, table: full.table, set: s.set, seq: firstSeq &+ UInt32(i))
+        }
+        guard let encoded = NftNetlink.encode(plan.loads, firstSeq: firstSeq &+ UInt32(flushes.count)) else {
+            return fail("an element the codec cannot encode")
+        }
+        let messages = encoded.messages, bytes = encoded.bytes
+        nl.skip(past: firstSeq &+ UInt32(flushes.count + messages.count))
+        timing.encodeSeconds = lap()
+        do { try nl.commitLarge(flushes + messages, firstSeq: firstSeq, maxBatchBytes: maxBatchBytes) } catch {
+            return fail("netlink batch: \(error)")
+        }
+        timing.batchSeconds = lap()
+        var cleanupBytes = 0
+        if let cleanup = plan.cleanup {
+            let text = cleanup.text
+            do { try runScript(text) } catch { return fail("cleanup: \(error)") }
+            cleanupBytes = text.utf8.count
+            timing.cleanupSeconds = lap()
+        }
+        lastFullLoad = timing
+        return skeleton.utf8.count + bytes + flushes.reduce(0) { $0 + $1.count } + cleanupBytes
+    }
+
     /// The fast path: a transaction of element adds/deletes only goes to the kernel as one
     /// nfnetlink batch. Returns the bytes sent, or nil when the transaction needs nft.
     func sendElementBatch(_ t: NftTransaction) throws -> Int? {
@@ -135,9 +206,11 @@ public actor NftablesApplier: ProxyApplier {
         guard let nl = try? netlinkSocket() else { return nil }
         // One message per `add/delete element` line of the equivalent script, so indexes name lines.
         let firstSeq = nl.reserve(ops.reduce(0) { $0 + ($1.elements.count + 999) / 1000 })
-        guard let (messages, bytes) = NftNetlink.encode(ops, firstSeq: firstSeq, chunk: 1000) else { return nil }
+        guard let encoded = NftNetlink.encode(ops, firstSeq: firstSeq) else { return nil }
+        let messages = encoded.messages, bytes = encoded.bytes
+        nl.skip(past: firstSeq &+ UInt32(messages.count))
         do { try nl.commit(messages, firstSeq: firstSeq) } catch let r as NftNetlink.Refusal {
-            let line = r.index >= 0 ? r.index + 1 : nil
+            let line = r.index >= 0 && r.index < encoded.lines.count ? encoded.lines[r.index] + 1 : nil
             throw ApplyError(backend: name, operation: "netlink element batch", message: String(cString: strerror(r.errno)),
                              line: line, lineText: line.flatMap { NftErrorParser.lineText(t.text, $0) }, errno: r.errno)
         }
@@ -179,6 +252,25 @@ public actor NftablesApplier: ProxyApplier {
         return ApplyReport(full: full, rulesWritten: rules, elementsWritten: elements, bytes: bytes,
                            kernelSeconds: seconds, driftRepaired: drift)
     }
+}
+
+/// How a full sync reached the kernel: `fast` (skeleton through nft, elements through one netlink
+/// batch: `NftLoadPlan`) or one `nft -f` of the whole render, with the fast path's step times.
+public struct NftFullLoad: Hashable, Sendable {
+    public var fast: Bool
+    /// Inventory dumps + plan.
+    public var inventorySeconds = 0.0
+    /// Step 1: `nft -f` of the skeleton.
+    public var skeletonSeconds = 0.0
+    /// Encoding the element messages.
+    public var encodeSeconds = 0.0
+    /// Step 2: the netlink batch (kernel commit included).
+    public var batchSeconds = 0.0
+    /// Step 3: stale objects removed (0 when there were none).
+    public var cleanupSeconds = 0.0
+    /// Why the fast path was not taken or failed (then the whole render went through `nft -f`).
+    public var fallbackReason: String?
+    public init(fast: Bool) { self.fast = fast }
 }
 
 /// How the applier hands scripts to nftables.

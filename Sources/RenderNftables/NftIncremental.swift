@@ -5,13 +5,11 @@ import SwitchyardCore
 struct NftIncremental {
     let family: NftFamily
     let state: ProxyState
-    let presetEndpointCounts: Int
 
     /// Elements that several ports may share; deleted only when no port of `state` still uses them.
     private static let sharedSets: Set<String> = [NftNames.hairpin, NftNames.clusterIPs]
 
-    /// Nil when a port needs a shared chain a full render may not have created.
-    func commands(old: [ServicePort], new: [ServicePort]) -> [NftCommand]? {
+    func commands(old: [ServicePort], new: [ServicePort]) -> [NftCommand] {
         let f = family
         let masq = state.clusterMasquerade(family: f.ipFamily)
         let nodeAddrs = state.node.addresses.filter { $0.family == f.ipFamily }
@@ -19,9 +17,7 @@ struct NftIncremental {
         let after = new.map { NftPortObjects($0, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs) }
 
         var cmds: [NftCommand] = []
-        // 1. Shared chains were all created by the full render; beyond them, ask for a full sync.
-        //    Then new affinity sets and (re)built affinity chains (add + flush + rules: idempotent).
-        if after.contains(where: { $0.sharedChains.contains { $0.count > presetEndpointCounts } }) { return nil }
+        // 1. New affinity sets and (re)built affinity chains (add + flush + rules: idempotent).
         let oldAffSets = before.reduce(into: [String: UInt32]()) { $0.merge($1.affinitySets) { a, _ in a } }
         let newAffSets = after.reduce(into: [String: UInt32]()) { $0.merge($1.affinitySets) { a, _ in a } }
         for (name, t) in newAffSets.sorted(by: { $0.key < $1.key }) where oldAffSets[name] != t {
@@ -31,11 +27,26 @@ struct NftIncremental {
         var chains: [(String, [NftRule])] = []
         let newAffChains = after.reduce(into: [String: [NftRule]]()) { $0.merge($1.affinityChains) { a, _ in a } }
         let oldAffChains = before.reduce(into: Set<String>()) { $0.formUnion($1.affinityChains.keys) }
-        chains += newAffChains.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        // A name holds its content (`NftNames.affinityChain`): chains the old ports had stay as they are.
+        chains += newAffChains.sorted { $0.key < $1.key }.filter { !oldAffChains.contains($0.key) }.map { ($0.key, $0.value) }
         for (name, rules) in chains {
             cmds.append(.addChain(f, NftChain(name)))
             cmds.append(.flushChain(f, name))
             for r in rules { cmds.append(.addRule(f, chain: name, r)) }
+        }
+        // Shared chains (with their endpoint maps), frontend sets and dispatch rules of the counts
+        // the new ports use. They usually exist already (the applier drops what its record holds:
+        // `NftTransaction.droppingExisting`); only a count seen for the first time adds rules, the
+        // one kind of delta that makes the kernel revalidate the table.
+        // Counts the old ports used exist already and are left out here.
+        let oldCounts = before.reduce(into: Set<NftSharedChain>()) { $0.formUnion($1.sharedChains) }
+        let counts = after.reduce(into: Set<NftSharedChain>(), { $0.formUnion($1.sharedChains) }).subtracting(oldCounts).sorted()
+        for s in NftSharedChain.endpointMaps(counts, family: f) { cmds.append(.addSet(f, s, isMap: true)) }
+        for c in counts {
+            cmds.append(.addSet(f, NftLayout.frontendSet(c, family: f), isMap: false))
+            cmds.append(.addChain(f, NftChain(c.name)))
+            for r in NftRules.shared(c, family: f, clusterMasquerade: masq) { cmds.append(.addRule(f, chain: c.name, r)) }
+            cmds.append(.addRule(f, chain: c.path.dispatchChain, NftRules.dispatch(c, family: f)))
         }
         // 2. Element deltas: deletions before additions so a key can change its value.
         var oldEls = NftElementMerger(), newEls = NftElementMerger()

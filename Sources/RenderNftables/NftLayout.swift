@@ -14,8 +14,6 @@ struct NftLayout {
     var sets: [(NftSet, Bool)] {
         let frontend = "type \(a) . inet_proto . inet_service"
         let npFrontend = "type inet_proto . inet_service"
-        let addrEps = "typeof \(h) daddr . meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
-        let npEps = "typeof meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
         return [
             (NftSet(NftNames.podCIDRs, spec: "type \(a)", flags: ["interval"]), false),
             (NftSet(NftNames.nodePortIPs, spec: "type \(a)"), false),
@@ -33,11 +31,39 @@ struct NftLayout {
             (NftSet(NftNames.nodePortDispatch, spec: npFrontend + " : verdict"), true),
             (NftSet(NftNames.nodePortShortCircuitPod, spec: npFrontend + " : verdict"), true),
             (NftSet(NftNames.nodePortShortCircuitNode, spec: npFrontend + " : verdict"), true),
-            (NftSet(NftNames.addrEndpoints, spec: addrEps), true),
-            (NftSet(NftNames.addrShortCircuitEndpoints, spec: addrEps), true),
-            (NftSet(NftNames.nodePortEndpoints, spec: npEps), true),
-            (NftSet(NftNames.nodePortShortCircuitEndpoints, spec: npEps), true),
         ]
+    }
+
+    /// An empty chain whose name states what the shared chains' rules depend on (ruleset
+    /// version, masquerade mode). A full sync that finds it in the kernel may keep the shared
+    /// chains there as they are (it cannot re-add their rules: see the endpoint maps above).
+    static func shapeMarker(_ masq: ClusterMasquerade) -> String {
+        let p = NftNames.shapeMarkerPrefix
+        switch masq {
+        case .all: return p + "1-masq-all"
+        case .none: return p + "1-masq-none"
+        case .sourcesOutside: return p + "1-masq-outside"
+        }
+    }
+
+    /// The endpoint map of a shared chain (`addr_eps_3`), keyed `frontend . index`.
+    ///
+    /// nft 1.0.6 refuses a rule that uses such a map once the map exists in the kernel
+    /// ("conflicting protocols specified: ip vs. th"; `tcp dport` in the typeof would avoid it but
+    /// makes nft add a `meta l4proto tcp` match to the rule). Hence one map per shared chain: a
+    /// new endpoint count brings its map, chain and rule in one script, and existing shared
+    /// chains are never rewritten (see `shapeMarker`).
+    static func endpointMap(_ c: NftSharedChain, family: NftFamily) -> NftSet {
+        let h = family.header
+        let spec = c.isNodePort
+            ? "typeof meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
+            : "typeof \(h) daddr . meta l4proto . th dport . numgen random mod 1 : \(h) daddr . th dport"
+        return NftSet(c.endpointMap, spec: spec)
+    }
+
+    /// The frontend set of a shared chain (`cip_3`): plain keys, no verdicts.
+    static func frontendSet(_ c: NftSharedChain, family: NftFamily) -> NftSet {
+        NftSet(c.setName, spec: c.isNodePort ? "type inet_proto . inet_service" : "type \(family.addrType) . inet_proto . inet_service")
     }
 
     /// Matches a packet addressed to a NodePort address of this node.
@@ -56,16 +82,24 @@ struct NftLayout {
         let checks = NftRule("ct state new jump \(NftNames.checks)")
         return [
             (NftChain(NftNames.services), [
-                NftRule("\(h) saddr @\(NftNames.podCIDRs) \(fe) vmap @\(NftNames.addrShortCircuitPod)"),
-                NftRule("fib saddr type local \(fe) vmap @\(NftNames.addrShortCircuitNode)"),
-                NftRule("\(fe) vmap @\(NftNames.addrDispatch)"),
+                NftRule("\(h) saddr @\(NftNames.podCIDRs) jump \(NftNames.addrShortCircuitPodChain)"),
+                NftRule("fib saddr type local jump \(NftNames.addrShortCircuitNodeChain)"),
+                NftRule("jump \(NftNames.addrDispatchChain)"),
                 NftRule("\(nodePortMatch) jump \(NftNames.nodePorts)"),
             ]),
             (NftChain(NftNames.nodePorts), [
-                NftRule("\(h) saddr @\(NftNames.podCIDRs) \(np) vmap @\(NftNames.nodePortShortCircuitPod)"),
-                NftRule("fib saddr type local \(np) vmap @\(NftNames.nodePortShortCircuitNode)"),
-                NftRule("\(np) vmap @\(NftNames.nodePortDispatch)"),
+                NftRule("\(h) saddr @\(NftNames.podCIDRs) jump \(NftNames.nodePortShortCircuitPodChain)"),
+                NftRule("fib saddr type local jump \(NftNames.nodePortShortCircuitNodeChain)"),
+                NftRule("jump \(NftNames.nodePortDispatchChain)"),
             ]),
+            // Dispatch chains: the affinity verdict map first, then one rule per count set in use
+            // (appended by the renderer: `dispatch(_:)`).
+            (NftChain(NftNames.addrShortCircuitPodChain), [NftRule("\(fe) vmap @\(NftNames.addrShortCircuitPod)")]),
+            (NftChain(NftNames.addrShortCircuitNodeChain), [NftRule("\(fe) vmap @\(NftNames.addrShortCircuitNode)")]),
+            (NftChain(NftNames.addrDispatchChain), [NftRule("\(fe) vmap @\(NftNames.addrDispatch)")]),
+            (NftChain(NftNames.nodePortShortCircuitPodChain), [NftRule("\(np) vmap @\(NftNames.nodePortShortCircuitPod)")]),
+            (NftChain(NftNames.nodePortShortCircuitNodeChain), [NftRule("\(np) vmap @\(NftNames.nodePortShortCircuitNode)")]),
+            (NftChain(NftNames.nodePortDispatchChain), [NftRule("\(np) vmap @\(NftNames.nodePortDispatch)")]),
             (NftChain(NftNames.checks), [
                 NftRule("\(fe) @\(NftNames.dropAddr) drop"),
                 NftRule("meta l4proto tcp \(fe) @\(NftNames.rejectAddr) reject with tcp reset"),
@@ -87,6 +121,7 @@ struct NftLayout {
             (NftChain("filter-input", hook: NftHook(type: "filter", hook: "input", priority: 0)), [checks]),
             (NftChain("filter-forward", hook: NftHook(type: "filter", hook: "forward", priority: 0)), [checks]),
             (NftChain("filter-output", hook: NftHook(type: "filter", hook: "output", priority: 0)), [checks]),
+            (NftChain(Self.shapeMarker(clusterMasquerade)), []),
         ]
     }
 

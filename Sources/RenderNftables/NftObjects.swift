@@ -33,7 +33,7 @@ public struct NftHook: Hashable, Sendable {
 public struct NftChain: Hashable, Sendable {
     public var name: String
     public var hook: NftHook?
-    init(_ name: String, hook: NftHook? = nil) { self.name = name; self.hook = hook }
+    public init(_ name: String, hook: NftHook? = nil) { self.name = name; self.hook = hook }
 }
 
 /// One rule. Only this module builds rules, from typed values (addresses, ports, protocols,
@@ -81,6 +81,8 @@ public enum NftCommand: Hashable, Sendable {
     case deleteChain(NftFamily, String)
     case addSet(NftFamily, NftSet, isMap: Bool)
     case deleteSet(NftFamily, String, isMap: Bool)
+    /// Removes every element of a set or map.
+    case flushSet(NftFamily, String, isMap: Bool)
     case addRule(NftFamily, chain: String, NftRule)
     case addElements(NftFamily, set: String, [NftElement])
     case deleteElements(NftFamily, set: String, [NftElement])

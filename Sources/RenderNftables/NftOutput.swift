@@ -5,8 +5,9 @@ public struct NftOutput: RenderedOutput, Hashable {
     public var transaction: NftTransaction
     /// True when this output replaces whole tables (a full render).
     public var isFull: Bool
-    /// Set by an incremental render that cannot be expressed as a delta (a port needs a shared
-    /// chain above `presetEndpointCounts`): the transaction is empty and the caller must render in full.
+    /// Set by an incremental render that cannot be expressed as a delta: the transaction is empty
+    /// and the caller must render in full. (`NftablesRenderer` now expresses every change as a
+    /// delta, a new endpoint count included; appliers still honour the flag.)
     public var needsFullSync: Bool
 
     public init(transaction: NftTransaction, isFull: Bool, needsFullSync: Bool = false) {

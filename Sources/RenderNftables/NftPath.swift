@@ -38,8 +38,9 @@ public enum NftPath: String, Hashable, Sendable, CaseIterable, Comparable {
     /// True for NodePort paths (keyed by protocol and port only).
     var isNodePort: Bool { self == .npext || self == .nploc || self == .npscpod || self == .npscnode }
 
-    /// The endpoint map this path indexes.
-    var endpointMap: String {
+    /// The base name of the endpoint maps this path indexes (one map per endpoint count:
+    /// `addr_eps_3`).
+    var endpointMapBase: String {
         switch self {
         case .cip, .ext, .loc: return NftNames.addrEndpoints
         case .scpod, .scnode: return NftNames.addrShortCircuitEndpoints
@@ -60,8 +61,27 @@ public enum NftPath: String, Hashable, Sendable, CaseIterable, Comparable {
         }
     }
 
+    /// The endpoint map of this path's frontends with `count` endpoints.
+    func endpointMap(endpoints count: Int) -> String { "\(endpointMapBase)_\(count)" }
+
     /// The shared chain for this path with `count` endpoints.
     func chain(endpoints count: Int) -> String { "\(rawValue)-\(count)" }
+
+    /// The plain set of this path's frontends that have `count` endpoints (no verdicts: adding a
+    /// service adds an element here, which never makes the kernel revalidate the table).
+    func frontendSet(endpoints count: Int) -> String { "\(rawValue)_\(count)" }
+
+    /// The chain that matches a frontend of this path's dispatch group against its count sets.
+    public var dispatchChain: String {
+        switch self {
+        case .cip, .ext, .loc: return NftNames.addrDispatchChain
+        case .scpod: return NftNames.addrShortCircuitPodChain
+        case .scnode: return NftNames.addrShortCircuitNodeChain
+        case .npext, .nploc: return NftNames.nodePortDispatchChain
+        case .npscpod: return NftNames.nodePortShortCircuitPodChain
+        case .npscnode: return NftNames.nodePortShortCircuitNodeChain
+        }
+    }
 
     public static func < (a: NftPath, b: NftPath) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -70,11 +90,23 @@ public enum NftPath: String, Hashable, Sendable, CaseIterable, Comparable {
 
 /// Names of the fixed objects in our table.
 public enum NftNames {
+    /// Prefix of the empty chain that names the shared chains' shape (`NftLayout.shapeMarker`).
+    public static let shapeMarkerPrefix = "shape-"
+
+    /// The dispatch chains (their rules are the affinity verdict map and one rule per count set).
+    public static var dispatchChains: Set<String> { Set(NftPath.allCases.map(\.dispatchChain)) }
+
     public static let markBit = "0x00004000"
     static let services = "services"
     static let nodePorts = "nodeports"
     static let checks = "service-checks"
     static let firewall = "firewall"
+    static let addrDispatchChain = "dispatch-addr"
+    static let addrShortCircuitPodChain = "dispatch-addr-sc-pod"
+    static let addrShortCircuitNodeChain = "dispatch-addr-sc-node"
+    static let nodePortDispatchChain = "dispatch-np"
+    static let nodePortShortCircuitPodChain = "dispatch-np-sc-pod"
+    static let nodePortShortCircuitNodeChain = "dispatch-np-sc-node"
 
     static let podCIDRs = "pod_cidrs"
     static let nodePortIPs = "nodeport_ips"
@@ -97,10 +129,16 @@ public enum NftNames {
     static let firewallFrontends = "lb_fw"
     static let firewallAllowed = "lb_allowed"
 
-    /// Chain for a ClientIP-affinity port's path (rare; one chain per such port and path).
-    static func affinityChain(_ key: ServicePortKey, _ path: NftPath) -> String {
-        "aff-\(portID(key))-\(path.rawValue)"
+    /// Chain for a ClientIP-affinity port's path (rare; one chain per such port and path). The
+    /// name ends in a hash of its rules: a chain of that name in the kernel has those rules, so a
+    /// full sync keeps it and an endpoint change makes a new chain (the verdict element moves).
+    static func affinityChain(_ key: ServicePortKey, _ path: NftPath, rules: [NftRule]) -> String {
+        let content = StableHash.base32(StableHash.of(rules.map(\.text).joined(separator: "\n")), count: 8)
+        return "\(affinityChainPrefix)\(portID(key))-\(path.rawValue)-\(content)"
     }
+
+    /// Prefix of affinity chain (and set) names.
+    public static let affinityChainPrefix = "aff-"
 
     /// Per-endpoint dynamic set of recent clients for an affinity port (kube-proxy's shape).
     static func affinitySet(_ key: ServicePortKey, _ ep: Endpoint) -> String {

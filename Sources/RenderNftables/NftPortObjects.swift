@@ -1,12 +1,57 @@
 import Model
 import SwitchyardCore
 
-/// A shared DNAT chain: one per (path, endpoint count) in use.
-struct NftSharedChain: Hashable, Comparable {
+/// A shared DNAT chain: one per (path, endpoint count) in use, with its frontend set
+/// (`cip_3`: the ClusterIP frontends with 3 endpoints) and the dispatch rule that sends the
+/// set's frontends to the chain.
+public struct NftSharedChain: Hashable, Comparable, Sendable {
     var path: NftPath
     var count: Int
-    var name: String { path.chain(endpoints: count) }
-    static func < (a: Self, b: Self) -> Bool { (a.path, a.count) < (b.path, b.count) }
+    init(path: NftPath, count: Int) { self.path = path; self.count = count }
+
+    /// Parses a frontend set name (`cip_3`).
+    public init?(frontendSet name: String) {
+        guard let sep = name.lastIndex(of: "_"), let p = NftPath(rawValue: String(name[..<sep])),
+              let n = Int(name[name.index(after: sep)...]), n > 0, name == p.frontendSet(endpoints: n) else { return nil }
+        path = p; count = n
+    }
+
+    /// The shared chain of an endpoint map name (`addr_eps_3` → `cip-3`; short-circuit maps
+    /// give their pod path).
+    public init?(endpointMap name: String) {
+        guard let sep = name.lastIndex(of: "_"), let n = Int(name[name.index(after: sep)...]), n > 0,
+              let p = NftPath.allCases.first(where: { $0.endpointMapBase == name[..<sep] }),
+              name == p.endpointMap(endpoints: n) else { return nil }
+        path = p; count = n
+    }
+
+    /// Parses a shared chain name (`cip-3`).
+    public init?(chain name: String) {
+        guard let sep = name.lastIndex(of: "-"), let p = NftPath(rawValue: String(name[..<sep])),
+              let n = Int(name[name.index(after: sep)...]), n > 0, name == p.chain(endpoints: n) else { return nil }
+        path = p; count = n
+    }
+
+    /// The shared chain's name (`cip-3`).
+    public var name: String { path.chain(endpoints: count) }
+    /// The dispatch chain whose rule sends this set's frontends here.
+    public var dispatchChain: String { path.dispatchChain }
+    /// The dispatch rule (`ip daddr . meta l4proto . th dport @cip_3 goto cip-3`).
+    public func dispatchRule(family: NftFamily) -> NftRule { NftRules.dispatch(self, family: family) }
+    /// The endpoint map the chain's DNAT rule indexes (`addr_eps_3`; the two short-circuit paths
+    /// of a frontend share one).
+    public var endpointMap: String { path.endpointMap(endpoints: count) }
+    /// The frontend set's name.
+    public var setName: String { path.frontendSet(endpoints: count) }
+    /// True for NodePort paths: set keys are `proto . port`, else `addr . proto . port`.
+    public var isNodePort: Bool { path.isNodePort }
+    public static func < (a: Self, b: Self) -> Bool { (a.path, a.count) < (b.path, b.count) }
+
+    /// The endpoint maps of `chains`, each once (short-circuit paths share theirs), in order.
+    static func endpointMaps(_ chains: [NftSharedChain], family: NftFamily) -> [NftSet] {
+        var seen = Set<String>()
+        return chains.sorted().compactMap { seen.insert($0.endpointMap).inserted ? NftLayout.endpointMap($0, family: family) : nil }
+    }
 }
 
 /// Everything one service port contributes to the table: elements of the global sets and
@@ -96,20 +141,20 @@ struct NftPortObjects {
                 return
             }
             if let timeout = port.affinityTimeout {
-                let chain = NftNames.affinityChain(port.key, path)
+                let rules = NftRules.affinity(port.key, path: path, endpoints: eps, proto: port.key.proto,
+                                              family: family, clusterMasquerade: clusterMasquerade)
+                let chain = NftNames.affinityChain(port.key, path, rules: rules)
                 objects.add(path.dispatchMap, NftElement(key, value: "goto \(chain)", comment: comment))
-                if objects.affinityChains[chain] == nil {
-                    objects.affinityChains[chain] = NftRules.affinity(port.key, path: path, endpoints: eps, proto: port.key.proto,
-                                                                      family: family, clusterMasquerade: clusterMasquerade)
-                }
+                if objects.affinityChains[chain] == nil { objects.affinityChains[chain] = rules }
                 for ep in eps { objects.affinitySets[NftNames.affinitySet(port.key, ep)] = timeout }
                 return
             }
             let shared = NftSharedChain(path: path, count: eps.count)
             objects.sharedChains.insert(shared)
-            objects.add(path.dispatchMap, NftElement(key, value: "goto \(shared.name)", comment: comment))
-            for (i, ep) in eps.enumerated() where slots.insert([path.endpointMap] + key + [String(i)]).inserted {
-                objects.add(path.endpointMap, NftElement(key + [String(i)], value: "\(ep.ip) . \(ep.port)"))
+            objects.add(shared.setName, NftElement(key, comment: comment))
+            let map = shared.endpointMap
+            for (i, ep) in eps.enumerated() where slots.insert([map] + key + [String(i)]).inserted {
+                objects.add(map, NftElement(key + [String(i)], value: "\(ep.ip) . \(ep.port)"))
             }
         }
     }

@@ -25,8 +25,13 @@ enum NftRules {
     /// The shared chain's rules: masquerade mark, then DNAT through the global endpoint map.
     static func shared(_ c: NftSharedChain, family: NftFamily, clusterMasquerade: ClusterMasquerade) -> [NftRule] {
         markRules(c.path, family: family, clusterMasquerade: clusterMasquerade) + [
-            NftRule("dnat \(family.header) to \(frontendKey(c.path, family: family)) . numgen random mod \(c.count) map @\(c.path.endpointMap)"),
+            NftRule("dnat \(family.header) to \(frontendKey(c.path, family: family)) . numgen random mod \(c.count) map @\(c.endpointMap)"),
         ]
+    }
+
+    /// The dispatch rule of a shared chain: frontends in its count set go to it.
+    static func dispatch(_ c: NftSharedChain, family: NftFamily) -> NftRule {
+        NftRule("\(frontendKey(c.path, family: family)) @\(c.setName) goto \(c.name)")
     }
 
     /// `dnat ip to 10.0.0.1:80` / `dnat ip6 to [fd00::1]:80`, preceded by the protocol match nft requires.

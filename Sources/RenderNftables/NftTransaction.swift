@@ -7,6 +7,36 @@ public struct NftTransaction: Hashable, Sendable {
 
     public init(table: String = "switchyard", commands: [NftCommand] = []) { self.table = table; self.commands = commands }
 
+    /// This transaction without the per-count objects that already exist: frontend sets
+    /// (`cip_3`) and endpoint maps (`addr_eps_3`) `setExists` reports, shared chains (`cip-3`,
+    /// with their rules) `chainExists` reports, and dispatch rules of existing frontend sets
+    /// (a rule added twice would match twice).
+    public func droppingExisting(sets setExists: (NftFamily, String) -> Bool,
+                                 chains chainExists: (NftFamily, String) -> Bool) -> NftTransaction {
+        var t = self
+        t.commands = commands.filter { c in
+            switch c {
+            case .addSet(let f, let s, _):
+                let perCount = NftSharedChain(frontendSet: s.name) != nil || NftSharedChain(endpointMap: s.name) != nil
+                return !(perCount && setExists(f, s.name))
+            case .addChain(let f, let ch):
+                return !(NftSharedChain(chain: ch.name) != nil && chainExists(f, ch.name))
+            case .addRule(let f, let chain, let r):
+                if NftSharedChain(chain: chain) != nil { return !chainExists(f, chain) }
+                guard let c = Self.dispatchTarget(chain: chain, rule: r, family: f) else { return true }
+                return !setExists(f, c.setName)
+            default: return true
+            }
+        }
+        return t
+    }
+
+    /// The shared chain a dispatch rule sends to, when `rule` in `chain` is one.
+    static func dispatchTarget(chain: String, rule: NftRule, family: NftFamily) -> NftSharedChain? {
+        guard let target = rule.text.split(separator: " ").last, let c = NftSharedChain(chain: String(target)) else { return nil }
+        return c.path.dispatchChain == chain && NftRules.dispatch(c, family: family) == rule ? c : nil
+    }
+
     /// Elements per `add element` line; keeps lines and netlink batches moderate.
     static let elementChunk = 1000
 
@@ -33,6 +63,7 @@ public struct NftTransaction: Hashable, Sendable {
             if let t = s.timeoutSeconds { out += " timeout \(t)s;" }
             out += " }\n"
         case .deleteSet(let f, let n, let isMap): out += "delete \(isMap ? "map" : "set") \(f.rawValue) \(table) \(n)\n"
+        case .flushSet(let f, let n, let isMap): out += "flush \(isMap ? "map" : "set") \(f.rawValue) \(table) \(n)\n"
         case .addRule(let f, let chain, let r): out += "add rule \(f.rawValue) \(table) \(chain) \(r.text)\n"
         case .addElements(let f, let set, let els):
             for chunk in Self.chunks(els) {
@@ -87,6 +118,7 @@ public struct NftTransaction: Hashable, Sendable {
             if let t = s.timeoutSeconds { fields.append(("timeout", String(t))) }
             return obj(isMap ? "add-map" : "add-set", f, fields)
         case .deleteSet(let f, let n, let isMap): return obj(isMap ? "delete-map" : "delete-set", f, [("name", JSONText.string(n))])
+        case .flushSet(let f, let n, let isMap): return obj(isMap ? "flush-map" : "flush-set", f, [("name", JSONText.string(n))])
         case .addRule(let f, let chain, let r): return obj("add-rule", f, [("chain", JSONText.string(chain)), ("rule", JSONText.string(r.text))])
         case .addElements(let f, let set, let e): return obj("add-elements", f, [("set", JSONText.string(set)), ("elements", els(e))])
         case .deleteElements(let f, let set, let e): return obj("delete-elements", f, [("set", JSONText.string(set)), ("elements", els(e))])

@@ -5,24 +5,19 @@ import SwitchyardCore
 
 /// The nftables backend's pure renderer.
 ///
-/// Shape (per family, `table ip|ip6 switchyard`): a few base chains; ONE dispatch verdict map per
-/// traffic kind keyed `addr . proto . port` (NodePorts: `proto . port`); ONE endpoint map keyed
-/// `frontend . index` → `addr . port`; and one tiny shared chain per (path, endpoint count N) whose
-/// single rule is `dnat to <frontend> . numgen random mod N map @eps`. There are no per-service
-/// chains, sets or maps (except for ClientIP affinity ports), so the kernel cost does not grow
-/// with per-object overheads and updates are element deltas.
+/// Shape (per family, `table ip|ip6 switchyard`): a few base chains; per traffic path and endpoint
+/// count N in use ONE plain frontend set keyed `addr . proto . port` (NodePorts: `proto . port`)
+/// with one dispatch rule `<frontend> @cip_N goto cip-N`; ONE endpoint map keyed
+/// `frontend . index` → `addr . port`; and one tiny shared chain per (path, N) whose single rule is
+/// `dnat to <frontend> . numgen random mod N map @eps`. There are no per-service chains, sets or
+/// maps and no per-service verdict elements (except for ClientIP affinity ports, which use a verdict
+/// map), so adding a service adds only plain elements: the kernel never revalidates the table
+/// for it, and updates are element deltas.
 public struct NftablesRenderer: ProxyRenderer {
     /// Table name in both families.
     public var table: String
-    /// Shared DNAT chains exist for every path and every endpoint count 1...`presetEndpointCounts`
-    /// (and up to the largest count in the state): nft 1.0.6 cannot add a rule that uses an
-    /// existing `typeof … : addr . th dport` map ("conflicting protocols"), so incremental
-    /// renders never add such rules; a port with more endpoints makes them ask for a full sync.
-    public var presetEndpointCounts: Int
 
-    public init(table: String = "switchyard", presetEndpointCounts: Int = 64) {
-        self.table = table; self.presetEndpointCounts = presetEndpointCounts
-    }
+    public init(table: String = "switchyard") { self.table = table }
 
     public func renderFull(_ state: ProxyState) -> NftOutput {
         var commands: [NftCommand] = []
@@ -44,11 +39,7 @@ public struct NftablesRenderer: ProxyRenderer {
             let old = diff.removed.filter { $0.key.family == fam } + diff.changed.compactMap { $0.old.key.family == fam ? $0.old : nil }
             let new = diff.added.filter { $0.key.family == fam } + diff.changed.compactMap { $0.new.key.family == fam ? $0.new : nil }
             if old.isEmpty && new.isEmpty { continue }
-            guard let cmds = NftIncremental(family: f, state: state, presetEndpointCounts: presetEndpointCounts)
-                .commands(old: old, new: new) else {
-                return NftOutput(transaction: NftTransaction(table: table), isFull: false, needsFullSync: true)
-            }
-            commands += cmds
+            commands += NftIncremental(family: f, state: state).commands(old: old, new: new)
         }
         return NftOutput(transaction: NftTransaction(table: table, commands: commands), isFull: false)
     }
@@ -76,10 +67,15 @@ public struct NftablesRenderer: ProxyRenderer {
         for (name, t) in affSets.sorted(by: { $0.key < $1.key }) {
             cmds.append(.addSet(f, NftSet(name, spec: "type \(f.addrType)", flags: ["dynamic", "timeout"], timeoutSeconds: t), isMap: false))
         }
-        var chains = layout.chains
-        let top = max(presetEndpointCounts, shared.map(\.count).max() ?? 0)
-        for path in NftPath.allCases { for n in 1...max(1, top) { shared.insert(NftSharedChain(path: path, count: n)) } }
-        chains += shared.sorted().map { (NftChain($0.name), NftRules.shared($0, family: f, clusterMasquerade: masq)) }
+        // Shared chains, their endpoint maps, frontend sets and dispatch rules only for the
+        // (path, count) pairs in use: each dispatch rule is one lookup per new connection.
+        let inUse = shared.sorted()
+        for s in NftSharedChain.endpointMaps(inUse, family: f) { cmds.append(.addSet(f, s, isMap: true)) }
+        for c in inUse { cmds.append(.addSet(f, NftLayout.frontendSet(c, family: f), isMap: false)) }
+        var chains = layout.chains.map { chain, rules in
+            (chain, rules + inUse.filter { $0.path.dispatchChain == chain.name }.map { NftRules.dispatch($0, family: f) })
+        }
+        chains += inUse.map { (NftChain($0.name), NftRules.shared($0, family: f, clusterMasquerade: masq)) }
         chains += affChains.map { (NftChain($0.0), $0.1) }
         for (c, _) in chains { cmds.append(.addChain(f, c)) }
         for (c, rules) in chains { for r in rules { cmds.append(.addRule(f, chain: c.name, r)) } }
@@ -98,8 +94,10 @@ struct NftElementMerger {
 
     mutating func merge(_ elements: [String: [NftElement]]) {
         for (set, new) in elements {
+            // A frontend lives in one set of its dispatch group (the verdict map or a count set).
+            let group = NftSharedChain(frontendSet: set)?.path.dispatchMap ?? set
             // Mutate in place: copying the accumulated arrays per port would be quadratic.
-            for e in new where keys[set, default: []].insert(e.key).inserted { els[set, default: []].append(e) }
+            for e in new where keys[group, default: []].insert(e.key).inserted { els[set, default: []].append(e) }
         }
     }
 

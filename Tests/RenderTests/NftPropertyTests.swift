@@ -32,8 +32,8 @@ struct NftPropertyTests {
         var seen = Set<[String]>()
         for p in NftFixtures.full.allPorts {
             let o = NftPortObjects(p, family: NftFamily(p.key.family), clusterMasquerade: .none, nodeAddresses: [])
-            for map in [NftNames.addrEndpoints, NftNames.addrShortCircuitEndpoints, NftNames.nodePortEndpoints, NftNames.nodePortShortCircuitEndpoints] {
-                for e in o.elements[map] ?? [] {
+            for (map, els) in o.elements where NftSharedChain(endpointMap: map) != nil {
+                for e in els {
                     #expect(seen.insert([map] + e.key).inserted, "slot \(e.key) used twice")
                     let index = Int(e.key.last!)!
                     #expect(index >= 0)
@@ -44,18 +44,23 @@ struct NftPropertyTests {
     }
 
     @Test func slotsAreReusedWhenEndpointsChange() {
-        // Replacing one endpoint rewrites only its own slot; growing N adds the next slot only.
+        // Growing N moves the frontend's slots to the N+1 map (and its frontend to the N+1 set).
         let old = NftFixtures.v4Ports[0]
         var grown = old
         grown.clusterEndpoints.append(NftFixtures.ep("10.244.9.9", 8080))
         let out = renderer.renderIncremental(StateDiff(changed: [PortChange(old: old, new: grown)]), state: NftFixtures.state([grown]))
-        #expect(out.text.contains("add element ip switchyard addr_eps { 10.96.0.10 . tcp . 80 . 2 : 10.244.9.9 . 8080 }"))
-        #expect(out.text.contains("delete element ip switchyard addr_dispatch { 10.96.0.10 . tcp . 80 }"))
-        #expect(out.text.contains("goto cip-3"))
-        #expect(!out.text.contains("addr_eps { 10.96.0.10 . tcp . 80 . 0"))
+        #expect(out.text.contains("delete element ip switchyard addr_eps_2 { 10.96.0.10 . tcp . 80 . 0, 10.96.0.10 . tcp . 80 . 1 }"))
+        #expect(out.text.contains("add element ip switchyard addr_eps_3 { 10.96.0.10 . tcp . 80 . 0 : "))
+        #expect(out.text.contains("10.96.0.10 . tcp . 80 . 2 : 10.244.9.9 . 8080 }"))
+        // The frontend moves from the 2-endpoint set to the 3-endpoint set (plain elements, no verdicts).
+        #expect(out.text.contains("delete element ip switchyard cip_2 { 10.96.0.10 . tcp . 80 }"))
+        #expect(out.text.contains("add element ip switchyard cip_3 { 10.96.0.10 . tcp . 80"))
+        #expect(out.text.contains("@cip_3 goto cip-3"))
+        #expect(!out.text.contains(": goto"))
         // Shrinking deletes the top slot.
         let back = renderer.renderIncremental(StateDiff(changed: [PortChange(old: grown, new: old)]), state: NftFixtures.state([old]))
-        #expect(back.text.contains("delete element ip switchyard addr_eps { 10.96.0.10 . tcp . 80 . 2 }"))
+        #expect(back.text.contains("delete element ip switchyard addr_eps_3 { 10.96.0.10 . tcp . 80 . 0, 10.96.0.10 . tcp . 80 . 1, 10.96.0.10 . tcp . 80 . 2 }"))
+        #expect(back.text.contains("add element ip switchyard addr_eps_2 { 10.96.0.10 . tcp . 80 . 0 : "))
     }
 
     @Test func hostileNamesDoNotReachTheRuleset() {

@@ -40,7 +40,7 @@ enum NftScenario {
 
 @Suite("nftables renderer")
 struct NftRendererTests {
-    let renderer = NftablesRenderer(presetEndpointCounts: 4)
+    let renderer = NftablesRenderer()
 
     private func golden(_ name: String, _ text: String) throws {
         let url = NftFixtures.goldenURL(name)
@@ -83,10 +83,10 @@ struct NftRendererTests {
         let only = StateDiff(changed: [d.changed[0]])
         let out = renderer.renderIncremental(only, state: NftScenario.newState)
         let elementLines = out.text.split(separator: "\n").filter { $0.contains(" element ") }
-        // addr_eps key 0 replaced, hairpin old IP removed and new one added.
-        #expect(elementLines.count == 3) // addr_eps key 0 replaced; new hairpin added (old IP still used)
-        #expect(out.text.contains("delete element ip switchyard addr_eps { 10.96.0.10 . tcp . 80 . 0 }"))
-        #expect(out.text.contains("add element ip switchyard addr_eps { 10.96.0.10 . tcp . 80 . 0 : 10.244.1.6 . 8080 }"))
+        // Same endpoint count: only slot 0 replaced; new hairpin added (old IP still used).
+        #expect(elementLines.count == 3)
+        #expect(out.text.contains("delete element ip switchyard addr_eps_2 { 10.96.0.10 . tcp . 80 . 0 }"))
+        #expect(out.text.contains("add element ip switchyard addr_eps_2 { 10.96.0.10 . tcp . 80 . 0 : 10.244.1.6 . 8080 }"))
         #expect(out.text.contains("delete element ip switchyard hairpin { 10.244.1.5 . 10.244.1.5 }") == false,
                 "10.244.1.5 is still an endpoint of other ports")
     }
@@ -108,18 +108,41 @@ struct NftRendererTests {
     }
 }
 
-@Suite("nftables renderer limits")
+@Suite("nftables shared chains on demand")
 struct NftLimitTests {
-    @Test func portAbovePresetChainsAsksForFullSync() {
-        let renderer = NftablesRenderer(presetEndpointCounts: 2)
-        let big = ServicePort(key: NftFixtures.key("x", "big"), clusterIP: NftFixtures.ip("10.96.3.1"), port: 80,
-                              clusterEndpoints: (1...3).map { NftFixtures.ep("10.244.6.\($0)", 80) },
-                              internalTraffic: .forward(.cluster), externalTraffic: .forward(.cluster))
-        let out = renderer.renderIncremental(StateDiff(added: [big]), state: NftFixtures.state([big]))
-        #expect(out.needsFullSync && out.isEmpty)
-        // A full render creates the chain the port needs.
-        #expect(renderer.renderFull(NftFixtures.state([big])).text.contains("add chain ip switchyard cip-3\n"))
-        let small = renderer.renderIncremental(StateDiff(added: [NftFixtures.v4Ports[0]]), state: NftFixtures.state([NftFixtures.v4Ports[0]]))
-        #expect(!small.needsFullSync && !small.isEmpty)
+    static let big = ServicePort(key: NftFixtures.key("x", "big"), clusterIP: NftFixtures.ip("10.96.3.1"), port: 80,
+                                 clusterEndpoints: (1...3).map { NftFixtures.ep("10.244.6.\($0)", 80) },
+                                 internalTraffic: .forward(.cluster), externalTraffic: .forward(.cluster))
+
+    @Test func newEndpointCountBringsItsMapChainSetAndDispatchRule() {
+        let out = NftablesRenderer().renderIncremental(StateDiff(added: [Self.big]), state: NftFixtures.state([Self.big]))
+        #expect(!out.needsFullSync)
+        let lines = out.text.split(separator: "\n").map(String.init)
+        let map = lines.firstIndex { $0.hasPrefix("add map ip switchyard addr_eps_3 { typeof") }
+        let chain = lines.firstIndex(of: "add chain ip switchyard cip-3")
+        let dnat = lines.firstIndex { $0.hasPrefix("add rule ip switchyard cip-3 dnat ip to") && $0.hasSuffix("map @addr_eps_3") }
+        let dispatch = lines.firstIndex(of: "add rule ip switchyard dispatch-addr ip daddr . meta l4proto . th dport @cip_3 goto cip-3")
+        let element = lines.firstIndex { $0.hasPrefix("add element ip switchyard cip_3 { 10.96.3.1 . tcp . 80") }
+        #expect(map != nil && chain != nil && dnat != nil && dispatch != nil && element != nil, "\(out.text)")
+        if let map, let chain, let dnat, let dispatch {
+            #expect(map < dnat && chain < dnat && dnat < dispatch, "objects exist before the rules that use them")
+        }
+        // Only counts in use get chains.
+        #expect(!NftablesRenderer().renderFull(NftFixtures.state([Self.big])).text.contains("cip-1"))
+    }
+
+    @Test func existingPerCountObjectsAreDroppedFromTheDelta() {
+        let out = NftablesRenderer().renderIncremental(StateDiff(added: [Self.big]), state: NftFixtures.state([Self.big]))
+        let pruned = out.transaction.droppingExisting(sets: { f, s in f == .ip && (s == "cip_3" || s == "addr_eps_3") },
+                                                      chains: { f, c in f == .ip && c == "cip-3" })
+        #expect(pruned.commands.allSatisfy { c in
+            switch c {
+            case .addElements, .deleteElements: return true
+            default: return false
+            }
+        }, "only elements remain: \(pruned.text)")
+        #expect(pruned.text.contains("add element ip switchyard cip_3 { 10.96.3.1 . tcp . 80"))
+        let none = out.transaction.droppingExisting(sets: { _, _ in false }, chains: { _, _ in false })
+        #expect(none == out.transaction)
     }
 }

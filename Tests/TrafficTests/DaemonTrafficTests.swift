@@ -34,7 +34,8 @@ extension TrafficTests {
                 try d.kubectl(["delete", "-n", "traffic", "endpointslice/web-v4", "service/web"])
                 #expect(try d.eventually { try lab.probe(from: a2, .tcp, Addr.svc(10), 80, timeout: .milliseconds(300)).allSatisfy { $0.outcome != .answered } },
                         "deleted service no longer answers")
-                // The slice's and the service's deletions come through separate watches, maybe in two syncs.
+                // The slice and the service may be deleted in two syncs: the service rejects (no longer
+                // answers) before its address leaves the ruleset.
                 #expect(try d.eventually { try !lab.ruleset().contains("10.96.0.10") }, "deleted service's address left the ruleset")
 
                 try d.create(ManifestSet([ServiceSpec("kept", clusterIPs: [Addr.svc(11)],

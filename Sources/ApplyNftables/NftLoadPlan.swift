@@ -1,0 +1,106 @@
+import RenderNftables
+
+/// A full transaction split for the fast full sync (three steps instead of one `nft -f` of
+/// everything, whose parsing of 200k+ elements dominated the cold sync):
+///
+/// 1. `skeleton` (nft script, small): our tables, every set and map (`add`: existing ones are
+///    kept with their elements), every chain, each chain flushed and its rules re-added, and the
+///    few sets the netlink codec does not encode (interval sets) flushed and reloaded. A table that
+///    already exists keeps serving throughout: rules of one ruleset version are the same, the
+///    shared DNAT chains are kept untouched (nft 1.0.6 cannot re-add their rules; their marker
+///    chain says they have the right shape, else `fallback` is set), and the dispatch rules of
+///    count sets the new state no longer uses are kept until step 3.
+/// 2. `flushes` + `loads` (ONE raw nfnetlink batch, atomic): every set the codec knows is flushed
+///    and refilled, and stale sets are flushed. Established and new connections see either the
+///    old or the new data, never a gap.
+/// 3. `cleanup` (nft script, only when the kernel held objects the new table lacks): dispatch
+///    chains rewritten exactly, stale chains and sets deleted.
+struct NftLoadPlan {
+    var skeleton: NftTransaction
+    var flushes: [(family: NftFamily, set: String)] = []
+    var loads: [NftNetlink.Op] = []
+    var cleanup: NftTransaction?
+    /// Set when the table exists but cannot be updated in place: its shared chains have another
+    /// shape (marker chain) or lack a chain the render needs. nft 1.0.6 cannot add rules that use
+    /// the existing endpoint maps, so only one transaction that replaces the table can load it.
+    var fallback: String?
+
+    /// One family's part of a full render.
+    private struct Family {
+        var proxied = false
+        var sets: [(NftSet, Bool)] = []
+        var chains: [NftChain] = []
+        var rules: [(String, NftRule)] = []
+        var elements: [(String, [NftElement])] = []
+    }
+
+    /// - Parameters:
+    ///   - full: a full render's transaction (per family: add/delete table, then the table).
+    ///   - inventory: what the kernel holds now, per family (absent: nothing).
+    ///   - loadable: whether the netlink codec encodes a set's elements.
+    init(full: NftTransaction, inventory: [NftFamily: NftNetlink.Inventory], loadable: (String) -> Bool) {
+        var fams: [NftFamily: Family] = [:]
+        var order: [NftFamily] = []
+        for c in full.commands {
+            switch c {
+            case .addTable(let f): if fams[f] == nil { order.append(f); fams[f] = Family() } else { fams[f]!.proxied = true }
+            case .addSet(let f, let s, let isMap): fams[f, default: Family()].sets.append((s, isMap))
+            case .addChain(let f, let ch): fams[f, default: Family()].chains.append(ch)
+            case .addRule(let f, let chain, let r): fams[f, default: Family()].rules.append((chain, r))
+            case .addElements(let f, let set, let els): fams[f, default: Family()].elements.append((set, els))
+            default: break
+            }
+        }
+        var step1: [NftCommand] = [], step3: [NftCommand] = []
+        for f in order {
+            let fam = fams[f]!
+            guard fam.proxied else { step1 += [.addTable(f), .deleteTable(f)]; continue }
+            let inv = inventory[f] ?? NftNetlink.Inventory()
+            let shared = Set(fam.chains.map(\.name).filter { NftSharedChain(chain: $0) != nil })
+            // Shared chains already in the kernel stay as they are (same marker: same rules).
+            var keep: Set<String> = []
+            if inv.exists {
+                let marker = fam.chains.first { $0.name.hasPrefix(NftNames.shapeMarkerPrefix) }?.name
+                guard let marker, inv.chains.contains(marker) else {
+                    fallback = "\(f.rawValue) table has another shape (no chain \(marker ?? "shape-…"))"; break
+                }
+                // Missing ones are created with their (new) endpoint maps in the same script.
+                keep = shared.intersection(inv.chains)
+                // Affinity chains are named after their content: one in the kernel is up to date.
+                keep.formUnion(fam.chains.map(\.name).filter { $0.hasPrefix(NftNames.affinityChainPrefix) && inv.chains.contains($0) })
+            }
+            let setNames = Set(fam.sets.map { $0.0.name })
+            let staleSets = inv.sets.subtracting(setNames).sorted()
+            let staleCounts = staleSets.compactMap { NftSharedChain(frontendSet: $0) }.sorted()
+            step1.append(.addTable(f))
+            for (s, isMap) in fam.sets { step1.append(.addSet(f, s, isMap: isMap)) }
+            for ch in fam.chains { step1.append(.addChain(f, ch)) }
+            let chainNames = Set(fam.chains.map(\.name))
+            for c in staleCounts where !chainNames.contains(c.name) { step1.append(.addChain(f, NftChain(c.name))) }
+            for ch in fam.chains where !keep.contains(ch.name) { step1.append(.flushChain(f, ch.name)) }
+            for (chain, r) in fam.rules where !keep.contains(chain) { step1.append(.addRule(f, chain: chain, r)) }
+            // Stale count sets keep their dispatch rules (and data) until the batch replaced the data.
+            for c in staleCounts { step1.append(.addRule(f, chain: c.dispatchChain, c.dispatchRule(family: f))) }
+            for (s, isMap) in fam.sets where !loadable(s.name) && !s.flags.contains("dynamic") {
+                step1.append(.flushSet(f, s.name, isMap: isMap))
+            }
+            for (set, els) in fam.elements where !loadable(set) { step1.append(.addElements(f, set: set, els)) }
+
+            for (s, _) in fam.sets where loadable(s.name) { flushes.append((f, s.name)) }
+            for s in staleSets { flushes.append((f, s)) }
+            for (set, els) in fam.elements where loadable(set) {
+                loads.append(NftNetlink.Op(add: true, family: f, table: full.table, set: set, elements: els))
+            }
+
+            let staleChains = inv.chains.subtracting(chainNames).sorted()
+            guard !staleSets.isEmpty || !staleChains.isEmpty else { continue }
+            let dispatch = NftNames.dispatchChains
+            for ch in fam.chains where dispatch.contains(ch.name) { step3.append(.flushChain(f, ch.name)) }
+            for (chain, r) in fam.rules where dispatch.contains(chain) { step3.append(.addRule(f, chain: chain, r)) }
+            for ch in staleChains { step3.append(.deleteChain(f, ch)) }
+            for s in staleSets { step3.append(.deleteSet(f, s, isMap: false)) }
+        }
+        skeleton = NftTransaction(table: full.table, commands: step1)
+        cleanup = step3.isEmpty ? nil : NftTransaction(table: full.table, commands: step3)
+    }
+}
