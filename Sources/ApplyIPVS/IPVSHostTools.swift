@@ -1,16 +1,10 @@
 import Glibc
 import SwitchyardCore
 
-/// The user-space tools and files the IPVS applier uses besides netlink: `ipset restore`,
+/// The user-space tools and files the IPVS applier uses besides netlink:
 /// `iptables-save`/`iptables-restore` and sysctls. `ProcessHostTools` is the real one (inside a
 /// named namespace: spawned from, or run on, a thread that `setns`ed there); tests use a fake.
 public protocol IPVSHostTools: Sendable {
-    /// `ipset restore -exist` with `text`.
-    func ipsetRestore(_ text: String) throws
-    /// Names of every ipset (`ipset list -n`).
-    func ipsetNames() throws -> [String]
-    /// `ipset save`: every set's create line and members.
-    func ipsetSave() throws -> String
     /// `iptables-save` (ip6tables for IPv6): every table's text by table name.
     func iptablesSave(_ family: IPFamily) throws -> [String: String]
     /// `iptables-restore --noflush -w` with `text`.
@@ -33,10 +27,9 @@ public struct HostToolError: Error, Sendable, CustomStringConvertible {
 public struct ProcessHostTools: IPVSHostTools {
     public var netns: String?
     public var iptables: String
-    public var ipset: String
 
-    public init(netns: String?, iptables: String = "iptables", ipset: String = "ipset") {
-        self.netns = netns; self.iptables = iptables; self.ipset = ipset
+    public init(netns: String?, iptables: String = "iptables") {
+        self.netns = netns; self.iptables = iptables
     }
 
     /// Runs a tool inside `netns`: spawned from a thread that entered the namespace, so the child
@@ -53,11 +46,6 @@ public struct ProcessHostTools: IPVSHostTools {
         return base + suffix
     }
 
-    public func ipsetRestore(_ text: String) throws { _ = try run([ipset, "restore", "-exist"], input: text) }
-    public func ipsetNames() throws -> [String] {
-        try run([ipset, "list", "-n"]).split(separator: "\n").map(String.init)
-    }
-    public func ipsetSave() throws -> String { try run([ipset, "save"]) }
     public func iptablesSave(_ family: IPFamily) throws -> [String: String] {
         IPVSIptablesSync.splitTables(try run([tool(family, "-save")]))
     }

@@ -42,7 +42,7 @@ public enum IPVSServiceKey: Hashable, Sendable, CustomStringConvertible {
             return .firewallMark(mark, family: family)
         }
         guard let number = a.u16(IPVSNetlinkConstants.serviceProtocol),
-              let proto = L4Protocol.allCases.first(where: { UInt16($0.number) == number }),
+              let proto = L4Protocol(ipProtocolNumber: number),
               let raw = a[IPVSNetlinkConstants.serviceAddress], let address = IPAddress(ipvsBytes: raw, family: family),
               let port = a.be16(IPVSNetlinkConstants.servicePort) else {
             throw NetlinkError.malformed("IPVS service without protocol, address or port")
@@ -163,9 +163,28 @@ extension NetlinkAttributeWriter {
 }
 
 extension IPAddress {
+    /// From `union nf_inet_addr` bytes (network order), read in place.
     init?(ipvsBytes raw: ArraySlice<UInt8>, family: IPFamily) {
-        let needed = family == .ipv4 ? 4 : 16
-        guard raw.count >= needed else { return nil }
-        self.init(bytes: Array(raw.prefix(needed)))
+        switch family {
+        case .ipv4:
+            guard raw.count >= 4 else { return nil }
+            self.init(v4: UInt32(bigEndian: NetlinkBytes.u32(raw, at: raw.startIndex)))
+        case .ipv6:
+            guard raw.count >= 16 else { return nil }
+            let high: UInt64 = NetlinkBytes.load(raw, at: raw.startIndex), low: UInt64 = NetlinkBytes.load(raw, at: raw.startIndex + 8)
+            self.init(v6High: UInt64(bigEndian: high), low: UInt64(bigEndian: low))
+        }
+    }
+}
+
+extension L4Protocol {
+    /// From an IP protocol number (IPVS_SVC_ATTR_PROTOCOL); nil for protocols Kubernetes has no name for.
+    init?(ipProtocolNumber n: UInt16) {
+        switch n {
+        case 6: self = .tcp
+        case 17: self = .udp
+        case 132: self = .sctp
+        default: return nil
+        }
     }
 }

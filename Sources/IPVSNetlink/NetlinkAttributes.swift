@@ -3,10 +3,16 @@
 /// Parsing is strict about lengths (an attribute may not run past its container) and
 /// ignores the NLA_F_NESTED / NLA_F_NET_BYTEORDER bits when keying by type.
 public struct NetlinkAttributes: Sendable {
-    private var payloads: [UInt16: ArraySlice<UInt8>] = [:]
+    private let bytes: ArraySlice<UInt8>
+    /// (type, payload start, payload end) in arrival order; looked up from the end so that later
+    /// duplicates win. One small array per level instead of a hash table: levels hold a dozen
+    /// attributes at most, and dumps parse thousands of levels.
+    private var entries: [(type: UInt16, start: Int, end: Int)] = []
 
     /// Parses the attributes in `bytes`. Throws `NetlinkError.malformed` on a bad length.
     public init(_ bytes: ArraySlice<UInt8>) throws {
+        self.bytes = bytes
+        entries.reserveCapacity(16)
         var offset = bytes.startIndex
         while bytes.endIndex - offset >= Netlink.attributeHeaderLength {
             let length = Int(NetlinkBytes.u16(bytes, at: offset))
@@ -14,16 +20,40 @@ public struct NetlinkAttributes: Sendable {
             guard length >= Netlink.attributeHeaderLength, offset + length <= bytes.endIndex else {
                 throw NetlinkError.malformed("attribute \(type) has length \(length) at offset \(offset - bytes.startIndex)")
             }
-            payloads[type] = bytes[(offset + Netlink.attributeHeaderLength)..<(offset + length)]
+            entries.append((type, offset + Netlink.attributeHeaderLength, offset + length))
+            offset += Netlink.align(length)
+        }
+    }
+
+    private func payload(_ type: UInt16) -> ArraySlice<UInt8>? {
+        var i = entries.count
+        while i > 0 {
+            i -= 1
+            if entries[i].type == type { return bytes[entries[i].start..<entries[i].end] }
+        }
+        return nil
+    }
+
+    /// Calls `body` with each attribute of `bytes` in order (type without flag bits, payload),
+    /// duplicates included, without building a table. Throws `NetlinkError.malformed` on a bad length.
+    public static func forEach(in bytes: ArraySlice<UInt8>, _ body: (UInt16, ArraySlice<UInt8>) throws -> Void) throws {
+        var offset = bytes.startIndex
+        while bytes.endIndex - offset >= Netlink.attributeHeaderLength {
+            let length = Int(NetlinkBytes.u16(bytes, at: offset))
+            let type = NetlinkBytes.u16(bytes, at: offset + 2) & Netlink.attributeTypeMask
+            guard length >= Netlink.attributeHeaderLength, offset + length <= bytes.endIndex else {
+                throw NetlinkError.malformed("attribute \(type) has length \(length) at offset \(offset - bytes.startIndex)")
+            }
+            try body(type, bytes[(offset + Netlink.attributeHeaderLength)..<(offset + length)])
             offset += Netlink.align(length)
         }
     }
 
     /// The attribute types present.
-    public var types: [UInt16] { payloads.keys.sorted() }
+    public var types: [UInt16] { Set(entries.map(\.type)).sorted() }
 
     /// The raw payload of `type`.
-    public subscript(type: UInt16) -> ArraySlice<UInt8>? { payloads[type] }
+    public subscript(type: UInt16) -> ArraySlice<UInt8>? { payload(type) }
 
     public func u8(_ type: UInt16) -> UInt8? { scalar(type) }
     public func u16(_ type: UInt16) -> UInt16? { scalar(type) }
@@ -34,19 +64,19 @@ public struct NetlinkAttributes: Sendable {
 
     /// A string payload up to its first NUL.
     public func string(_ type: UInt16) -> String? {
-        guard let p = payloads[type] else { return nil }
+        guard let p = payload(type) else { return nil }
         let end = p.firstIndex(of: 0) ?? p.endIndex
         return String(decoding: p[p.startIndex..<end], as: UTF8.self)
     }
 
     /// The attributes nested in `type`.
     public func nested(_ type: UInt16) throws -> NetlinkAttributes? {
-        guard let p = payloads[type] else { return nil }
+        guard let p = payload(type) else { return nil }
         return try NetlinkAttributes(p)
     }
 
     private func scalar<T: FixedWidthInteger>(_ type: UInt16) -> T? {
-        guard let p = payloads[type], p.count >= MemoryLayout<T>.size else { return nil }
+        guard let p = payload(type), p.count >= MemoryLayout<T>.size else { return nil }
         return NetlinkBytes.load(p, at: p.startIndex)
     }
 }
@@ -54,11 +84,8 @@ public struct NetlinkAttributes: Sendable {
 /// Host-order integer loads from byte slices at arbitrary (unaligned) offsets.
 public enum NetlinkBytes {
     public static func load<T: FixedWidthInteger>(_ bytes: ArraySlice<UInt8>, at offset: Int) -> T {
-        var value = T.zero
-        withUnsafeMutableBytes(of: &value) { raw in
-            for i in 0..<MemoryLayout<T>.size { raw[i] = bytes[offset + i] }
-        }
-        return value
+        precondition(offset >= bytes.startIndex && offset + MemoryLayout<T>.size <= bytes.endIndex, "netlink load out of bounds")
+        return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset - bytes.startIndex, as: T.self) }
     }
 
     public static func u16(_ bytes: ArraySlice<UInt8>, at offset: Int) -> UInt16 { load(bytes, at: offset) }

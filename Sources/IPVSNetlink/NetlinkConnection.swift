@@ -9,12 +9,17 @@ public enum NetlinkAckPolicy: Sendable, Equatable {
 
 /// How requests are packed into `send()` calls.
 public struct NetlinkBatchOptions: Sendable, Equatable {
-    /// Upper bound on one datagram's size; a single larger request still goes alone.
+    /// Upper bound on one datagram's size (also cut to the transport's `maximumDatagramSize`); a
+    /// single larger request still goes alone.
     public var bufferLimit: Int
+    /// Upper bound on the messages of one datagram: the kernel queues every answer of a datagram
+    /// before `send()` returns, so a datagram whose messages all fail must not overflow the receive
+    /// buffer (each queued error costs about a kilobyte of it).
+    public var messageLimit: Int
     public var ackPolicy: NetlinkAckPolicy
 
-    public init(bufferLimit: Int = 60 * 1024, ackPolicy: NetlinkAckPolicy = .lastInBuffer) {
-        self.bufferLimit = bufferLimit; self.ackPolicy = ackPolicy
+    public init(bufferLimit: Int = 1 << 20, messageLimit: Int = 8192, ackPolicy: NetlinkAckPolicy = .lastInBuffer) {
+        self.bufferLimit = bufferLimit; self.messageLimit = max(1, messageLimit); self.ackPolicy = ackPolicy
     }
 }
 
@@ -35,11 +40,12 @@ public final class NetlinkConnection {
     /// throws only for transport failures or garbage from the kernel.
     public func execute(_ requests: [NetlinkRequest]) throws -> [NetlinkOperationFailure] {
         var failures: [NetlinkOperationFailure] = []
+        let limit = min(options.bufferLimit, transport.maximumDatagramSize)
         var start = 0
         while start < requests.count {
             var end = start
             var size = 0
-            while end < requests.count, end == start || size + requests[end].framedLength <= options.bufferLimit {
+            while end < requests.count, end == start || (size + requests[end].framedLength <= limit && end - start < options.messageLimit) {
                 size += requests[end].framedLength
                 end += 1
             }
