@@ -282,10 +282,7 @@ public actor IPVSApplier: ProxyApplier {
     }
 
     private func writeSysctls() throws {
-        for (path, value) in options.sysctls {
-            guard let current = try step("sysctl \(path)", { try tools.readSysctl(path) }), current != value else { continue }
-            try step("sysctl \(path)") { try tools.writeSysctl(path, value) }
-        }
+        _ = try step("sysctls") { try tools.ensureSysctls(options.sysctls) }
     }
 
     /// Each configured family's chains and jumps; families configured before but not now lose theirs.

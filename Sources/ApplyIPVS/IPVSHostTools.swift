@@ -12,6 +12,21 @@ public protocol IPVSHostTools: Sendable {
     /// A sysctl's value (`net/ipv4/vs/conntrack`), nil when it does not exist.
     func readSysctl(_ path: String) throws -> String?
     func writeSysctl(_ path: String, _ value: String) throws
+    /// Writes each sysctl whose current value differs (missing ones are skipped); returns the paths
+    /// written. One call, so the real tools enter the namespace once.
+    func ensureSysctls(_ values: [(String, String)]) throws -> [String]
+}
+
+extension IPVSHostTools {
+    public func ensureSysctls(_ values: [(String, String)]) throws -> [String] {
+        var written: [String] = []
+        for (path, value) in values {
+            guard let current = try readSysctl(path), current != value else { continue }
+            try writeSysctl(path, value)
+            written.append(path)
+        }
+        return written
+    }
 }
 
 /// Failure of a host tool, with its output.
@@ -54,24 +69,41 @@ public struct ProcessHostTools: IPVSHostTools {
     }
 
     public func readSysctl(_ path: String) throws -> String? {
-        try NamespaceThread.run(netns: netns) {
-            guard let f = fopen("/proc/sys/\(path)", "r") else { return nil }
-            defer { fclose(f) }
-            var buffer = [UInt8](repeating: 0, count: 256)
-            let n = fread(&buffer, 1, 255, f)
-            return String(decoding: buffer[0..<n], as: UTF8.self).trimmingNewline
-        }
+        try NamespaceThread.run(netns: netns) { Self.read(path) }
     }
 
     public func writeSysctl(_ path: String, _ value: String) throws {
+        try NamespaceThread.run(netns: netns) { try Self.write(path, value) }
+    }
+
+    /// Every read and write on one thread inside the namespace (a thread costs a host process in UML).
+    public func ensureSysctls(_ values: [(String, String)]) throws -> [String] {
         try NamespaceThread.run(netns: netns) {
-            guard let f = fopen("/proc/sys/\(path)", "w") else {
-                throw HostToolError(command: "write /proc/sys/\(path)", status: errno, output: String(cString: strerror(errno)))
+            var written: [String] = []
+            for (path, value) in values {
+                guard let current = Self.read(path), current != value else { continue }
+                try Self.write(path, value)
+                written.append(path)
             }
-            defer { fclose(f) }
-            guard fputs(value + "\n", f) >= 0, fflush(f) == 0 else {
-                throw HostToolError(command: "write /proc/sys/\(path)", status: errno, output: String(cString: strerror(errno)))
-            }
+            return written
+        }
+    }
+
+    private static func read(_ path: String) -> String? {
+        guard let f = fopen("/proc/sys/\(path)", "r") else { return nil }
+        defer { fclose(f) }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = fread(&buffer, 1, 255, f)
+        return String(decoding: buffer[0..<n], as: UTF8.self).trimmingNewline
+    }
+
+    private static func write(_ path: String, _ value: String) throws {
+        guard let f = fopen("/proc/sys/\(path)", "w") else {
+            throw HostToolError(command: "write /proc/sys/\(path)", status: errno, output: String(cString: strerror(errno)))
+        }
+        defer { fclose(f) }
+        guard fputs(value + "\n", f) >= 0, fflush(f) == 0 else {
+            throw HostToolError(command: "write /proc/sys/\(path)", status: errno, output: String(cString: strerror(errno)))
         }
     }
 }
