@@ -58,7 +58,7 @@ public struct IPSetElement: Hashable, Sendable, CustomStringConvertible {
             if type == IPSetNetlink.addressIPv4, p.count == 4 {
                 out = IPAddress(v4: UInt32(bigEndian: NetlinkBytes.u32(p, at: p.startIndex)))
             } else if type == IPSetNetlink.addressIPv6, p.count == 16 {
-                let high: UInt64 = NetlinkBytes.load(p, at: p.startIndex), low: UInt64 = NetlinkBytes.load(p, at: p.startIndex + 8)
+                let high = NetlinkBytes.u64(p, at: p.startIndex), low = NetlinkBytes.u64(p, at: p.startIndex + 8)
                 out = IPAddress(v6High: UInt64(bigEndian: high), low: UInt64(bigEndian: low))
             }
         }

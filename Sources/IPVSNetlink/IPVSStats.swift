@@ -45,7 +45,7 @@ public struct IPVSStats: Hashable, Sendable {
         try NetlinkAttributes.forEach(in: nest) { type, p in
             let isBytes = type == c.statsInBytes || type == c.statsOutBytes
             let v: UInt64
-            if (wide || isBytes) && p.count >= 8 { v = NetlinkBytes.load(p, at: p.startIndex) }
+            if (wide || isBytes) && p.count >= 8 { v = NetlinkBytes.u64(p, at: p.startIndex) }
             else if p.count >= 4 { v = UInt64(NetlinkBytes.u32(p, at: p.startIndex)) }
             else { return }
             switch type {

@@ -3,7 +3,8 @@
 /// Parsing is strict about lengths (an attribute may not run past its container) and
 /// ignores the NLA_F_NESTED / NLA_F_NET_BYTEORDER bits when keying by type.
 public struct NetlinkAttributes: Sendable {
-    private let bytes: ArraySlice<UInt8>
+    /// The bytes parsed (every attribute of this level).
+    public let bytes: ArraySlice<UInt8>
     /// (type, payload start, payload end) in arrival order; looked up from the end so that later
     /// duplicates win. One small array per level instead of a hash table: levels hold a dozen
     /// attributes at most, and dumps parse thousands of levels.
@@ -56,11 +57,11 @@ public struct NetlinkAttributes: Sendable {
     public subscript(type: UInt16) -> ArraySlice<UInt8>? { payload(type) }
 
     public func u8(_ type: UInt16) -> UInt8? { scalar(type) }
-    public func u16(_ type: UInt16) -> UInt16? { scalar(type) }
-    public func u32(_ type: UInt16) -> UInt32? { scalar(type) }
-    public func u64(_ type: UInt16) -> UInt64? { scalar(type) }
+    public func u16(_ type: UInt16) -> UInt16? { payload(type, atLeast: 2).map { NetlinkBytes.u16($0, at: $0.startIndex) } }
+    public func u32(_ type: UInt16) -> UInt32? { payload(type, atLeast: 4).map { NetlinkBytes.u32($0, at: $0.startIndex) } }
+    public func u64(_ type: UInt16) -> UInt64? { payload(type, atLeast: 8).map { NetlinkBytes.u64($0, at: $0.startIndex) } }
     /// A 16-bit network-order value (ports), returned in host order.
-    public func be16(_ type: UInt16) -> UInt16? { (scalar(type) as UInt16?).map { UInt16(bigEndian: $0) } }
+    public func be16(_ type: UInt16) -> UInt16? { u16(type).map { UInt16(bigEndian: $0) } }
 
     /// A string payload up to its first NUL.
     public func string(_ type: UInt16) -> String? {
@@ -76,8 +77,13 @@ public struct NetlinkAttributes: Sendable {
     }
 
     private func scalar<T: FixedWidthInteger>(_ type: UInt16) -> T? {
-        guard let p = payload(type), p.count >= MemoryLayout<T>.size else { return nil }
+        guard let p = payload(type, atLeast: MemoryLayout<T>.size) else { return nil }
         return NetlinkBytes.load(p, at: p.startIndex)
+    }
+
+    private func payload(_ type: UInt16, atLeast size: Int) -> ArraySlice<UInt8>? {
+        guard let p = payload(type), p.count >= size else { return nil }
+        return p
     }
 }
 
@@ -88,8 +94,18 @@ public enum NetlinkBytes {
         return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset - bytes.startIndex, as: T.self) }
     }
 
-    public static func u16(_ bytes: ArraySlice<UInt8>, at offset: Int) -> UInt16 { load(bytes, at: offset) }
-    public static func u32(_ bytes: ArraySlice<UInt8>, at offset: Int) -> UInt32 { load(bytes, at: offset) }
+    // Concrete loads for the hot paths (attribute headers, dumps): no generic dispatch even unoptimised.
+    public static func u16(_ bytes: ArraySlice<UInt8>, at offset: Int) -> UInt16 {
+        let v = UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
+        return UInt16(littleEndian: v)
+    }
+    public static func u32(_ bytes: ArraySlice<UInt8>, at offset: Int) -> UInt32 {
+        let v = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+        return UInt32(littleEndian: v)
+    }
+    public static func u64(_ bytes: ArraySlice<UInt8>, at offset: Int) -> UInt64 {
+        UInt64(littleEndian: UInt64(u32(bytes, at: offset).littleEndian) | UInt64(u32(bytes, at: offset + 4).littleEndian) << 32)
+    }
 
     /// Appends `value` in host byte order.
     public static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
