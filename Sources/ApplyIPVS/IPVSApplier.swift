@@ -42,6 +42,8 @@ public actor IPVSApplier: ProxyApplier {
     private var linkIndex: Int32?
     private var needsFull = true
     private var lastDrainCheck: ContinuousClock.Instant?
+    /// When each family's ruleset was last restored or read back intact.
+    private var iptablesVerified: [IPFamily: ContinuousClock.Instant] = [:]
 
     /// What the kernel holds according to the last successful sync (plan and reference counts);
     /// nil before the first full sync and after a failure.
@@ -97,7 +99,6 @@ public actor IPVSApplier: ProxyApplier {
         try executeSets(setCommands, on: k)
         phase("ipset")
         try syncIptables(plan, previous: previous?.plan)
-        phase("iptables")
         try executeSets(IPVSSetSync.stale(plan, kernel: kernelSets).map { .destroy($0) }, on: k)
 
         let onLink = Set(try step("address dump") { try k.addresses(ofLinkIndex: link) })
@@ -227,7 +228,7 @@ public actor IPVSApplier: ProxyApplier {
         let ours = IPVSSetSync.ourNames
         let existing = (try? k.ipsetNames()) ?? []
         try executeSets(existing.filter { ours.contains($0) }.map { .destroy($0) }, on: k, tolerating: [2]) // ENOENT
-        record = nil; needsFull = true; draining = [:]; linkIndex = nil
+        record = nil; needsFull = true; draining = [:]; linkIndex = nil; iptablesVerified = [:]
     }
 
     // MARK: helpers
@@ -286,20 +287,32 @@ public actor IPVSApplier: ProxyApplier {
     }
 
     /// Each configured family's chains and jumps; families configured before but not now lose theirs.
-    /// One `iptables-save` per family; the restore runs unless this applier restored the same
-    /// ruleset before and the save shows it intact with every jump (so a resync costs one process).
+    /// A ruleset this applier restored unchanged and checked within `iptablesVerifyInterval` costs no
+    /// process; otherwise one `iptables-save` per family, and the restore only when the save shows a
+    /// jump missing or a chain not as restored (or the ruleset changed).
     private func syncIptables(_ plan: IPVSPlan, previous: IPVSPlan?) throws {
         for f in plan.iptables.keys.sorted() {
             let r = plan.iptables[f]!
             let tool = f == .ipv4 ? "iptables" : "ip6tables"
+            let unchanged = previous?.iptables[f] == r
+            if unchanged, let checked = iptablesVerified[f], now() - checked < options.iptablesVerifyInterval { continue }
+            iptablesVerified[f] = nil
             let save = try step("\(tool)-save") { try tools.iptablesSave(f) }
+            phase("\(tool)-save")
             let missing = IPVSIptablesSync.missing(r.jumps, in: save)
-            if missing.isEmpty, previous?.iptables[f] == r, IPVSIptablesSync.isIntact(r, save: save) { continue }
+            if missing.isEmpty, unchanged, IPVSIptablesSync.isIntact(r, save: save) {
+                iptablesVerified[f] = now()
+                continue
+            }
             let text = IPVSIptablesSync.text(r, adding: missing)
             try step("\(tool)-restore --noflush") { try tools.iptablesRestore(f, text) }
+            iptablesVerified[f] = now()
+            phase("\(tool)-restore")
         }
+        for f in IPFamily.allCases where plan.iptables[f] == nil { iptablesVerified[f] = nil }
         for f in IPFamily.allCases where plan.iptables[f] == nil && (previous == nil || previous!.iptables[f] != nil) {
             try removeIptables(f)
+            phase("\(f == .ipv4 ? "iptables" : "ip6tables") removal check")
         }
     }
 

@@ -237,11 +237,18 @@ import Testing
         kernel.bulk = true
         let state = F.goldenState()
         _ = try await a.applyFull(state)
-        let restores = tools.restores.count
+        let restores = tools.restores.count, saves = tools.saves
+        _ = try await a.applyFull(state)
+        #expect(tools.restores.count == restores && tools.saves == saves, "just restored, unchanged: no iptables process")
+        clock.advance(.seconds(301))
         _ = try await a.applyFull(state)
         #expect(tools.restores.count == restores, "intact: only iptables-save ran")
+        #expect(tools.saves == saves + 2, "one save per family once the verify interval passed")
         tools.rules[.ipv4]!["nat"]!["SWITCHYARD-POSTROUTING"]!.removeLast()
         tools.rules[.ipv6]!["filter"]!["INPUT"]!.removeAll()
+        _ = try await a.applyFull(state)
+        #expect(tools.restores.count == restores, "tampering inside the interval goes unseen")
+        clock.advance(.seconds(301))
         _ = try await a.applyFull(state)
         #expect(tools.restores.count == restores + 2)
         #expect(IPVSIptablesSync.isIntact(try #require(renderedPlan(state).iptables[.ipv4]), save: try tools.iptablesSave(.ipv4)))

@@ -169,7 +169,9 @@ final class FakeHostTools: IPVSHostTools, @unchecked Sendable {
                                      "net/ipv4/vs/expire_quiescent_template": "0", "net/ipv4/ip_forward": "1"]
     var sysctlWrites: [String] = []
 
+    var saves = 0
     func iptablesSave(_ family: IPFamily) throws -> [String: String] {
+        saves += 1
         var out: [String: String] = [:]
         for (table, chains) in rules[family] ?? [:] {
             var text = "*\(table)\n"
