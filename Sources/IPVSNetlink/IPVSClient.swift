@@ -26,8 +26,7 @@ public final class IPVSClient {
 
     /// Sends `commands` in batches; returns the rejected ones (empty when all succeeded).
     public func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure] {
-        let requests = commands.map { $0.request(family: family.id) }
-        return try connection.execute(requests).map {
+        try connection.execute(count: commands.count, type: family.id) { i, w in commands[i].encodeMessage(into: &w) }.map {
             IPVSCommandFailure(index: $0.index, command: commands[$0.index], errno: $0.errno, message: $0.message)
         }
     }

@@ -13,6 +13,38 @@ public enum IPVSCommand: Hashable, Sendable, CustomStringConvertible {
 
     /// The generic-netlink request for this command in family `family`.
     public func request(family: UInt16) -> NetlinkRequest {
+        var w = NetlinkAttributeWriter()
+        encodeMessage(into: &w)
+        return NetlinkRequest(type: family, payload: w.bytes)
+    }
+
+    /// `genlmsghdr` and the attributes of this command (the payload after `nlmsghdr`).
+    public func encodeMessage(into w: inout NetlinkAttributeWriter) {
+        let c = IPVSNetlinkConstants.self
+        func header(_ command: UInt8) { w.appendRaw([command, c.version, 0, 0]) }
+        switch self {
+        case let .newService(s): header(c.commandNewService); w.nested(c.attributeService) { s.encode(into: &$0) }
+        case let .setService(s): header(c.commandSetService); w.nested(c.attributeService) { s.encode(into: &$0) }
+        case let .deleteService(k): header(c.commandDeleteService); w.nested(c.attributeService) { k.encode(into: &$0) }
+        case let .newDestination(k, d):
+            header(c.commandNewDestination)
+            w.nested(c.attributeService) { k.encode(into: &$0) }
+            w.nested(c.attributeDestination) { d.encode(into: &$0) }
+        case let .setDestination(k, d):
+            header(c.commandSetDestination)
+            w.nested(c.attributeService) { k.encode(into: &$0) }
+            w.nested(c.attributeDestination) { d.encode(into: &$0) }
+        case let .deleteDestination(k, d):
+            header(c.commandDeleteDestination)
+            w.nested(c.attributeService) { k.encode(into: &$0) }
+            w.nested(c.attributeDestination) { d.encodeKey(into: &$0) }
+        case let .setConfig(config): header(c.commandSetConfig); config.encode(into: &w)
+        case .flush: header(c.commandFlush)
+        }
+    }
+
+    /// The former request builder, kept to check `encodeMessage` against (tests).
+    func legacyRequest(family: UInt16) -> NetlinkRequest {
         let c = IPVSNetlinkConstants.self
         switch self {
         case let .newService(s): return Self.serviceRequest(family, c.commandNewService) { s.encode(into: &$0) }
