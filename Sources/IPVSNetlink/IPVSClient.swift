@@ -62,10 +62,10 @@ public final class IPVSClient {
     public func services() throws -> [IPVSServiceEntry] {
         let request = NetlinkRequest.generic(family: family.id, command: IPVSNetlinkConstants.commandGetService,
                                              version: IPVSNetlinkConstants.version)
-        let messages = try connection.dump(request)
         var out: [IPVSServiceEntry] = []
-        out.reserveCapacity(messages.count)
-        for m in messages { if let e = try Self.decodeService(m) { out.append(e) } }
+        try connection.dump(request, restart: { out = [] }) { m in
+            if let e = try Self.decodeService(m) { out.append(e) }
+        }
         return out
     }
 

@@ -79,22 +79,31 @@ public final class NetlinkConnection {
     /// Sends `request` with NLM_F_DUMP and collects every reply until NLMSG_DONE.
     /// Retries (up to 3 times) when the kernel flags the dump as interrupted by a concurrent change.
     public func dump(_ request: NetlinkRequest) throws -> [NetlinkMessage] {
+        var messages: [NetlinkMessage] = []
+        try dump(request, restart: { messages = [] }) { messages.append($0) }
+        return messages
+    }
+
+    /// Like `dump(_:)`, but hands each reply to `each` as its datagram arrives, so the caller can
+    /// decode in place instead of keeping every datagram of a large dump. `restart` is called before
+    /// an interrupted dump is retried: the caller drops what it has.
+    public func dump(_ request: NetlinkRequest, restart: () -> Void, each: (NetlinkMessage) throws -> Void) throws {
         var attempt = 0
         while true {
             attempt += 1
-            let (messages, interrupted) = try dumpOnce(request)
-            if !interrupted || attempt >= 3 { return messages }
+            let interrupted = try dumpOnce(request, each)
+            if !interrupted || attempt >= 3 { return }
+            restart()
         }
     }
 
-    private func dumpOnce(_ request: NetlinkRequest) throws -> ([NetlinkMessage], Bool) {
+    private func dumpOnce(_ request: NetlinkRequest, _ each: (NetlinkMessage) throws -> Void) throws -> Bool {
         let sequence = takeSequence(1)
         var datagram: [UInt8] = []
         var dumpRequest = request
         dumpRequest.flags |= Netlink.flagDump
         dumpRequest.frame(sequence: sequence, extraFlags: 0, into: &datagram)
         try transport.send(datagram)
-        var replies: [NetlinkMessage] = []
         var interrupted = false
         while true {
             for message in try NetlinkMessage.parse(try transport.receive()) where message.sequence == sequence {
@@ -105,15 +114,15 @@ public final class NetlinkConnection {
                         let code = Int32(bitPattern: NetlinkBytes.u32(message.payload, at: message.payload.startIndex))
                         if code < 0 { throw NetlinkError.kernel(errno: -code, message: nil) }
                     }
-                    return (replies, interrupted)
+                    return interrupted
                 case Netlink.messageError:
                     let ack = try message.acknowledgement()
                     if ack.errno != 0 { throw NetlinkError.kernel(errno: ack.errno, message: ack.message) }
-                    return (replies, interrupted)
+                    return interrupted
                 case Netlink.messageNoop:
                     continue
                 default:
-                    replies.append(message)
+                    try each(message)
                 }
             }
         }
