@@ -43,23 +43,6 @@ public enum IPVSCommand: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The former request builder, kept to check `encodeMessage` against (tests).
-    func legacyRequest(family: UInt16) -> NetlinkRequest {
-        let c = IPVSNetlinkConstants.self
-        switch self {
-        case let .newService(s): return Self.serviceRequest(family, c.commandNewService) { s.encode(into: &$0) }
-        case let .setService(s): return Self.serviceRequest(family, c.commandSetService) { s.encode(into: &$0) }
-        case let .deleteService(k): return Self.serviceRequest(family, c.commandDeleteService) { k.encode(into: &$0) }
-        case let .newDestination(k, d): return Self.destinationRequest(family, c.commandNewDestination, k) { d.encode(into: &$0) }
-        case let .setDestination(k, d): return Self.destinationRequest(family, c.commandSetDestination, k) { d.encode(into: &$0) }
-        case let .deleteDestination(k, d): return Self.destinationRequest(family, c.commandDeleteDestination, k) { d.encodeKey(into: &$0) }
-        case let .setConfig(config):
-            return .generic(family: family, command: c.commandSetConfig, version: c.version) { config.encode(into: &$0) }
-        case .flush:
-            return .generic(family: family, command: c.commandFlush, version: c.version)
-        }
-    }
-
     public var description: String {
         switch self {
         case let .newService(s): return "new service \(s.key) \(s.scheduler)"
@@ -77,14 +60,6 @@ public enum IPVSCommand: Hashable, Sendable, CustomStringConvertible {
                                _ body: (inout NetlinkAttributeWriter) -> Void) -> NetlinkRequest {
         .generic(family: family, command: command, version: IPVSNetlinkConstants.version, flags: flags) {
             $0.nested(IPVSNetlinkConstants.attributeService, body)
-        }
-    }
-
-    static func destinationRequest(_ family: UInt16, _ command: UInt8, _ key: IPVSServiceKey,
-                                   _ body: (inout NetlinkAttributeWriter) -> Void) -> NetlinkRequest {
-        .generic(family: family, command: command, version: IPVSNetlinkConstants.version) {
-            $0.nested(IPVSNetlinkConstants.attributeService) { key.encode(into: &$0) }
-            $0.nested(IPVSNetlinkConstants.attributeDestination, body)
         }
     }
 }
