@@ -8,7 +8,8 @@ import SwitchyardCore
 /// The IPVS backend's I/O half.
 ///
 /// Full sync: sysctls; the node's addresses (for NodePorts on every local address); the plan
-/// (`IPVSPlanIndex`, which also becomes the record); ipsets diffed against `ipset save`; each family's
+/// (`IPVSPlanIndex`, which also becomes the record); ipsets diffed against a netlink listing of ours
+/// and only the differences sent (nfnetlink, no `ipset` process); each family's
 /// iptables chains restored and their jumps ensured once; the dummy interface and its addresses
 /// diffed against an rtnetlink dump; the kernel's virtual servers and real servers dumped and
 /// compared with the plan, and only the differences sent (never a flush: re-adding right after a
@@ -41,6 +42,8 @@ public actor IPVSApplier: ProxyApplier {
     private var linkIndex: Int32?
     private var needsFull = true
     private var lastDrainCheck: ContinuousClock.Instant?
+    /// When each family's ruleset was last restored or read back intact.
+    private var iptablesVerified: [IPFamily: ContinuousClock.Instant] = [:]
 
     /// What the kernel holds according to the last successful sync (plan and reference counts);
     /// nil before the first full sync and after a failure.
@@ -91,14 +94,12 @@ public actor IPVSApplier: ProxyApplier {
         let plan = index.plan
         phase("plan")
 
-        let saved = try step("ipset save") { try tools.ipsetSave() }
-        let setText = IPVSSetText.full(plan, saved: saved)
-        if !setText.isEmpty { try step("ipset restore") { try tools.ipsetRestore(setText) } }
+        let kernelSets = try step("ipset list") { try k.ipsets(named: IPVSSetSync.ourNames) }
+        let setCommands = IPVSSetSync.full(plan, kernel: kernelSets)
+        try executeSets(setCommands, on: k)
         phase("ipset")
         try syncIptables(plan, previous: previous?.plan)
-        let stale = IPVSSetText.stale(plan, saved: saved)
-        if !stale.isEmpty { try step("ipset destroy") { try tools.ipsetRestore(stale.map { "destroy \($0)\n" }.joined()) } }
-        phase("iptables")
+        try executeSets(IPVSSetSync.stale(plan, kernel: kernelSets).map { .destroy($0) }, on: k)
 
         let onLink = Set(try step("address dump") { try k.addresses(ofLinkIndex: link) })
         let toAdd = plan.addresses.subtracting(onLink).sorted()
@@ -136,7 +137,7 @@ public actor IPVSApplier: ProxyApplier {
         let drift = previous.map { driftCount(previous: $0.plan, plan: plan, commands: result.commands.count,
                                               addressChanges: toAdd.count + toDelete.count) } ?? 0
         return ApplyReport(full: true, rulesWritten: plan.virtualServers.count, elementsWritten: result.commands.count + toAdd.count + toDelete.count,
-                           bytes: setText.utf8.count, kernelSeconds: seconds, driftRepaired: drift)
+                           bytes: 0, kernelSeconds: seconds, driftRepaired: drift)
     }
 
     // MARK: incremental
@@ -150,19 +151,10 @@ public actor IPVSApplier: ProxyApplier {
         let batch = IPVSIncrementalBatch(ops, draining: { [draining] s, d in draining[s]?[d] != nil })
         guard batch.iptables.isEmpty else { return try await applyFull(state) }
         let k = try step("netlink") { try kernel() }
-        var bytes = 0
-        if !batch.ipsetBefore.isEmpty {
-            let text = IPVSSetText.lines(batch.ipsetBefore)
-            bytes += text.utf8.count
-            try step("ipset restore") { try tools.ipsetRestore(text) }
-        }
+        try executeSets(IPVSSetSync.commands(batch.ipsetBefore), on: k)
         try addressFailures(try k.addAddresses(batch.addressesToAdd, toLinkIndex: link), batch.addressesToAdd, ignoring: 17, "add")
         try execute(batch.commands, on: k)
-        if !batch.ipsetAfter.isEmpty {
-            let text = IPVSSetText.lines(batch.ipsetAfter)
-            bytes += text.utf8.count
-            try step("ipset restore") { try tools.ipsetRestore(text) }
-        }
+        try executeSets(IPVSSetSync.commands(batch.ipsetAfter), on: k)
         try addressFailures(try k.deleteAddresses(batch.addressesToDelete, fromLinkIndex: link), batch.addressesToDelete, ignoring: 99, "delete")
 
         for (s, d) in batch.undrained { draining[s]?[d] = nil }
@@ -177,7 +169,7 @@ public actor IPVSApplier: ProxyApplier {
         if !batch.drains.isEmpty { _ = try reap(services: Set(batch.drains.map(\.0))) }
         if let last = lastDrainCheck, now() - last >= options.drainCheckInterval { _ = try reap(services: nil) }
         return ApplyReport(full: false, rulesWritten: batch.commands.count { if case .newService = $0 { true } else { false } },
-                           elementsWritten: ops.count, bytes: bytes, kernelSeconds: seconds)
+                           elementsWritten: ops.count, kernelSeconds: seconds)
     }
 
     // MARK: drain
@@ -233,11 +225,10 @@ public actor IPVSApplier: ProxyApplier {
         try execute(services.map { .deleteService($0.key) }, on: k, tolerating: [2, 3])
         if link != nil { try k.deleteLink(named: options.dummyInterface) }
         for f in IPFamily.allCases { try removeIptables(f) }
-        let ours = Set(IPFamily.allCases.flatMap { f in IPVSSetRole.allCases.map { $0.name(f) } })
-        let existing = (try? tools.ipsetNames()) ?? []
-        let destroy = existing.filter { ours.contains($0) }
-        if !destroy.isEmpty { try step("ipset destroy") { try tools.ipsetRestore(destroy.map { "destroy \($0)\n" }.joined()) } }
-        record = nil; needsFull = true; draining = [:]; linkIndex = nil
+        let ours = IPVSSetSync.ourNames
+        let existing = (try? k.ipsetNames()) ?? []
+        try executeSets(existing.filter { ours.contains($0) }.map { .destroy($0) }, on: k, tolerating: [2]) // ENOENT
+        record = nil; needsFull = true; draining = [:]; linkIndex = nil; iptablesVerified = [:]
     }
 
     // MARK: helpers
@@ -275,6 +266,16 @@ public actor IPVSApplier: ProxyApplier {
         }
     }
 
+    /// Sends ipset commands; any refusal fails the sync with the set and member named.
+    private func executeSets(_ commands: [IPSetCommand], on k: any IPVSKernel, tolerating: Set<Int32> = []) throws {
+        guard !commands.isEmpty else { return }
+        let failures = try step("ipset netlink batch") { try k.executeIPSet(commands) }.filter { !tolerating.contains($0.errno) }
+        if let first = failures.first {
+            throw ApplyError(backend: name, operation: "ipset netlink batch (\(failures.count) refused)",
+                             message: first.description, line: first.index + 1, lineText: first.command.description, errno: first.errno)
+        }
+    }
+
     private func addressFailures(_ failures: [NetlinkOperationFailure], _ addresses: [IPAddress], ignoring: Int32, _ verb: String) throws {
         guard let f = failures.first(where: { $0.errno != ignoring }) else { return }
         throw ApplyError(backend: name, operation: "address \(verb) on \(options.dummyInterface)",
@@ -282,27 +283,36 @@ public actor IPVSApplier: ProxyApplier {
     }
 
     private func writeSysctls() throws {
-        for (path, value) in options.sysctls {
-            guard let current = try step("sysctl \(path)", { try tools.readSysctl(path) }), current != value else { continue }
-            try step("sysctl \(path)") { try tools.writeSysctl(path, value) }
-        }
+        _ = try step("sysctls") { try tools.ensureSysctls(options.sysctls) }
     }
 
     /// Each configured family's chains and jumps; families configured before but not now lose theirs.
-    /// One `iptables-save` per family; the restore runs unless this applier restored the same
-    /// ruleset before and the save shows it intact with every jump (so a resync costs one process).
+    /// A ruleset this applier restored unchanged and checked within `iptablesVerifyInterval` costs no
+    /// process; otherwise one `iptables-save` per family, and the restore only when the save shows a
+    /// jump missing or a chain not as restored (or the ruleset changed).
     private func syncIptables(_ plan: IPVSPlan, previous: IPVSPlan?) throws {
         for f in plan.iptables.keys.sorted() {
             let r = plan.iptables[f]!
             let tool = f == .ipv4 ? "iptables" : "ip6tables"
+            let unchanged = previous?.iptables[f] == r
+            if unchanged, let checked = iptablesVerified[f], now() - checked < options.iptablesVerifyInterval { continue }
+            iptablesVerified[f] = nil
             let save = try step("\(tool)-save") { try tools.iptablesSave(f) }
+            phase("\(tool)-save")
             let missing = IPVSIptablesSync.missing(r.jumps, in: save)
-            if missing.isEmpty, previous?.iptables[f] == r, IPVSIptablesSync.isIntact(r, save: save) { continue }
+            if missing.isEmpty, unchanged, IPVSIptablesSync.isIntact(r, save: save) {
+                iptablesVerified[f] = now()
+                continue
+            }
             let text = IPVSIptablesSync.text(r, adding: missing)
             try step("\(tool)-restore --noflush") { try tools.iptablesRestore(f, text) }
+            iptablesVerified[f] = now()
+            phase("\(tool)-restore")
         }
+        for f in IPFamily.allCases where plan.iptables[f] == nil { iptablesVerified[f] = nil }
         for f in IPFamily.allCases where plan.iptables[f] == nil && (previous == nil || previous!.iptables[f] != nil) {
             try removeIptables(f)
+            phase("\(f == .ipv4 ? "iptables" : "ip6tables") removal check")
         }
     }
 

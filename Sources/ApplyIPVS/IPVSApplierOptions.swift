@@ -22,14 +22,18 @@ public struct IPVSApplierOptions: Sendable {
     public var nodePortRange: ClosedRange<UInt16>
     /// Sysctls written on every full sync (path under /proc/sys, value). See `IPVSApplier.sysctls`.
     public var sysctls: [(String, String)]
+    /// How often a full sync whose iptables ruleset is unchanged since this applier restored it
+    /// reads it back (`iptables-save`) to repair drift; in between such syncs run no iptables process.
+    /// Zero reads it back on every full sync.
+    public var iptablesVerifyInterval: Duration
 
     public init(render: IPVSOptions = IPVSOptions(), dummyInterface: String = IPVSPlan.dummyInterface,
                 gracePeriod: Duration = .seconds(900), waitForInactiveConnections: Bool = false,
                 drainCheckInterval: Duration = .seconds(1), nodePortRange: ClosedRange<UInt16> = 30000...32767,
-                sysctls: [(String, String)]? = nil) {
+                sysctls: [(String, String)]? = nil, iptablesVerifyInterval: Duration = .seconds(300)) {
         self.render = render; self.dummyInterface = dummyInterface; self.gracePeriod = gracePeriod
         self.waitForInactiveConnections = waitForInactiveConnections; self.drainCheckInterval = drainCheckInterval
-        self.nodePortRange = nodePortRange
+        self.nodePortRange = nodePortRange; self.iptablesVerifyInterval = iptablesVerifyInterval
         self.sysctls = sysctls ?? IPVSApplierOptions.kubeProxySysctls(kernelRelease: IPVSApplierOptions.kernelRelease())
     }
 

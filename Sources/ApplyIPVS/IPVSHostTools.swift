@@ -1,16 +1,10 @@
 import Glibc
 import SwitchyardCore
 
-/// The user-space tools and files the IPVS applier uses besides netlink: `ipset restore`,
+/// The user-space tools and files the IPVS applier uses besides netlink:
 /// `iptables-save`/`iptables-restore` and sysctls. `ProcessHostTools` is the real one (inside a
 /// named namespace: spawned from, or run on, a thread that `setns`ed there); tests use a fake.
 public protocol IPVSHostTools: Sendable {
-    /// `ipset restore -exist` with `text`.
-    func ipsetRestore(_ text: String) throws
-    /// Names of every ipset (`ipset list -n`).
-    func ipsetNames() throws -> [String]
-    /// `ipset save`: every set's create line and members.
-    func ipsetSave() throws -> String
     /// `iptables-save` (ip6tables for IPv6): every table's text by table name.
     func iptablesSave(_ family: IPFamily) throws -> [String: String]
     /// `iptables-restore --noflush -w` with `text`.
@@ -18,6 +12,21 @@ public protocol IPVSHostTools: Sendable {
     /// A sysctl's value (`net/ipv4/vs/conntrack`), nil when it does not exist.
     func readSysctl(_ path: String) throws -> String?
     func writeSysctl(_ path: String, _ value: String) throws
+    /// Writes each sysctl whose current value differs (missing ones are skipped); returns the paths
+    /// written. One call, so the real tools enter the namespace once.
+    func ensureSysctls(_ values: [(String, String)]) throws -> [String]
+}
+
+extension IPVSHostTools {
+    public func ensureSysctls(_ values: [(String, String)]) throws -> [String] {
+        var written: [String] = []
+        for (path, value) in values {
+            guard let current = try readSysctl(path), current != value else { continue }
+            try writeSysctl(path, value)
+            written.append(path)
+        }
+        return written
+    }
 }
 
 /// Failure of a host tool, with its output.
@@ -33,10 +42,9 @@ public struct HostToolError: Error, Sendable, CustomStringConvertible {
 public struct ProcessHostTools: IPVSHostTools {
     public var netns: String?
     public var iptables: String
-    public var ipset: String
 
-    public init(netns: String?, iptables: String = "iptables", ipset: String = "ipset") {
-        self.netns = netns; self.iptables = iptables; self.ipset = ipset
+    public init(netns: String?, iptables: String = "iptables") {
+        self.netns = netns; self.iptables = iptables
     }
 
     /// Runs a tool inside `netns`: spawned from a thread that entered the namespace, so the child
@@ -53,11 +61,6 @@ public struct ProcessHostTools: IPVSHostTools {
         return base + suffix
     }
 
-    public func ipsetRestore(_ text: String) throws { _ = try run([ipset, "restore", "-exist"], input: text) }
-    public func ipsetNames() throws -> [String] {
-        try run([ipset, "list", "-n"]).split(separator: "\n").map(String.init)
-    }
-    public func ipsetSave() throws -> String { try run([ipset, "save"]) }
     public func iptablesSave(_ family: IPFamily) throws -> [String: String] {
         IPVSIptablesSync.splitTables(try run([tool(family, "-save")]))
     }
@@ -66,24 +69,41 @@ public struct ProcessHostTools: IPVSHostTools {
     }
 
     public func readSysctl(_ path: String) throws -> String? {
-        try NamespaceThread.run(netns: netns) {
-            guard let f = fopen("/proc/sys/\(path)", "r") else { return nil }
-            defer { fclose(f) }
-            var buffer = [UInt8](repeating: 0, count: 256)
-            let n = fread(&buffer, 1, 255, f)
-            return String(decoding: buffer[0..<n], as: UTF8.self).trimmingNewline
-        }
+        try NamespaceThread.run(netns: netns) { Self.read(path) }
     }
 
     public func writeSysctl(_ path: String, _ value: String) throws {
+        try NamespaceThread.run(netns: netns) { try Self.write(path, value) }
+    }
+
+    /// Every read and write on one thread inside the namespace (a thread costs a host process in UML).
+    public func ensureSysctls(_ values: [(String, String)]) throws -> [String] {
         try NamespaceThread.run(netns: netns) {
-            guard let f = fopen("/proc/sys/\(path)", "w") else {
-                throw HostToolError(command: "write /proc/sys/\(path)", status: errno, output: String(cString: strerror(errno)))
+            var written: [String] = []
+            for (path, value) in values {
+                guard let current = Self.read(path), current != value else { continue }
+                try Self.write(path, value)
+                written.append(path)
             }
-            defer { fclose(f) }
-            guard fputs(value + "\n", f) >= 0, fflush(f) == 0 else {
-                throw HostToolError(command: "write /proc/sys/\(path)", status: errno, output: String(cString: strerror(errno)))
-            }
+            return written
+        }
+    }
+
+    private static func read(_ path: String) -> String? {
+        guard let f = fopen("/proc/sys/\(path)", "r") else { return nil }
+        defer { fclose(f) }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = fread(&buffer, 1, 255, f)
+        return String(decoding: buffer[0..<n], as: UTF8.self).trimmingNewline
+    }
+
+    private static func write(_ path: String, _ value: String) throws {
+        guard let f = fopen("/proc/sys/\(path)", "w") else {
+            throw HostToolError(command: "write /proc/sys/\(path)", status: errno, output: String(cString: strerror(errno)))
+        }
+        defer { fclose(f) }
+        guard fputs(value + "\n", f) >= 0, fflush(f) == 0 else {
+            throw HostToolError(command: "write /proc/sys/\(path)", status: errno, output: String(cString: strerror(errno)))
         }
     }
 }

@@ -2,7 +2,7 @@ import IPVSNetlink
 import SwitchyardCore
 
 /// What the IPVS applier needs from the kernel: IPVS virtual servers and real servers (generic
-/// netlink) and the dummy interface with its addresses (rtnetlink). `NetlinkIPVSKernel` is the real
+/// netlink), ipsets (nfnetlink) and the dummy interface with its addresses (rtnetlink). `NetlinkIPVSKernel` is the real
 /// one; tests use a fake. Used by one owner at a time (the applier actor).
 public protocol IPVSKernel: AnyObject {
     /// Every virtual service (one dump).
@@ -14,6 +14,12 @@ public protocol IPVSKernel: AnyObject {
     func allDestinations() throws -> [IPVSNetlink.IPVSServiceKey: [IPVSDestinationEntry]]?
     /// Sends the commands batched; returns the rejected ones.
     func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure]
+    /// The sets named in `names` that exist, with their members (one dump).
+    func ipsets(named names: Set<String>) throws -> [String: IPSetListing]
+    /// The names of every set.
+    func ipsetNames() throws -> [String]
+    /// Sends ipset commands batched; returns the rejected ones.
+    func executeIPSet(_ commands: [IPSetCommand]) throws -> [IPSetCommandFailure]
     /// The index of the link `name`, or nil.
     func linkIndex(named name: String) throws -> Int32?
     /// Creates the dummy link unless it exists; returns its index.
@@ -29,23 +35,26 @@ public protocol IPVSKernel: AnyObject {
     func deleteAddresses(_ addresses: [IPAddress], fromLinkIndex index: Int32) throws -> [NetlinkOperationFailure]
 }
 
-/// The real kernel: an `IPVSClient` and a `RouteNetlinkClient` whose sockets were opened inside the
-/// target network namespace (so every later call acts there, whatever the calling thread's namespace).
+/// The real kernel: an `IPVSClient`, an `IPSetClient` and a `RouteNetlinkClient` whose sockets were
+/// opened inside the target network namespace (so every later call acts there, whatever the calling
+/// thread's namespace).
 public final class NetlinkIPVSKernel: IPVSKernel {
     /// nil when the kernel has no IPVS (module not loaded): reads see no services, changes throw.
     public let ipvs: IPVSClient?
     public let route: RouteNetlinkClient
+    public let ipset: IPSetClient
     public let netns: String?
 
     /// Opens both sockets in `netns` (a name under /run/netns) or, when nil, in the caller's namespace.
     public init(netns: String?) throws {
-        let pair: (IPVSClient?, RouteNetlinkClient) = try NamespaceThread.run(netns: netns) {
+        let clients: (IPVSClient?, RouteNetlinkClient, IPSetClient) = try NamespaceThread.run(netns: netns) {
             let ipvs: IPVSClient?
             do { ipvs = try IPVSClient() } catch NetlinkError.familyNotFound { ipvs = nil }
-            return (ipvs, try RouteNetlinkClient())
+            return (ipvs, try RouteNetlinkClient(), try IPSetClient())
         }
-        ipvs = pair.0
-        route = pair.1
+        ipvs = clients.0
+        route = clients.1
+        ipset = clients.2
         self.netns = netns
     }
 
@@ -64,6 +73,15 @@ public final class NetlinkIPVSKernel: IPVSKernel {
     public func destinations(of key: IPVSNetlink.IPVSServiceKey) throws -> [IPVSDestinationEntry] { try client().destinations(of: key) }
     public func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure] {
         commands.isEmpty ? [] : try client().execute(commands)
+    }
+    public func ipsets(named names: Set<String>) throws -> [String: IPSetListing] {
+        var out: [String: IPSetListing] = [:]
+        for set in try ipset.list(where: names.contains) { out[set.name] = set }
+        return out
+    }
+    public func ipsetNames() throws -> [String] { try ipset.names() }
+    public func executeIPSet(_ commands: [IPSetCommand]) throws -> [IPSetCommandFailure] {
+        commands.isEmpty ? [] : try ipset.execute(commands)
     }
     public func linkIndex(named name: String) throws -> Int32? { try route.linkIndex(named: name) }
     public func ensureDummyLink(named name: String) throws -> Int32 { try route.ensureDummyLink(named: name) }

@@ -26,8 +26,7 @@ public final class IPVSClient {
 
     /// Sends `commands` in batches; returns the rejected ones (empty when all succeeded).
     public func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure] {
-        let requests = commands.map { $0.request(family: family.id) }
-        return try connection.execute(requests).map {
+        try connection.execute(count: commands.count, type: family.id) { i, w in commands[i].encodeMessage(into: &w) }.map {
             IPVSCommandFailure(index: $0.index, command: commands[$0.index], errno: $0.errno, message: $0.message)
         }
     }
@@ -63,7 +62,11 @@ public final class IPVSClient {
     public func services() throws -> [IPVSServiceEntry] {
         let request = NetlinkRequest.generic(family: family.id, command: IPVSNetlinkConstants.commandGetService,
                                              version: IPVSNetlinkConstants.version)
-        return try connection.dump(request).compactMap(Self.decodeService)
+        var out: [IPVSServiceEntry] = []
+        try connection.dump(request, restart: { out = [] }) { m in
+            if let e = try Self.decodeService(m) { out.append(e) }
+        }
+        return out
     }
 
     /// Every destination of the service `key`.
@@ -85,8 +88,15 @@ public final class IPVSClient {
         return IPVSConfig.decode(try reply.genericAttributes().attributes)
     }
 
+    /// One service of a dump: the IPVS_CMD_ATTR_SERVICE nest after `genlmsghdr`, walked in place.
     static func decodeService(_ message: NetlinkMessage) throws -> IPVSServiceEntry? {
-        guard let nest = try message.genericAttributes().attributes.nested(IPVSNetlinkConstants.attributeService) else { return nil }
-        return try IPVSServiceEntry.decode(nest)
+        guard message.payload.count >= GenericNetlink.headerLength else {
+            throw NetlinkError.malformed("generic netlink message shorter than its header")
+        }
+        var nest: ArraySlice<UInt8>?
+        try NetlinkAttributes.forEach(in: message.payload.dropFirst(GenericNetlink.headerLength)) { type, p in
+            if type == IPVSNetlinkConstants.attributeService { nest = p }
+        }
+        return try nest.map(IPVSServiceEntry.decode(nest:))
     }
 }

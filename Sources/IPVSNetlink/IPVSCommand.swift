@@ -13,18 +13,33 @@ public enum IPVSCommand: Hashable, Sendable, CustomStringConvertible {
 
     /// The generic-netlink request for this command in family `family`.
     public func request(family: UInt16) -> NetlinkRequest {
+        var w = NetlinkAttributeWriter()
+        encodeMessage(into: &w)
+        return NetlinkRequest(type: family, payload: w.bytes)
+    }
+
+    /// `genlmsghdr` and the attributes of this command (the payload after `nlmsghdr`).
+    public func encodeMessage(into w: inout NetlinkAttributeWriter) {
         let c = IPVSNetlinkConstants.self
+        func header(_ command: UInt8) { w.appendRaw([command, c.version, 0, 0]) }
         switch self {
-        case let .newService(s): return Self.serviceRequest(family, c.commandNewService) { s.encode(into: &$0) }
-        case let .setService(s): return Self.serviceRequest(family, c.commandSetService) { s.encode(into: &$0) }
-        case let .deleteService(k): return Self.serviceRequest(family, c.commandDeleteService) { k.encode(into: &$0) }
-        case let .newDestination(k, d): return Self.destinationRequest(family, c.commandNewDestination, k) { d.encode(into: &$0) }
-        case let .setDestination(k, d): return Self.destinationRequest(family, c.commandSetDestination, k) { d.encode(into: &$0) }
-        case let .deleteDestination(k, d): return Self.destinationRequest(family, c.commandDeleteDestination, k) { d.encodeKey(into: &$0) }
-        case let .setConfig(config):
-            return .generic(family: family, command: c.commandSetConfig, version: c.version) { config.encode(into: &$0) }
-        case .flush:
-            return .generic(family: family, command: c.commandFlush, version: c.version)
+        case let .newService(s): header(c.commandNewService); w.nested(c.attributeService) { s.encode(into: &$0) }
+        case let .setService(s): header(c.commandSetService); w.nested(c.attributeService) { s.encode(into: &$0) }
+        case let .deleteService(k): header(c.commandDeleteService); w.nested(c.attributeService) { k.encode(into: &$0) }
+        case let .newDestination(k, d):
+            header(c.commandNewDestination)
+            w.nested(c.attributeService) { k.encode(into: &$0) }
+            w.nested(c.attributeDestination) { d.encode(into: &$0) }
+        case let .setDestination(k, d):
+            header(c.commandSetDestination)
+            w.nested(c.attributeService) { k.encode(into: &$0) }
+            w.nested(c.attributeDestination) { d.encode(into: &$0) }
+        case let .deleteDestination(k, d):
+            header(c.commandDeleteDestination)
+            w.nested(c.attributeService) { k.encode(into: &$0) }
+            w.nested(c.attributeDestination) { d.encodeKey(into: &$0) }
+        case let .setConfig(config): header(c.commandSetConfig); config.encode(into: &w)
+        case .flush: header(c.commandFlush)
         }
     }
 
@@ -45,14 +60,6 @@ public enum IPVSCommand: Hashable, Sendable, CustomStringConvertible {
                                _ body: (inout NetlinkAttributeWriter) -> Void) -> NetlinkRequest {
         .generic(family: family, command: command, version: IPVSNetlinkConstants.version, flags: flags) {
             $0.nested(IPVSNetlinkConstants.attributeService, body)
-        }
-    }
-
-    static func destinationRequest(_ family: UInt16, _ command: UInt8, _ key: IPVSServiceKey,
-                                   _ body: (inout NetlinkAttributeWriter) -> Void) -> NetlinkRequest {
-        .generic(family: family, command: command, version: IPVSNetlinkConstants.version) {
-            $0.nested(IPVSNetlinkConstants.attributeService) { key.encode(into: &$0) }
-            $0.nested(IPVSNetlinkConstants.attributeDestination, body)
         }
     }
 }

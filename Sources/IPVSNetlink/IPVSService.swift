@@ -34,20 +34,49 @@ public enum IPVSServiceKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Reads the key back from a service's attributes.
-    static func decode(_ a: NetlinkAttributes) throws -> IPVSServiceKey {
-        guard let af = a.u16(IPVSNetlinkConstants.serviceAddressFamily), let family = IPFamily(addressFamilyNumber: af) else {
+    static func decode(_ a: NetlinkAttributes) throws -> IPVSServiceKey { try decode(IPVSServiceFields(a.bytes)) }
+
+    static func decode(_ f: IPVSServiceFields) throws -> IPVSServiceKey {
+        guard let af = f.family, let family = IPFamily(addressFamilyNumber: af) else {
             throw NetlinkError.malformed("IPVS service without a known address family")
         }
-        if let mark = a.u32(IPVSNetlinkConstants.serviceFirewallMark), mark != 0 {
+        if let mark = f.firewallMark, mark != 0 {
             return .firewallMark(mark, family: family)
         }
-        guard let number = a.u16(IPVSNetlinkConstants.serviceProtocol),
-              let proto = L4Protocol.allCases.first(where: { UInt16($0.number) == number }),
-              let raw = a[IPVSNetlinkConstants.serviceAddress], let address = IPAddress(ipvsBytes: raw, family: family),
-              let port = a.be16(IPVSNetlinkConstants.servicePort) else {
+        guard let number = f.proto, let proto = L4Protocol(ipProtocolNumber: number),
+              let raw = f.address, let address = IPAddress(ipvsBytes: raw, family: family), let port = f.port else {
             throw NetlinkError.malformed("IPVS service without protocol, address or port")
         }
         return .address(protocol: proto, address: address, port: port)
+    }
+}
+
+/// The attributes of one IPVS_CMD_ATTR_SERVICE nest, found in one walk (later duplicates win).
+/// Dumps decode thousands of these; no table is built.
+struct IPVSServiceFields {
+    var family: UInt16?, proto: UInt16?, address: ArraySlice<UInt8>?, port: UInt16?, firewallMark: UInt32?
+    var scheduler: ArraySlice<UInt8>?, flags: UInt32?, timeout: UInt32?, netmask: UInt32?
+    var stats: ArraySlice<UInt8>?, stats64: ArraySlice<UInt8>?
+
+    init(_ bytes: ArraySlice<UInt8>) throws {
+        let c = IPVSNetlinkConstants.self
+        try NetlinkAttributes.forEach(in: bytes) { type, p in
+            let s = p.startIndex
+            switch type {
+            case c.serviceAddressFamily where p.count >= 2: family = NetlinkBytes.u16(p, at: s)
+            case c.serviceProtocol where p.count >= 2: proto = NetlinkBytes.u16(p, at: s)
+            case c.serviceAddress: address = p
+            case c.servicePort where p.count >= 2: port = UInt16(bigEndian: NetlinkBytes.u16(p, at: s))
+            case c.serviceFirewallMark where p.count >= 4: firewallMark = NetlinkBytes.u32(p, at: s)
+            case c.serviceSchedulerName: scheduler = p
+            case c.serviceFlags where p.count >= 4: flags = NetlinkBytes.u32(p, at: s)
+            case c.serviceTimeout where p.count >= 4: timeout = NetlinkBytes.u32(p, at: s)
+            case c.serviceNetmask where p.count >= 4: netmask = NetlinkBytes.u32(p, at: s)
+            case c.serviceStats: stats = p
+            case c.serviceStats64: stats64 = p
+            default: break
+            }
+        }
     }
 }
 
@@ -94,17 +123,16 @@ public struct IPVSService: Hashable, Sendable {
     }
 
     /// Reads a service from the attributes nested in IPVS_CMD_ATTR_SERVICE.
-    public static func decode(_ a: NetlinkAttributes) throws -> IPVSService {
-        let key = try IPVSServiceKey.decode(a)
-        guard let scheduler = a.string(IPVSNetlinkConstants.serviceSchedulerName) else {
-            throw NetlinkError.malformed("IPVS service \(key) without a scheduler")
-        }
-        let rawFlags = a[IPVSNetlinkConstants.serviceFlags].map { $0.count >= 4 ? NetlinkBytes.u32($0, at: $0.startIndex) : 0 } ?? 0
-        let netmask = a.u32(IPVSNetlinkConstants.serviceNetmask) ?? UInt32.max
+    public static func decode(_ a: NetlinkAttributes) throws -> IPVSService { try decode(IPVSServiceFields(a.bytes)) }
+
+    static func decode(_ f: IPVSServiceFields) throws -> IPVSService {
+        let key = try IPVSServiceKey.decode(f)
+        guard let raw = f.scheduler else { throw NetlinkError.malformed("IPVS service \(key) without a scheduler") }
+        let scheduler = String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         return IPVSService(key: key, scheduler: scheduler,
-                           flags: IPVSServiceFlags(rawValue: rawFlags & ~IPVSNetlinkConstants.serviceFlagHashed),
-                           timeout: a.u32(IPVSNetlinkConstants.serviceTimeout) ?? 0,
-                           netmaskPrefixLength: IPVSService.prefix(netmaskValue: netmask, family: key.family))
+                           flags: IPVSServiceFlags(rawValue: (f.flags ?? 0) & ~IPVSNetlinkConstants.serviceFlagHashed),
+                           timeout: f.timeout ?? 0,
+                           netmaskPrefixLength: IPVSService.prefix(netmaskValue: f.netmask ?? UInt32.max, family: key.family))
     }
 
     /// The kernel's IPVS_SVC_ATTR_NETMASK value: for IPv4 a __be32 mask (stored as raw bytes), for IPv6
@@ -135,10 +163,13 @@ public struct IPVSServiceEntry: Hashable, Sendable {
 
     public init(service: IPVSService, stats: IPVSStats) { self.service = service; self.stats = stats }
 
-    public static func decode(_ a: NetlinkAttributes) throws -> IPVSServiceEntry {
-        IPVSServiceEntry(service: try IPVSService.decode(a),
-                         stats: try IPVSStats.decode(from: a, stats64: IPVSNetlinkConstants.serviceStats64,
-                                                     stats32: IPVSNetlinkConstants.serviceStats))
+    public static func decode(_ a: NetlinkAttributes) throws -> IPVSServiceEntry { try decode(nest: a.bytes) }
+
+    /// From the bytes of an IPVS_CMD_ATTR_SERVICE nest, in one walk (the dump path).
+    static func decode(nest: ArraySlice<UInt8>) throws -> IPVSServiceEntry {
+        let f = try IPVSServiceFields(nest)
+        let stats = try f.stats64.map { try IPVSStats.decode($0, wide: true) } ?? f.stats.map { try IPVSStats.decode($0, wide: false) } ?? IPVSStats()
+        return IPVSServiceEntry(service: try IPVSService.decode(f), stats: stats)
     }
 }
 
@@ -163,9 +194,28 @@ extension NetlinkAttributeWriter {
 }
 
 extension IPAddress {
+    /// From `union nf_inet_addr` bytes (network order), read in place.
     init?(ipvsBytes raw: ArraySlice<UInt8>, family: IPFamily) {
-        let needed = family == .ipv4 ? 4 : 16
-        guard raw.count >= needed else { return nil }
-        self.init(bytes: Array(raw.prefix(needed)))
+        switch family {
+        case .ipv4:
+            guard raw.count >= 4 else { return nil }
+            self.init(v4: UInt32(bigEndian: NetlinkBytes.u32(raw, at: raw.startIndex)))
+        case .ipv6:
+            guard raw.count >= 16 else { return nil }
+            let high = NetlinkBytes.u64(raw, at: raw.startIndex), low = NetlinkBytes.u64(raw, at: raw.startIndex + 8)
+            self.init(v6High: UInt64(bigEndian: high), low: UInt64(bigEndian: low))
+        }
+    }
+}
+
+extension L4Protocol {
+    /// From an IP protocol number (IPVS_SVC_ATTR_PROTOCOL); nil for protocols Kubernetes has no name for.
+    init?(ipProtocolNumber n: UInt16) {
+        switch n {
+        case 6: self = .tcp
+        case 17: self = .udp
+        case 132: self = .sctp
+        default: return nil
+        }
     }
 }

@@ -33,15 +33,35 @@ public struct IPVSStats: Hashable, Sendable {
 
     /// Reads the 64-bit nest when present, else the 32-bit one (bytes u64, the rest u32), else zeros.
     static func decode(from a: NetlinkAttributes, stats64: UInt16, stats32: UInt16) throws -> IPVSStats {
-        var stats = IPVSStats()
-        if let nest = try a.nested(stats64) {
-            for (type, path) in fields { stats[keyPath: path] = nest.u64(type) ?? 0 }
-        } else if let nest = try a.nested(stats32) {
-            for (type, path) in fields {
-                let wide = type == IPVSNetlinkConstants.statsInBytes || type == IPVSNetlinkConstants.statsOutBytes
-                stats[keyPath: path] = wide ? (nest.u64(type) ?? 0) : UInt64(nest.u32(type) ?? 0)
+        if let nest = a[stats64] { return try decode(nest, wide: true) }
+        if let nest = a[stats32] { return try decode(nest, wide: false) }
+        return IPVSStats()
+    }
+
+    /// One stats nest, walked once (no table, no key paths: dumps decode one per entry).
+    static func decode(_ nest: ArraySlice<UInt8>, wide: Bool) throws -> IPVSStats {
+        let c = IPVSNetlinkConstants.self
+        var s = IPVSStats()
+        try NetlinkAttributes.forEach(in: nest) { type, p in
+            let isBytes = type == c.statsInBytes || type == c.statsOutBytes
+            let v: UInt64
+            if (wide || isBytes) && p.count >= 8 { v = NetlinkBytes.u64(p, at: p.startIndex) }
+            else if p.count >= 4 { v = UInt64(NetlinkBytes.u32(p, at: p.startIndex)) }
+            else { return }
+            switch type {
+            case c.statsConnections: s.connections = v
+            case c.statsInPackets: s.inPackets = v
+            case c.statsOutPackets: s.outPackets = v
+            case c.statsInBytes: s.inBytes = v
+            case c.statsOutBytes: s.outBytes = v
+            case c.statsConnectionRate: s.connectionRate = v
+            case c.statsInPacketRate: s.inPacketRate = v
+            case c.statsOutPacketRate: s.outPacketRate = v
+            case c.statsInByteRate: s.inByteRate = v
+            case c.statsOutByteRate: s.outByteRate = v
+            default: break
             }
         }
-        return stats
+        return s
     }
 }

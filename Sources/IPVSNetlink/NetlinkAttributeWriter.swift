@@ -13,6 +13,19 @@ public struct NetlinkAttributeWriter: Sendable {
         bytes.append(contentsOf: prefix)
     }
 
+    /// A writer that continues `buffer` (whose length must be a multiple of 4); `takeBytes()` gives
+    /// it back. Used to write a message straight into a datagram.
+    public init(adopting buffer: [UInt8]) {
+        bytes = buffer
+    }
+
+    /// The bytes written, leaving the writer empty (no copy when the caller held no other reference).
+    public mutating func takeBytes() -> [UInt8] {
+        let out = bytes
+        bytes = []
+        return out
+    }
+
     /// Appends an attribute with a raw payload.
     public mutating func append(_ type: UInt16, bytes payload: some Collection<UInt8>) {
         let length = Netlink.attributeHeaderLength + payload.count

@@ -7,26 +7,46 @@ public protocol NetlinkTransport: AnyObject {
     func send(_ datagram: [UInt8]) throws
     /// Receives one datagram (one or more messages). Throws `NetlinkError` (`.timeout` when none came).
     func receive() throws -> [UInt8]
+    /// The largest datagram `send` accepts (the socket's send buffer); batches are cut to it.
+    var maximumDatagramSize: Int { get }
+}
+
+extension NetlinkTransport {
+    public var maximumDatagramSize: Int { Int.max }
 }
 
 /// A raw `AF_NETLINK` socket bound to a kernel-assigned port.
 ///
 /// Sets NETLINK_CAP_ACK (error ACKs echo only the header) and NETLINK_EXT_ACK (kernel error strings),
-/// a large receive buffer so ACKs of a full batch buffer never overflow it, and a receive timeout.
+/// large send and receive buffers (with SO_SNDBUFFORCE/SO_RCVBUFFORCE when privileged, which pass
+/// net.core.wmem_max/rmem_max; the plain options otherwise) so that big batches go in one `send()` and
+/// their ACKs never overflow the receive queue, and a receive timeout.
 public final class NetlinkSocket: NetlinkTransport {
     public let descriptor: Int32
     private var receiveBuffer: [UInt8]
+    /// The send buffer the kernel granted; a datagram may be up to this minus 32 bytes (netlink_sendmsg).
+    public private(set) var sendBufferBytes = 0
+    /// The receive buffer the kernel granted (it counts each queued ACK at its allocation size).
+    public private(set) var receiveBufferBytes = 0
+
+    public var maximumDatagramSize: Int { max(16 << 10, sendBufferBytes - 32) }
 
     /// Opens a socket for `netlinkProtocol` (`Netlink.protocolGeneric`, `Netlink.protocolRoute`).
     public init(protocol netlinkProtocol: Int32, receiveTimeoutSeconds: Int = 30,
-                receiveBufferBytes: Int32 = 4 << 20) throws {
+                receiveBufferBytes: Int32 = 32 << 20, sendBufferBytes: Int32 = 4 << 20) throws {
         let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), netlinkProtocol)
         guard fd >= 0 else { throw NetlinkError.system(call: "socket", errno: errno) }
         descriptor = fd
         receiveBuffer = [UInt8](repeating: 0, count: 1 << 20)
         do {
-            try setOption(SOL_SOCKET, SO_RCVBUF, receiveBufferBytes, name: "SO_RCVBUF")
-            try setOption(SOL_SOCKET, SO_SNDBUF, 1 << 20, name: "SO_SNDBUF")
+            if (try? setOption(SOL_SOCKET, NetlinkSocket.receiveBufferForce, receiveBufferBytes, name: "SO_RCVBUFFORCE")) == nil {
+                try setOption(SOL_SOCKET, SO_RCVBUF, receiveBufferBytes, name: "SO_RCVBUF")
+            }
+            if (try? setOption(SOL_SOCKET, NetlinkSocket.sendBufferForce, sendBufferBytes, name: "SO_SNDBUFFORCE")) == nil {
+                try setOption(SOL_SOCKET, SO_SNDBUF, sendBufferBytes, name: "SO_SNDBUF")
+            }
+            self.sendBufferBytes = Int(option(SOL_SOCKET, SO_SNDBUF))
+            self.receiveBufferBytes = Int(option(SOL_SOCKET, SO_RCVBUF))
             try setOption(Netlink.solNetlink, Netlink.optionCapAck, 1, name: "NETLINK_CAP_ACK")
             try? setOption(Netlink.solNetlink, Netlink.optionExtAck, 1, name: "NETLINK_EXT_ACK")
             var tv = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
@@ -81,6 +101,16 @@ public final class NetlinkSocket: NetlinkTransport {
             default: throw NetlinkError.system(call: "recv", errno: errno)
             }
         }
+    }
+
+    /// SO_SNDBUFFORCE / SO_RCVBUFFORCE (asm-generic/socket.h; not exported by Glibc's module).
+    static let sendBufferForce: Int32 = 32
+    static let receiveBufferForce: Int32 = 33
+
+    private func option(_ level: Int32, _ option: Int32) -> Int32 {
+        var v: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        return getsockopt(descriptor, level, option, &v, &length) == 0 ? v : 0
     }
 
     private func setOption(_ level: Int32, _ option: Int32, _ value: Int32, name: String) throws {

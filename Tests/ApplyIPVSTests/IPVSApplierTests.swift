@@ -47,14 +47,15 @@ import Testing
         let plan = renderedPlan(state)
         #expect(kernel.table == expected(plan))
         #expect(kernel.linkAddresses[kernel.links[IPVSPlan.dummyInterface]!] == plan.addresses)
-        #expect(tools.sets["SWITCHYARD-CLUSTER-IP"]?.count == plan.ipsets["SWITCHYARD-CLUSTER-IP"]?.members.count)
+        #expect(kernel.members("SWITCHYARD-CLUSTER-IP") == Set(plan.ipsets["SWITCHYARD-CLUSTER-IP"]!.members.map { IPVSConversion.element($0).description }))
+        #expect(kernel.sets["SWITCHYARD-NODE-PORT-TCP"]?.spec.portRange == 0...65535)
         #expect(tools.count(.ipv4, "nat", "PREROUTING", target: "SWITCHYARD-SERVICES") == 1)
         #expect(tools.sysctls["net/ipv4/vs/conntrack"] == "1")
         #expect(tools.sysctls["net/ipv4/vs/conn_reuse_mode"] == nil)
-        let sent = kernel.executed.count, setRestores = tools.ipsetTexts.count
+        let sent = kernel.executed.count, setBatches = kernel.ipsetBatches.count
         let report = try await a.applyFull(state)
         #expect(kernel.executed.count == sent, "an unchanged full sync sends no IPVS command")
-        #expect(tools.ipsetTexts.count == setRestores, "nor any ipset change")
+        #expect(kernel.ipsetBatches.count == setBatches, "nor any ipset change")
         #expect(report.driftRepaired == 0)
         #expect(tools.count(.ipv4, "nat", "PREROUTING", target: "SWITCHYARD-SERVICES") == 1, "jumps exist once")
         #expect(tools.count(.ipv6, "filter", "INPUT", target: "SWITCHYARD-IPVS-FILTER") == 1)
@@ -67,12 +68,13 @@ import Testing
         let web = Self.kkey(.tcp, "10.96.0.20", 80)
         let victim = try #require(kernel.destinations[web]?.values.first?.values.first?.destination)
         kernel.destinations[web]![victim.address]![victim.port] = nil
-        tools.sets["SWITCHYARD-CLUSTER-IP"]!.remove("10.96.0.20,tcp:80")
-        tools.sets["SWITCHYARD-CLUSTER-IP"]!.insert("10.96.9.9,tcp:80")
+        let wanted = IPSetElement(ip: F.ip("10.96.0.20"), port: 80, proto: 6), foreign = IPSetElement(ip: F.ip("10.96.9.9"), port: 80, proto: 6)
+        kernel.sets["SWITCHYARD-CLUSTER-IP"]!.members.remove(wanted)
+        kernel.sets["SWITCHYARD-CLUSTER-IP"]!.members.insert(foreign)
         kernel.executed = []
         let report = try await a.applyFull(state)
         #expect(kernel.executed == [.newDestination(web, victim)])
-        #expect(tools.ipsetTexts.last == "del SWITCHYARD-CLUSTER-IP 10.96.9.9,tcp:80\nadd SWITCHYARD-CLUSTER-IP 10.96.0.20,tcp:80\n")
+        #expect(kernel.ipsetBatches.last == [.delete("SWITCHYARD-CLUSTER-IP", [foreign]), .add("SWITCHYARD-CLUSTER-IP", [wanted])])
         #expect(report.driftRepaired == 1)
     }
 
@@ -184,11 +186,11 @@ import Testing
         let foreign = IPVSNetlink.IPVSService(key: Self.kkey(.tcp, "198.51.100.200", 80))
         _ = try kernel.execute([.newService(foreign)])
         tools.rules[.ipv4, default: [:]]["nat", default: [:]]["PREROUTING", default: []].append("-j OTHER")
-        tools.sets["someone-else"] = ["1.2.3.4"]
+        kernel.sets["someone-else"] = (IPSetSpec(name: "someone-else", typeName: "hash:ip", family: .ipv4), [IPSetElement(ip: F.ip("1.2.3.4"))])
         try await a.cleanup()
         #expect(Array(kernel.serviceTable.keys) == [foreign.key])
         #expect(kernel.links[IPVSPlan.dummyInterface] == nil)
-        #expect(Array(tools.sets.keys) == ["someone-else"])
+        #expect(Array(kernel.sets.keys) == ["someone-else"])
         #expect(tools.rules[.ipv4]?["nat"]?["PREROUTING"] == ["-j OTHER"])
         #expect(tools.rules[.ipv4]?["nat"]?.keys.contains { $0.hasPrefix("SWITCHYARD") } == false)
         #expect(tools.rules[.ipv6]?["filter"]?["INPUT"]?.isEmpty ?? true)
@@ -217,7 +219,8 @@ import Testing
                                    .setDestination(kk, IPVSConversion.kernelDestination(zero))])
         #expect(batch.undrained.map(\.1) == [d.key] && batch.drains.map(\.1) == [e.key])
         #expect(batch.addressesToAdd == [F.ip("10.96.0.1")] && batch.addressesToDelete == [F.ip("10.96.0.2")])
-        #expect(IPVSSetText.lines(batch.ipsetBefore) == "add S 10.96.0.1\n" && IPVSSetText.lines(batch.ipsetAfter) == "del S 10.96.0.2\n")
+        #expect(IPVSSetSync.commands(batch.ipsetBefore) == [.add("S", [IPSetElement(ip: F.ip("10.96.0.1"))])])
+        #expect(IPVSSetSync.commands(batch.ipsetAfter) == [.delete("S", [IPSetElement(ip: F.ip("10.96.0.2"))])])
     }
 
     @Test func jumpDetectionAndRemovalText() {
@@ -234,11 +237,18 @@ import Testing
         kernel.bulk = true
         let state = F.goldenState()
         _ = try await a.applyFull(state)
-        let restores = tools.restores.count
+        let restores = tools.restores.count, saves = tools.saves
+        _ = try await a.applyFull(state)
+        #expect(tools.restores.count == restores && tools.saves == saves, "just restored, unchanged: no iptables process")
+        clock.advance(.seconds(301))
         _ = try await a.applyFull(state)
         #expect(tools.restores.count == restores, "intact: only iptables-save ran")
+        #expect(tools.saves == saves + 2, "one save per family once the verify interval passed")
         tools.rules[.ipv4]!["nat"]!["SWITCHYARD-POSTROUTING"]!.removeLast()
         tools.rules[.ipv6]!["filter"]!["INPUT"]!.removeAll()
+        _ = try await a.applyFull(state)
+        #expect(tools.restores.count == restores, "tampering inside the interval goes unseen")
+        clock.advance(.seconds(301))
         _ = try await a.applyFull(state)
         #expect(tools.restores.count == restores + 2)
         #expect(IPVSIptablesSync.isIntact(try #require(renderedPlan(state).iptables[.ipv4]), save: try tools.iptablesSave(.ipv4)))

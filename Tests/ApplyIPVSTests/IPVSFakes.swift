@@ -87,6 +87,48 @@ final class FakeIPVSKernel: IPVSKernel, @unchecked Sendable {
         destinations[key]?[address]?[port]?.inactiveConnections = inactive
     }
 
+    // ipsets: name → (spec as created, members); a reference count stands in for iptables rules.
+    var sets: [String: (spec: IPSetSpec, members: Set<IPSetElement>)] = [:]
+    var ipsetBatches: [[IPSetCommand]] = []
+    var ipsetLists = 0
+
+    func ipsets(named names: Set<String>) throws -> [String: IPSetListing] {
+        ipsetLists += 1
+        var out: [String: IPSetListing] = [:]
+        for (n, s) in sets where names.contains(n) {
+            out[n] = IPSetListing(name: n, typeName: s.spec.typeName, familyNumber: s.spec.familyNumber, members: Array(s.members))
+        }
+        return out
+    }
+    func ipsetNames() throws -> [String] { Array(sets.keys) }
+    func executeIPSet(_ commands: [IPSetCommand]) throws -> [IPSetCommandFailure] {
+        ipsetBatches.append(commands)
+        var failures: [IPSetCommandFailure] = []
+        for (i, c) in commands.enumerated() {
+            switch c {
+            case .create(let spec):
+                if let have = sets[spec.name], have.spec.typeName != spec.typeName { failures.append(.init(index: i, command: c, errno: 4103)) }
+                else if sets[spec.name] == nil { sets[spec.name] = (spec, []) }
+            case .destroy(let n): sets[n] = nil
+            case .flush(let n): sets[n]?.members = []
+            case let .swap(a, b):
+                let x = sets[a]?.members ?? [], y = sets[b]?.members ?? []
+                sets[a]?.members = y
+                sets[b]?.members = x
+            case let .add(n, es):
+                guard sets[n] != nil else { failures.append(.init(index: i, command: c, errno: 2)); continue }
+                sets[n]!.members.formUnion(es)
+            case let .delete(n, es):
+                guard sets[n] != nil else { failures.append(.init(index: i, command: c, errno: 2)); continue }
+                sets[n]!.members.subtract(es)
+            }
+        }
+        return failures
+    }
+
+    /// A set's members as `ipset` would print them.
+    func members(_ name: String) -> Set<String> { Set(sets[name]?.members.map(\.description) ?? []) }
+
     func linkIndex(named name: String) throws -> Int32? { links[name] }
     func ensureDummyLink(named name: String) throws -> Int32 {
         if let i = links[name] { return i }
@@ -118,10 +160,8 @@ final class FakeIPVSKernel: IPVSKernel, @unchecked Sendable {
     }
 }
 
-/// Records tool input and keeps a tiny model of ipsets and of iptables chains/jumps.
+/// Records tool input and keeps a tiny model of iptables chains/jumps and sysctls.
 final class FakeHostTools: IPVSHostTools, @unchecked Sendable {
-    var ipsetTexts: [String] = []
-    var sets: [String: Set<String>] = [:]
     var restores: [(IPFamily, String)] = []
     /// Rules per family, table, chain (`-A CHAIN …` lines as iptables-save prints them).
     var rules: [IPFamily: [String: [String: [String]]]] = [:]
@@ -129,32 +169,9 @@ final class FakeHostTools: IPVSHostTools, @unchecked Sendable {
                                      "net/ipv4/vs/expire_quiescent_template": "0", "net/ipv4/ip_forward": "1"]
     var sysctlWrites: [String] = []
 
-    func ipsetRestore(_ text: String) throws {
-        ipsetTexts.append(text)
-        for line in text.split(separator: "\n") {
-            let w = line.split(separator: " ").map(String.init)
-            switch w[0] {
-            case "create": if sets[w[1]] == nil { sets[w[1]] = [] }
-            case "flush": sets[w[1]] = []
-            case "add": sets[w[1], default: []].insert(w[2])
-            case "del": sets[w[1]]?.remove(w[2])
-            case "swap": let a = sets[w[1]]; sets[w[1]] = sets[w[2]]; sets[w[2]] = a
-            case "destroy": sets[w[1]] = nil
-            default: Issue.record("unexpected ipset line \(line)")
-            }
-        }
-    }
-    func ipsetNames() throws -> [String] { Array(sets.keys) }
-    func ipsetSave() throws -> String {
-        var out = ""
-        for (name, members) in sets.sorted(by: { $0.key < $1.key }) {
-            out += "create \(name) hash:ip family inet\n"
-            for m in members.sorted() { out += "add \(name) \(m)\n" }
-        }
-        return out
-    }
-
+    var saves = 0
     func iptablesSave(_ family: IPFamily) throws -> [String: String] {
+        saves += 1
         var out: [String: String] = [:]
         for (table, chains) in rules[family] ?? [:] {
             var text = "*\(table)\n"

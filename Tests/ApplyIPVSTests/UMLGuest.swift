@@ -1,13 +1,10 @@
 import Glibc
 @testable import ApplyIPVS
 
-/// Gate and helpers for tests that program a real IPVS kernel: only inside the User-Mode Linux guest
-/// that `scripts/test-ipvs` boots (SWITCHYARD_IN_UML=1, a UML kernel, ip_vs loaded), never on the host.
+/// The applier tests' helpers for the User-Mode Linux guest that `scripts/test-ipvs` boots (the gate
+/// itself is `UMLKernel`, shared with IPVSNetlinkTests).
 enum UMLGuest {
-    static var hasIPVS: Bool {
-        guard let flag = getenv("SWITCHYARD_IN_UML"), String(cString: flag) == "1" else { return false }
-        return (read("/proc/cpuinfo")?.contains("UML") ?? false) && read("/proc/net/ip_vs") != nil
-    }
+    static var hasIPVS: Bool { UMLKernel.hasIPVS }
 
     /// iptables variant usable in the guest (nft's NAT chain type is not available there).
     static let iptables = "iptables-legacy"
@@ -37,23 +34,9 @@ enum UMLGuest {
         return try await body(names)
     }
 
-    static func read(_ path: String) -> String? {
-        guard let f = fopen(path, "r") else { return nil }
-        defer { fclose(f) }
-        var out = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n <= 0 { break }
-            out += buffer[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func read(_ path: String) -> String? { UMLKernel.read(path) }
 
-    static func integer(_ name: String, default value: Int) -> Int {
-        guard let raw = getenv(name), let v = Int(String(cString: raw)) else { return value }
-        return v
-    }
+    static func integer(_ name: String, default value: Int) -> Int { UMLKernel.integer(name, default: value) }
 }
 
 extension String {

@@ -11,6 +11,8 @@ final class FakeNetlinkTransport: NetlinkTransport {
     /// Replies to queue before the ACK/DONE of a message, by message type and sequence → built by closure.
     var replies: (NetlinkMessage) -> [[UInt8]] = { _ in [] }
     private var queue: [[UInt8]] = []
+    /// What a socket's send buffer would allow.
+    var maximumDatagramSize = Int.max
     private var received = 0
 
     func send(_ datagram: [UInt8]) throws {

@@ -121,6 +121,8 @@ struct IPVSKernelTests {
         // flush linger in the kernel's trash list and slow down adds that follow, so a second round in the
         // same boot would not be comparable.
         let every = UMLKernel.string("SWITCHYARD_IPVS_BENCH_ACK") == "every"
+        // SWITCHYARD_IPVS_BENCH_BUFFER=61440 compares a smaller datagram with the default (1 MiB, cut to the socket's).
+        client.connection.options.bufferLimit = UMLKernel.integer("SWITCHYARD_IPVS_BENCH_BUFFER", default: client.connection.options.bufferLimit)
         for policy in [every ? NetlinkAckPolicy.everyMessage : .lastInBuffer] {
             client.connection.options.ackPolicy = policy
             let clock = ContinuousClock()
@@ -139,7 +141,7 @@ struct IPVSKernelTests {
             let sample = try client.destinations(of: dumped[0].service.key)
             let destTime = clock.now - destStart
             #expect(sample.count == perService)
-            print("IPVS-BENCH services=\(count) destinations=\(count * perService) ack=\(policy) "
+            print("IPVS-BENCH services=\(count) destinations=\(count * perService) ack=\(policy) buffer=\(client.connection.options.bufferLimit) "
                   + "program=\(programmed) dumpServices=\(dumpTime) dumpOneServiceDests=\(destTime)")
         }
         // Weight update of every destination as a difference (set), then a flush.

@@ -23,6 +23,18 @@ import SwitchyardCore
         #expect(fake.sent.flatMap { $0.map { $0.payload.first! } } == (0..<25).map { UInt8($0) })
     }
 
+    @Test func batchesSplitAtTheMessageLimitAndTheTransportsMaximum() throws {
+        let fake = FakeNetlinkTransport()
+        let byCount = NetlinkConnection(transport: fake, options: .init(bufferLimit: 1 << 20, messageLimit: 7))
+        _ = try byCount.execute(requests(20))
+        #expect(fake.sent.map(\.count) == [7, 7, 6])
+        let small = FakeNetlinkTransport()
+        small.maximumDatagramSize = 450
+        let bySocket = NetlinkConnection(transport: small, options: .init(bufferLimit: 1 << 20))
+        _ = try bySocket.execute(requests(10))
+        #expect(small.sent.map(\.count) == [4, 4, 2])
+    }
+
     @Test func ackOnlyOnTheLastMessageOfEachBuffer() throws {
         let fake = FakeNetlinkTransport()
         let connection = NetlinkConnection(transport: fake, options: .init(bufferLimit: 1000, ackPolicy: .lastInBuffer))

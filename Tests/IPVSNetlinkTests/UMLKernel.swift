@@ -1,8 +1,10 @@
 import Glibc
-@testable import IPVSNetlink
+import IPVSNetlink
 
-/// Gate for tests that program a real kernel: only inside the User-Mode Linux guest that
-/// `scripts/uml-run` boots (SWITCHYARD_IN_UML=1 and a UML kernel), never on the host.
+/// Gate and helpers for tests that program a real kernel: only inside the User-Mode Linux guest that
+/// `scripts/uml-run` boots (SWITCHYARD_IN_UML=1 and a UML kernel), never on the host — except
+/// `hasIPSet`, which also holds on a host whose kernel has ipset (those tests run in a fresh namespace).
+/// Shared by IPVSNetlinkTests and ApplyIPVSTests (the latter holds a symlink to this file).
 enum UMLKernel {
     static var isGuest: Bool {
         guard let flag = getenv("SWITCHYARD_IN_UML"), String(cString: flag) == "1" else { return false }
@@ -11,6 +13,13 @@ enum UMLKernel {
 
     /// True inside the guest when the ip_vs module is loaded.
     static var hasIPVS: Bool { isGuest && read("/proc/net/ip_vs") != nil }
+
+    /// True as root where a fresh network namespace can list ipsets over nfnetlink (the guest, or a
+    /// host whose kernel has ip_set).
+    static var hasIPSet: Bool {
+        guard getuid() == 0 else { return false }
+        return (try? inFreshNetworkNamespace { try IPSetClient().names() }) != nil
+    }
 
     /// Runs `body` with the calling thread in a new, empty network namespace and switches the thread
     /// back afterwards. Sockets opened in `body` stay in the new namespace (and keep it alive), so each
@@ -42,7 +51,8 @@ enum UMLKernel {
         return v
     }
 
-    private static func read(_ path: String) -> String? {
+    /// A file's text, nil when it cannot be opened.
+    static func read(_ path: String) -> String? {
         guard let f = fopen(path, "r") else { return nil }
         defer { fclose(f) }
         var out = [UInt8]()

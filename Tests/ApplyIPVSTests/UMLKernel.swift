@@ -1,0 +1,1 @@
+../IPVSNetlinkTests/UMLKernel.swift
