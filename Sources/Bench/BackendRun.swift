@@ -62,12 +62,18 @@ struct BackendRun: Sendable {
         }
     }
 
-    /// The delta text the tools would be fed for `diff`.
-    func incrementalParts(_ diff: StateDiff, state: ProxyState) -> [RenderedPart] {
+    /// The delta text the tools would be fed for `diff`. For nftables, as the applier sends it: the
+    /// per-count objects (shared chains, their sets and maps) that an earlier script created — the full
+    /// load or a previous delta, tracked in `record` — are not re-added (`NftTransaction.droppingExisting`).
+    func incrementalParts(_ diff: StateDiff, state: ProxyState, record: inout NftRecord) -> [RenderedPart] {
         switch backend {
         case .ipvs: return []
         case .nftables:
-            let out = NftablesRenderer().renderIncremental(diff, state: state)
+            var out = NftablesRenderer().renderIncremental(diff, state: state)
+            let current = record
+            out.transaction = out.transaction.droppingExisting(sets: { current.tables[$0]?.elements[$1] != nil },
+                                                               chains: { current.tables[$0]?.chains.contains($1) == true })
+            record = record.applying(out.transaction)
             return out.isEmpty ? [] : out.parts
         case .iptables:
             let out = IptablesRenderer().renderIncremental(diff, state: state)

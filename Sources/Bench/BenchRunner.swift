@@ -196,6 +196,8 @@ public struct BenchRunner: Sendable {
         r.renderSeconds = timed { backendRun.renderFullSize(state) }.1
 
         var endpointDeltas: [[RenderedPart]] = []
+        // What the floor's namespace will hold before the deltas: the full load of `state`.
+        var floorRecord = backend == .nftables ? NftRecord().applying(NftablesRenderer().renderFull(state).transaction) : NftRecord()
         try await namespaces.with("sync") { ns in
             let applier = backendRun.applier(netns: ns)
             progress("\(tag) cold sync")
@@ -216,7 +218,7 @@ public struct BenchRunner: Sendable {
                     let diff = StateDiff.between(old: ch.previous, new: ch.state, services: ch.changedServices, nodeChanged: ch.nodeChanged)
                     _ = try await applier.applyIncremental(diff, state: ch.state)
                     samples.append((ContinuousClock.now - start).seconds)
-                    if kind == .endpointChange { endpointDeltas.append(backendRun.incrementalParts(diff, state: ch.state)) }
+                    if kind == .endpointChange { endpointDeltas.append(backendRun.incrementalParts(diff, state: ch.state, record: &floorRecord)) }
                 }
                 switch kind {
                 case .endpointChange: r.endpointChangeP50 = Percentile.of(samples, 50); r.endpointChangeP99 = Percentile.of(samples, 99)

@@ -35,18 +35,18 @@ struct NftLayout {
     }
 
     /// An empty chain whose name states what the shared chains' rules depend on (ruleset
-    /// version, masquerade mode). A full sync that finds it in the kernel may keep the shared
+    /// version — 2 since each path has its own endpoint maps —, masquerade mode). A full sync that finds it in the kernel may keep the shared
     /// chains there as they are (it cannot re-add their rules: see the endpoint maps above).
     static func shapeMarker(_ masq: ClusterMasquerade) -> String {
         let p = NftNames.shapeMarkerPrefix
         switch masq {
-        case .all: return p + "1-masq-all"
-        case .none: return p + "1-masq-none"
-        case .sourcesOutside: return p + "1-masq-outside"
+        case .all: return p + "2-masq-all"
+        case .none: return p + "2-masq-none"
+        case .sourcesOutside: return p + "2-masq-outside"
         }
     }
 
-    /// The endpoint map of a shared chain (`addr_eps_3`), keyed `frontend . index`.
+    /// The endpoint map of a shared chain (`cip_eps_3`), keyed `frontend . index`.
     ///
     /// nft 1.0.6 refuses a rule that uses such a map once the map exists in the kernel
     /// ("conflicting protocols specified: ip vs. th"; `tcp dport` in the typeof would avoid it but

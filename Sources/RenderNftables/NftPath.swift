@@ -38,16 +38,11 @@ public enum NftPath: String, Hashable, Sendable, CaseIterable, Comparable {
     /// True for NodePort paths (keyed by protocol and port only).
     var isNodePort: Bool { self == .npext || self == .nploc || self == .npscpod || self == .npscnode }
 
-    /// The base name of the endpoint maps this path indexes (one map per endpoint count:
-    /// `addr_eps_3`).
-    var endpointMapBase: String {
-        switch self {
-        case .cip, .ext, .loc: return NftNames.addrEndpoints
-        case .scpod, .scnode: return NftNames.addrShortCircuitEndpoints
-        case .npext, .nploc: return NftNames.nodePortEndpoints
-        case .npscpod, .npscnode: return NftNames.nodePortShortCircuitEndpoints
-        }
-    }
+    /// The base name of the endpoint maps this path indexes (one map per path and endpoint count:
+    /// `cip_eps_3`). Never shared between paths: nft 1.0.6 cannot add a rule that uses an endpoint map
+    /// created in an earlier transaction (its `typeof … th dport` data), so a path's chain must always
+    /// be created together with its own map — also when another path with the same count came first.
+    var endpointMapBase: String { "\(rawValue)_eps" }
 
     /// The dispatch verdict map whose elements jump to this path's chains.
     var dispatchMap: String {
@@ -118,10 +113,6 @@ public enum NftNames {
     static let nodePortDispatch = "np_dispatch"
     static let nodePortShortCircuitPod = "np_sc_pod"
     static let nodePortShortCircuitNode = "np_sc_node"
-    static let addrEndpoints = "addr_eps"
-    static let addrShortCircuitEndpoints = "addr_sc_eps"
-    static let nodePortEndpoints = "np_eps"
-    static let nodePortShortCircuitEndpoints = "np_sc_eps"
     static let rejectAddr = "reject_addr"
     static let dropAddr = "drop_addr"
     static let rejectNodePort = "reject_np"

@@ -118,7 +118,7 @@ struct NftablesApplierTests {
     }
 
     /// A table listing without the per-count objects a delta emptied: empty frontend sets
-    /// (`cip_1`) and endpoint maps (`addr_eps_1`), the shared chains using those maps, and the
+    /// (`cip_1`) and endpoint maps (`cip_eps_1`), the shared chains using those maps, and the
     /// dispatch rules of those sets (they stay until the next full sync).
     static func withoutEmptyFrontendSets(_ listing: String) -> String {
         let lines = listing.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

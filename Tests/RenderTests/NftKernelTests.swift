@@ -32,8 +32,8 @@ struct NftKernelTests {
                 .droppingExisting(sets: { sets.contains("\($0) \($1)") }, chains: { chains.contains("\($0) \($1)") })
             let inc = try ns.nft(script: delta.text)
             try #require(inc.0 == 0, "\(inc.1)")
-            #expect(try ns.nft("list", "map", "ip", "switchyard", "addr_eps_2").contains("10.244.1.6 . 8080"))
-            #expect(try ns.nft("list", "map", "ip", "switchyard", "addr_eps_4").contains("10.96.2.1 . tcp . 9000 . 3"))
+            #expect(try ns.nft("list", "map", "ip", "switchyard", "cip_eps_2").contains("10.244.1.6 . 8080"))
+            #expect(try ns.nft("list", "map", "ip", "switchyard", "cip_eps_4").contains("10.96.2.1 . tcp . 9000 . 3"))
             let cips = try ns.nft("list", "set", "ip", "switchyard", "cluster_ips")
             #expect(!cips.contains("10.96.1.4"))
             // The same incremental again fails on deletes of absent elements: deltas are exact, not blind.

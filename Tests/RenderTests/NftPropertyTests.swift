@@ -49,8 +49,8 @@ struct NftPropertyTests {
         var grown = old
         grown.clusterEndpoints.append(NftFixtures.ep("10.244.9.9", 8080))
         let out = renderer.renderIncremental(StateDiff(changed: [PortChange(old: old, new: grown)]), state: NftFixtures.state([grown]))
-        #expect(out.text.contains("delete element ip switchyard addr_eps_2 { 10.96.0.10 . tcp . 80 . 0, 10.96.0.10 . tcp . 80 . 1 }"))
-        #expect(out.text.contains("add element ip switchyard addr_eps_3 { 10.96.0.10 . tcp . 80 . 0 : "))
+        #expect(out.text.contains("delete element ip switchyard cip_eps_2 { 10.96.0.10 . tcp . 80 . 0, 10.96.0.10 . tcp . 80 . 1 }"))
+        #expect(out.text.contains("add element ip switchyard cip_eps_3 { 10.96.0.10 . tcp . 80 . 0 : "))
         #expect(out.text.contains("10.96.0.10 . tcp . 80 . 2 : 10.244.9.9 . 8080 }"))
         // The frontend moves from the 2-endpoint set to the 3-endpoint set (plain elements, no verdicts).
         #expect(out.text.contains("delete element ip switchyard cip_2 { 10.96.0.10 . tcp . 80 }"))
@@ -59,8 +59,8 @@ struct NftPropertyTests {
         #expect(!out.text.contains(": goto"))
         // Shrinking deletes the top slot.
         let back = renderer.renderIncremental(StateDiff(changed: [PortChange(old: grown, new: old)]), state: NftFixtures.state([old]))
-        #expect(back.text.contains("delete element ip switchyard addr_eps_3 { 10.96.0.10 . tcp . 80 . 0, 10.96.0.10 . tcp . 80 . 1, 10.96.0.10 . tcp . 80 . 2 }"))
-        #expect(back.text.contains("add element ip switchyard addr_eps_2 { 10.96.0.10 . tcp . 80 . 0 : "))
+        #expect(back.text.contains("delete element ip switchyard cip_eps_3 { 10.96.0.10 . tcp . 80 . 0, 10.96.0.10 . tcp . 80 . 1, 10.96.0.10 . tcp . 80 . 2 }"))
+        #expect(back.text.contains("add element ip switchyard cip_eps_2 { 10.96.0.10 . tcp . 80 . 0 : "))
     }
 
     @Test func hostileNamesDoNotReachTheRuleset() {

@@ -85,8 +85,8 @@ struct NftRendererTests {
         let elementLines = out.text.split(separator: "\n").filter { $0.contains(" element ") }
         // Same endpoint count: only slot 0 replaced; new hairpin added (old IP still used).
         #expect(elementLines.count == 3)
-        #expect(out.text.contains("delete element ip switchyard addr_eps_2 { 10.96.0.10 . tcp . 80 . 0 }"))
-        #expect(out.text.contains("add element ip switchyard addr_eps_2 { 10.96.0.10 . tcp . 80 . 0 : 10.244.1.6 . 8080 }"))
+        #expect(out.text.contains("delete element ip switchyard cip_eps_2 { 10.96.0.10 . tcp . 80 . 0 }"))
+        #expect(out.text.contains("add element ip switchyard cip_eps_2 { 10.96.0.10 . tcp . 80 . 0 : 10.244.1.6 . 8080 }"))
         #expect(out.text.contains("delete element ip switchyard hairpin { 10.244.1.5 . 10.244.1.5 }") == false,
                 "10.244.1.5 is still an endpoint of other ports")
     }
@@ -118,9 +118,9 @@ struct NftLimitTests {
         let out = NftablesRenderer().renderIncremental(StateDiff(added: [Self.big]), state: NftFixtures.state([Self.big]))
         #expect(!out.needsFullSync)
         let lines = out.text.split(separator: "\n").map(String.init)
-        let map = lines.firstIndex { $0.hasPrefix("add map ip switchyard addr_eps_3 { typeof") }
+        let map = lines.firstIndex { $0.hasPrefix("add map ip switchyard cip_eps_3 { typeof") }
         let chain = lines.firstIndex(of: "add chain ip switchyard cip-3")
-        let dnat = lines.firstIndex { $0.hasPrefix("add rule ip switchyard cip-3 dnat ip to") && $0.hasSuffix("map @addr_eps_3") }
+        let dnat = lines.firstIndex { $0.hasPrefix("add rule ip switchyard cip-3 dnat ip to") && $0.hasSuffix("map @cip_eps_3") }
         let dispatch = lines.firstIndex(of: "add rule ip switchyard dispatch-addr ip daddr . meta l4proto . th dport @cip_3 goto cip-3")
         let element = lines.firstIndex { $0.hasPrefix("add element ip switchyard cip_3 { 10.96.3.1 . tcp . 80") }
         #expect(map != nil && chain != nil && dnat != nil && dispatch != nil && element != nil, "\(out.text)")
@@ -133,7 +133,7 @@ struct NftLimitTests {
 
     @Test func existingPerCountObjectsAreDroppedFromTheDelta() {
         let out = NftablesRenderer().renderIncremental(StateDiff(added: [Self.big]), state: NftFixtures.state([Self.big]))
-        let pruned = out.transaction.droppingExisting(sets: { f, s in f == .ip && (s == "cip_3" || s == "addr_eps_3") },
+        let pruned = out.transaction.droppingExisting(sets: { f, s in f == .ip && (s == "cip_3" || s == "cip_eps_3") },
                                                       chains: { f, c in f == .ip && c == "cip-3" })
         #expect(pruned.commands.allSatisfy { c in
             switch c {
