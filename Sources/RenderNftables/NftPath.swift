@@ -154,12 +154,17 @@ public enum NftNames {
         "\(affinitySlotPrefix)\(nodePort ? "np" : "addr")_\(slot)"
     }
 
+    /// Capacity of a shared slot set. Several ports' endpoints share a slot, so it is 16 times
+    /// nft's default of 65,535 (kube-proxy's per-endpoint sets): an `update` into a full set
+    /// fails and the new client would fall through the chain without DNAT.
+    static let affinitySlotSize: UInt32 = 1_048_576
+
     /// The declaration of a shared slot set: dynamic, every element with its port's timeout.
     static func affinitySlotDeclaration(_ name: String, family: NftFamily) -> NftSet {
         let a = family.addrType
         let spec = name.hasPrefix(affinitySlotPrefix + "np_") ? "type \(a) . inet_proto . inet_service"
                                                                : "type \(a) . \(a) . inet_proto . inet_service"
-        return NftSet(name, spec: spec, flags: ["dynamic", "timeout"])
+        return NftSet(name, spec: spec, flags: ["dynamic", "timeout"], size: affinitySlotSize)
     }
 
     /// The declaration of a per-endpoint affinity set (`affinitySet`), keyed by client.
