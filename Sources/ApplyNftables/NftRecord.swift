@@ -28,7 +28,7 @@ public struct NftRecord: Hashable, Sendable {
     }
 
     /// This record without the per-count objects a delta emptied: frontend sets (`cip_3`) and
-    /// endpoint maps (`addr_eps_3`) that hold no element, and the shared chains (`cip-3`) whose
+    /// endpoint maps (`cip_eps_3`) that hold no element, and the shared chains (`cip-3`) whose
     /// endpoint map is gone. They stay in the kernel until the next full sync; compare with this.
     public var withoutEmptyFrontendSets: NftRecord {
         var r = self

@@ -18,11 +18,13 @@ struct NftIncremental {
 
         var cmds: [NftCommand] = []
         // 1. New affinity sets and (re)built affinity chains (add + flush + rules: idempotent).
-        let oldAffSets = before.reduce(into: [String: UInt32]()) { $0.merge($1.affinitySets) { a, _ in a } }
-        let newAffSets = after.reduce(into: [String: UInt32]()) { $0.merge($1.affinitySets) { a, _ in a } }
-        for (name, t) in newAffSets.sorted(by: { $0.key < $1.key }) where oldAffSets[name] != t {
+        // Shared slot sets are only ever added here (`add` keeps an existing one): other ports may use
+        // them; a full sync deletes the unused ones.
+        let oldAffSets = before.reduce(into: [String: NftSet]()) { $0.merge($1.affinitySets) { a, _ in a } }
+        let newAffSets = after.reduce(into: [String: NftSet]()) { $0.merge($1.affinitySets) { a, _ in a } }
+        for (name, s) in newAffSets.sorted(by: { $0.key < $1.key }) where oldAffSets[name] != s {
             if oldAffSets[name] != nil { cmds.append(.deleteSet(f, name, isMap: false)) }
-            cmds.append(.addSet(f, NftSet(name, spec: "type \(f.addrType)", flags: ["dynamic", "timeout"], timeoutSeconds: t), isMap: false))
+            cmds.append(.addSet(f, s, isMap: false))
         }
         var chains: [(String, [NftRule])] = []
         let newAffChains = after.reduce(into: [String: [NftRule]]()) { $0.merge($1.affinityChains) { a, _ in a } }
@@ -67,7 +69,9 @@ struct NftIncremental {
         cmds += adds
         // 3. Affinity chains and sets nothing references any more.
         for name in oldAffChains.subtracting(newAffChains.keys).sorted() { cmds.append(.deleteChain(f, name)) }
-        for name in Set(oldAffSets.keys).subtracting(newAffSets.keys).sorted() { cmds.append(.deleteSet(f, name, isMap: false)) }
+        for name in Set(oldAffSets.keys).subtracting(newAffSets.keys).sorted() where !name.hasPrefix(NftNames.affinitySlotPrefix) {
+            cmds.append(.deleteSet(f, name, isMap: false))
+        }
         return cmds
     }
 

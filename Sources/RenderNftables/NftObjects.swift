@@ -43,14 +43,16 @@ public struct NftRule: Hashable, Sendable {
     init(_ parts: String...) { text = parts.filter { !$0.isEmpty }.joined(separator: " ") }
 }
 
-/// A named set or map. `spec` is its type line (`type …` or `typeof …`), `flags` and `timeout` optional.
+/// A named set or map. `spec` is its type line (`type …` or `typeof …`); `flags`, `timeout` and
+/// `size` (maximum number of elements; nft's default for dynamic sets is 65,535) optional.
 public struct NftSet: Hashable, Sendable {
     public var name: String
     public var spec: String
     public var flags: [String]
     public var timeoutSeconds: UInt32?
-    init(_ name: String, spec: String, flags: [String] = [], timeoutSeconds: UInt32? = nil) {
-        self.name = name; self.spec = spec; self.flags = flags; self.timeoutSeconds = timeoutSeconds
+    public var size: UInt32?
+    init(_ name: String, spec: String, flags: [String] = [], timeoutSeconds: UInt32? = nil, size: UInt32? = nil) {
+        self.name = name; self.spec = spec; self.flags = flags; self.timeoutSeconds = timeoutSeconds; self.size = size
     }
 }
 

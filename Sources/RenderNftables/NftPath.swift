@@ -136,6 +136,33 @@ public enum NftNames {
         "aff-\(portID(key))-\(StableHash.base32(StableHash.of(ep.description), count: 8))"
     }
 
+    /// Prefix of the shared affinity slot sets (`aff_addr_5`, `aff_np_5`).
+    public static let affinitySlotPrefix = "aff_"
+
+    /// A shared recent-client slot set (`NftAffinitySlots`): keyed `client . address . protocol .
+    /// port`, or `client . protocol . port` for NodePort paths.
+    static func affinitySlotSet(_ slot: Int, nodePort: Bool) -> String {
+        "\(affinitySlotPrefix)\(nodePort ? "np" : "addr")_\(slot)"
+    }
+
+    /// Capacity of a shared slot set. Several ports' endpoints share a slot, so it is 16 times
+    /// nft's default of 65,535 (kube-proxy's per-endpoint sets): an `update` into a full set
+    /// fails and the new client would fall through the chain without DNAT.
+    static let affinitySlotSize: UInt32 = 1_048_576
+
+    /// The declaration of a shared slot set: dynamic, every element with its port's timeout.
+    static func affinitySlotDeclaration(_ name: String, family: NftFamily) -> NftSet {
+        let a = family.addrType
+        let spec = name.hasPrefix(affinitySlotPrefix + "np_") ? "type \(a) . inet_proto . inet_service"
+                                                               : "type \(a) . \(a) . inet_proto . inet_service"
+        return NftSet(name, spec: spec, flags: ["dynamic", "timeout"], size: affinitySlotSize)
+    }
+
+    /// The declaration of a per-endpoint affinity set (`affinitySet`), keyed by client.
+    static func affinityEndpointDeclaration(_ name: String, family: NftFamily, timeout: UInt32) -> NftSet {
+        NftSet(name, spec: "type \(family.addrType)", flags: ["dynamic", "timeout"], timeoutSeconds: timeout)
+    }
+
     /// 12 base-32 characters of the port's stable hash: names never contain Kubernetes text.
     static func portID(_ key: ServicePortKey) -> String { StableHash.base32(key.stableID, count: 12) }
 

@@ -16,8 +16,7 @@ public struct NftSharedChain: Hashable, Comparable, Sendable {
         path = p; count = n
     }
 
-    /// The shared chain of an endpoint map name (`addr_eps_3` → `cip-3`; short-circuit maps
-    /// give their pod path).
+    /// The shared chain of an endpoint map name (`cip_eps_3` → `cip-3`).
     public init?(endpointMap name: String) {
         guard let sep = name.lastIndex(of: "_"), let n = Int(name[name.index(after: sep)...]), n > 0,
               let p = NftPath.allCases.first(where: { $0.endpointMapBase == name[..<sep] }),
@@ -38,8 +37,7 @@ public struct NftSharedChain: Hashable, Comparable, Sendable {
     public var dispatchChain: String { path.dispatchChain }
     /// The dispatch rule (`ip daddr . meta l4proto . th dport @cip_3 goto cip-3`).
     public func dispatchRule(family: NftFamily) -> NftRule { NftRules.dispatch(self, family: family) }
-    /// The endpoint map the chain's DNAT rule indexes (`addr_eps_3`; the two short-circuit paths
-    /// of a frontend share one).
+    /// The endpoint map the chain's DNAT rule indexes (`cip_eps_3`: one per path and count).
     public var endpointMap: String { path.endpointMap(endpoints: count) }
     /// The frontend set's name.
     public var setName: String { path.frontendSet(endpoints: count) }
@@ -62,8 +60,8 @@ struct NftPortObjects {
     var sharedChains: Set<NftSharedChain> = []
     /// Affinity chain name → rules.
     var affinityChains: [String: [NftRule]] = [:]
-    /// Affinity set name → timeout.
-    var affinitySets: [String: UInt32] = [:]
+    /// Affinity set name → declaration (shared slot sets and per-endpoint sets).
+    var affinitySets: [String: NftSet] = [:]
 
     init() {}
 
@@ -123,9 +121,12 @@ struct NftPortObjects {
         var objects = NftPortObjects()
         /// Endpoint slots already added (both short-circuit paths share one list).
         var slots = Set<[String]>()
+        /// Shared recent-client sets of the port's endpoints (affinity ports only).
+        let affinitySlots: NftAffinitySlots
 
         init(port: ServicePort, family: NftFamily, clusterMasquerade: ClusterMasquerade, comment: String?) {
             self.port = port; self.family = family; self.clusterMasquerade = clusterMasquerade; self.comment = comment
+            affinitySlots = port.affinityTimeout == nil ? NftAffinitySlots() : NftAffinitySlots(port)
         }
 
         /// One frontend key on one path: dispatch + endpoint elements, or a reject/drop element.
@@ -142,11 +143,20 @@ struct NftPortObjects {
             }
             if let timeout = port.affinityTimeout {
                 let rules = NftRules.affinity(port.key, path: path, endpoints: eps, proto: port.key.proto,
-                                              family: family, clusterMasquerade: clusterMasquerade)
+                                              family: family, clusterMasquerade: clusterMasquerade,
+                                              slots: affinitySlots, timeout: timeout)
                 let chain = NftNames.affinityChain(port.key, path, rules: rules)
                 objects.add(path.dispatchMap, NftElement(key, value: "goto \(chain)", comment: comment))
                 if objects.affinityChains[chain] == nil { objects.affinityChains[chain] = rules }
-                for ep in eps { objects.affinitySets[NftNames.affinitySet(port.key, ep)] = timeout }
+                for ep in eps {
+                    if let s = affinitySlots.slot(of: ep) {
+                        let name = NftNames.affinitySlotSet(s, nodePort: path.isNodePort)
+                        objects.affinitySets[name] = NftNames.affinitySlotDeclaration(name, family: family)
+                    } else {
+                        let name = NftNames.affinitySet(port.key, ep)
+                        objects.affinitySets[name] = NftNames.affinityEndpointDeclaration(name, family: family, timeout: timeout)
+                    }
+                }
                 return
             }
             let shared = NftSharedChain(path: path, count: eps.count)

@@ -40,19 +40,31 @@ enum NftRules {
         return "meta l4proto \(proto.lowercased) dnat \(family.header) to \(addr):\(ep.port)"
     }
 
-    /// ClientIP affinity: a recent client returns to its endpoint (per-endpoint dynamic set);
-    /// a new one picks uniformly by a `numgen` cascade and is recorded.
+    /// ClientIP affinity: a recent client returns to its endpoint; a new one picks uniformly by a
+    /// `numgen` cascade and is recorded. Each endpoint's recent clients live in a shared slot set
+    /// keyed `client . frontend` (`NftAffinitySlots`), whose elements carry the port's timeout, or —
+    /// when two endpoints of the port share a slot — in its own set keyed by client (kube-proxy's shape).
     static func affinity(_ key: ServicePortKey, path: NftPath, endpoints: [Endpoint], proto: L4Protocol,
-                         family: NftFamily, clusterMasquerade: ClusterMasquerade) -> [NftRule] {
+                         family: NftFamily, clusterMasquerade: ClusterMasquerade,
+                         slots: NftAffinitySlots, timeout: UInt32) -> [NftRule] {
         var rules = markRules(path, family: family, clusterMasquerade: clusterMasquerade)
         let saddr = "\(family.header) saddr"
+        let sharedKey = "\(saddr) . \(frontendKey(path, family: family))"
+        func recent(_ ep: Endpoint) -> (set: String, key: String, timeout: String) {
+            if let s = slots.slot(of: ep) {
+                return (NftNames.affinitySlotSet(s, nodePort: path.isNodePort), sharedKey, " timeout \(timeout)s")
+            }
+            return (NftNames.affinitySet(key, ep), saddr, "")
+        }
         for ep in endpoints {
-            rules.append(NftRule("\(saddr) @\(NftNames.affinitySet(key, ep))", dnat(ep, proto: proto, family: family)))
+            let r = recent(ep)
+            rules.append(NftRule("\(r.key) @\(r.set)", dnat(ep, proto: proto, family: family)))
         }
         for (i, ep) in endpoints.enumerated() {
             let remaining = endpoints.count - i
             let pick = remaining > 1 ? "numgen random mod \(remaining) 0" : ""
-            rules.append(NftRule(pick, "update @\(NftNames.affinitySet(key, ep)) { \(saddr) }", dnat(ep, proto: proto, family: family)))
+            let r = recent(ep)
+            rules.append(NftRule(pick, "update @\(r.set) { \(r.key)\(r.timeout) }", dnat(ep, proto: proto, family: family)))
         }
         return rules
     }

@@ -8,7 +8,7 @@ public struct NftTransaction: Hashable, Sendable {
     public init(table: String = "switchyard", commands: [NftCommand] = []) { self.table = table; self.commands = commands }
 
     /// This transaction without the per-count objects that already exist: frontend sets
-    /// (`cip_3`) and endpoint maps (`addr_eps_3`) `setExists` reports, shared chains (`cip-3`,
+    /// (`cip_3`) and endpoint maps (`cip_eps_3`) `setExists` reports, shared chains (`cip-3`,
     /// with their rules) `chainExists` reports, and dispatch rules of existing frontend sets
     /// (a rule added twice would match twice).
     public func droppingExisting(sets setExists: (NftFamily, String) -> Bool,
@@ -61,6 +61,7 @@ public struct NftTransaction: Hashable, Sendable {
             out += "add \(isMap ? "map" : "set") \(f.rawValue) \(table) \(s.name) { \(s.spec);"
             if !s.flags.isEmpty { out += " flags \(s.flags.joined(separator: ","));" }
             if let t = s.timeoutSeconds { out += " timeout \(t)s;" }
+            if let n = s.size { out += " size \(n);" }
             out += " }\n"
         case .deleteSet(let f, let n, let isMap): out += "delete \(isMap ? "map" : "set") \(f.rawValue) \(table) \(n)\n"
         case .flushSet(let f, let n, let isMap): out += "flush \(isMap ? "map" : "set") \(f.rawValue) \(table) \(n)\n"
@@ -116,6 +117,7 @@ public struct NftTransaction: Hashable, Sendable {
             var fields = [("name", JSONText.string(s.name)), ("spec", JSONText.string(s.spec)),
                           ("flags", "[" + s.flags.map(JSONText.string).joined(separator: ",") + "]")]
             if let t = s.timeoutSeconds { fields.append(("timeout", String(t))) }
+            if let n = s.size { fields.append(("size", String(n))) }
             return obj(isMap ? "add-map" : "add-set", f, fields)
         case .deleteSet(let f, let n, let isMap): return obj(isMap ? "delete-map" : "delete-set", f, [("name", JSONText.string(n))])
         case .flushSet(let f, let n, let isMap): return obj(isMap ? "flush-map" : "flush-set", f, [("name", JSONText.string(n))])

@@ -55,7 +55,7 @@ public struct NftablesRenderer: ProxyRenderer {
         var merged = NftElementMerger()
         var shared = Set<NftSharedChain>()
         var affChains: [(String, [NftRule])] = []
-        var affSets: [String: UInt32] = [:]
+        var affSets: [String: NftSet] = [:]
         let nodeAddrs = state.node.addresses.filter { $0.family == fam }
         for p in state.ports(family: fam) {
             let o = NftPortObjects(p, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs)
@@ -64,9 +64,7 @@ public struct NftablesRenderer: ProxyRenderer {
             affChains += o.affinityChains.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             affSets.merge(o.affinitySets) { a, _ in a }
         }
-        for (name, t) in affSets.sorted(by: { $0.key < $1.key }) {
-            cmds.append(.addSet(f, NftSet(name, spec: "type \(f.addrType)", flags: ["dynamic", "timeout"], timeoutSeconds: t), isMap: false))
-        }
+        for (_, s) in affSets.sorted(by: { $0.key < $1.key }) { cmds.append(.addSet(f, s, isMap: false)) }
         // Shared chains, their endpoint maps, frontend sets and dispatch rules only for the
         // (path, count) pairs in use: each dispatch rule is one lookup per new connection.
         let inUse = shared.sorted()
