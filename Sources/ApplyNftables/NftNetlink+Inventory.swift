@@ -32,32 +32,12 @@ extension NftNetlink {
         var m = NetlinkMessage(type: Self.subsys << 8 | type, flags: NetlinkMessage.request | 0x300 /* DUMP */,
                                seq: s, family: family == .ip ? 2 : 10)
         m.attr(tableAttr, string: table)
-        let msg = m.finished
-        guard msg.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == msg.count else {
-            throw Refusal(index: -1, errno: errno)
-        }
         var names: [String] = []
-        var buf = [UInt8](repeating: 0, count: 1 << 17)
-        while true {
-            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 { if errno == EINTR { continue }; throw Refusal(index: -1, errno: errno) }
-            var off = 0
-            while off + 16 <= n {
-                let len = Int(Self.u32(buf, off)), mtype = Self.u16(buf, off + 4), mseq = Self.u32(buf, off + 8)
-                guard len >= 16, off + len <= n else { break }
-                defer { off += (len + 3) & ~3 }
-                guard mseq == s else { continue }
-                if mtype == 3 /* NLMSG_DONE */ { return names }
-                if mtype == 2 /* NLMSG_ERROR */ {
-                    let err = -Int32(bitPattern: Self.u32(buf, off + 16))
-                    if err == 0 { return names }
-                    if err == ENOENT { return nil }
-                    throw Refusal(index: -1, errno: err)
-                }
-                let attrs = Self.stringAttrs(buf, from: off + 20, to: off + len)
-                if attrs[tableAttr] == table, let name = attrs[nameAttr] { names.append(name) }
-            }
+        let found = try dump(m, seq: s) { buf, from, to in
+            let attrs = Self.stringAttrs(buf, from: from, to: to)
+            if attrs[tableAttr] == table, let name = attrs[nameAttr] { names.append(name) }
         }
+        return found ? names : nil
     }
 
     /// Top-level string attributes of one message (NUL stripped), by type.

@@ -13,17 +13,10 @@ public struct NetlinkAttributes: Sendable {
     /// Parses the attributes in `bytes`. Throws `NetlinkError.malformed` on a bad length.
     public init(_ bytes: ArraySlice<UInt8>) throws {
         self.bytes = bytes
+        var entries: [(type: UInt16, start: Int, end: Int)] = []
         entries.reserveCapacity(16)
-        var offset = bytes.startIndex
-        while bytes.endIndex - offset >= Netlink.attributeHeaderLength {
-            let length = Int(NetlinkBytes.u16(bytes, at: offset))
-            let type = NetlinkBytes.u16(bytes, at: offset + 2) & Netlink.attributeTypeMask
-            guard length >= Netlink.attributeHeaderLength, offset + length <= bytes.endIndex else {
-                throw NetlinkError.malformed("attribute \(type) has length \(length) at offset \(offset - bytes.startIndex)")
-            }
-            entries.append((type, offset + Netlink.attributeHeaderLength, offset + length))
-            offset += Netlink.align(length)
-        }
+        try Self.forEach(in: bytes) { type, payload in entries.append((type, payload.startIndex, payload.endIndex)) }
+        self.entries = entries
     }
 
     private func payload(_ type: UInt16) -> ArraySlice<UInt8>? {
