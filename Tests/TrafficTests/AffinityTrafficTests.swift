@@ -1,5 +1,4 @@
 import Foundation
-import Model
 import SwitchyardCore
 import TestCluster
 import Testing
@@ -65,26 +64,6 @@ extension TrafficTests {
                         #expect(!removed.contains(pod), "round \(round): client 1 \(pin.proto) moved off \(removed): \(pod)")
                     }
                 }
-            }
-        }
-
-        @Test("clients keep their endpoint while an endpoint sharing its nftables affinity slot is added and removed",
-              arguments: TrafficBackend.tested)
-        func collidingEndpointComesAndGoes(backend: TrafficBackend) throws {
-            // A service name whose TCP port hashes two pods to one shared affinity slot (the
-            // nftables renderer then gives both sets of their own); other backends just see a
-            // third endpoint come and go.
-            let (name, x, y) = try #require(AffinityBench.collidingSlots(), "a service name with colliding slots")
-            let z = try #require(AffinityBench.endpoints.first { $0 != x && $0 != y })
-            try AffinityBench.with(backend, .daemon, name: name, initial: [x, z]) { bench in
-                for pod in AffinityBench.endpoints {
-                    try #require(bench.lab.pod(pod).ipv4 == AffinityBench.podAddresses[pod], "pod addresses as hashed")
-                }
-                let pins = try bench.pinAll()
-                try bench.setEndpoints([x, y, z], removed: [])
-                _ = try bench.checkAfterRemoval(of: [], pins: pins, round: 1)
-                try bench.setEndpoints([x, z], removed: [y])
-                _ = try bench.checkAfterRemoval(of: [y], pins: pins, round: 2)
             }
         }
 
@@ -243,28 +222,6 @@ final class AffinityBench: @unchecked Sendable {
             #expect(later == now, "round \(round) \(pin) stays on its new endpoint \(now): \(later ?? "-")")
         }
         return next
-    }
-
-    /// The lab's pod addresses (`ProxyLab`), for hashing before the lab exists.
-    static let podAddresses = ["a1": IPAddress("10.244.1.2")!, "a2": IPAddress("10.244.1.3")!,
-                               "b1": IPAddress("10.244.2.2")!, "b2": IPAddress("10.244.2.3")!]
-
-    /// A service name `sticky-N` whose TCP port puts two pods in one nftables affinity slot
-    /// (`NftAffinitySlots.hashSlot`: stable hash of the port's stableID and the endpoint, mod 128),
-    /// with the two pods.
-    static func collidingSlots() -> (String, String, String)? {
-        for i in 0..<10_000 {
-            let name = "sticky-\(i)"
-            let key = ServicePortKey(service: ServiceName(namespace: "traffic", name: name), portName: "http", proto: .tcp, family: .ipv4)
-            var bySlot: [UInt64: String] = [:]
-            for pod in endpoints {
-                let ep = Endpoint(ip: podAddresses[pod]!, port: ProxyLab.podPort, isLocal: pod.hasPrefix("a"))
-                let slot = StableHash.of(String(key.stableID), ep.description) % 128
-                if let other = bySlot[slot] { return (name, other, pod) }
-                bySlot[slot] = pod
-            }
-        }
-        return nil
     }
 
     /// Whether `text` names `address` (not as the prefix of a longer address).
