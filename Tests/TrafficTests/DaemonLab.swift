@@ -19,8 +19,9 @@ final class DaemonLab: @unchecked Sendable {
     static var kubectlAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl") }
 
     /// A lab with the API server running and the cluster's Nodes created; namespaces always removed.
-    static func with<R>(_ body: (DaemonLab) throws -> R) throws -> R {
-        try ProxyLab.with(.nftables) { lab in
+    /// The daemon runs `backend` (nftables unless told).
+    static func with<R>(_ backend: TrafficBackend = .nftables, _ body: (DaemonLab) throws -> R) throws -> R {
+        try ProxyLab.with(backend) { lab in
             let dir = lab.directory.appendingPathComponent("api").path
             let exe = try lab.cluster.switchyardExecutable()
             let api = try lab.cluster.spawn(in: lab.nodeA, [exe, "test-apiserver", "--dir", dir])
@@ -38,7 +39,7 @@ final class DaemonLab: @unchecked Sendable {
     func startDaemon(extraFlags: [String] = []) throws -> RunningProcess {
         let exe = try lab.cluster.switchyardExecutable()
         let process = try lab.cluster.spawn(in: lab.nodeA, [
-            exe, "run", "--backend", "nftables", "--kubeconfig", kubeconfig, "--hostname-override", "node-a",
+            exe, "run", "--backend", lab.backend.rawValue, "--kubeconfig", kubeconfig, "--hostname-override", "node-a",
             "--cluster-cidr", ProxyLab.clusterCIDRs.joined(separator: ","), "--min-sync-period", "50ms",
             "--sync-period", "30s", "--metrics-bind-address", "127.0.0.1:10249", "--healthz-bind-address", "0.0.0.0:10256",
         ] + extraFlags)
