@@ -65,10 +65,24 @@ public struct NftElement: Hashable, Sendable, Comparable {
 
     /// `k1 . k2 [comment "c"] [: v]` as nft accepts it.
     public var text: String {
-        var s = key.joined(separator: " . ")
-        if let comment { s += " comment \"\(comment)\"" }
-        if let value { s += " : " + value }
+        var s = ""
+        write(into: &s)
         return s
+    }
+
+    /// Appends `text` to `out` without building intermediate strings.
+    func write(into out: inout String) {
+        writeKey(into: &out)
+        if let comment { out += " comment \""; out += comment; out += "\"" }
+        if let value { out += " : "; out += value }
+    }
+
+    /// Appends the key components joined by ` . ` to `out`.
+    func writeKey(into out: inout String) {
+        for (i, k) in key.enumerated() {
+            if i > 0 { out += " . " }
+            out += k
+        }
     }
 
     public static func < (a: NftElement, b: NftElement) -> Bool { a.text < b.text }

@@ -70,14 +70,16 @@ struct NftPortObjects {
     /// Renders `p` (a port of `family`). `nodeAddresses` are the node's own addresses (LB source ranges).
     init(_ p: ServicePort, family: NftFamily, clusterMasquerade: ClusterMasquerade, nodeAddresses: [IPAddress]) {
         let proto = p.key.proto.lowercased
+        let portText = NftText.number(Int(p.port))
         let comment = NftNames.comment(p.key)
         var ctx = Context(port: p, family: family, clusterMasquerade: clusterMasquerade, comment: comment)
 
-        ctx.objects.add(NftNames.clusterIPs, NftElement([p.clusterIP.description]))
-        ctx.frontend([p.clusterIP.description, proto, String(p.port)], path: .cip, decision: p.internalTraffic)
+        let clusterIP = NftText.address(p.clusterIP)
+        ctx.objects.add(NftNames.clusterIPs, NftElement([clusterIP]))
+        ctx.frontend([clusterIP, proto, portText], path: .cip, decision: p.internalTraffic)
 
         for ip in p.externalIPs + p.loadBalancerIPs {
-            let key = [ip.description, proto, String(p.port)]
+            let key = [NftText.address(ip), proto, portText]
             ctx.frontend(key, path: p.masqueradesExternal ? .ext : .loc, decision: p.externalTraffic)
             if let sc = p.externalShortCircuit {
                 ctx.frontend(key, path: .scpod, decision: sc)
@@ -89,7 +91,7 @@ struct NftPortObjects {
             // carries the LB IP as its source is allowed too.
             let allowNode = nodeAddresses.contains { ip in p.loadBalancerSourceRanges.contains { $0.contains(ip) } }
             for ip in p.loadBalancerIPs {
-                let key = [ip.description, proto, String(p.port)]
+                let key = [NftText.address(ip), proto, portText]
                 ctx.objects.add(NftNames.firewallFrontends, NftElement(key))
                 for r in p.loadBalancerSourceRanges {
                     ctx.objects.add(NftNames.firewallAllowed, NftElement(key + [r.prefixLength == (family == .ip ? 32 : 128) ? r.address.description : r.description]))
@@ -98,7 +100,7 @@ struct NftPortObjects {
             }
         }
         if let np = p.nodePort {
-            let key = [proto, String(np)]
+            let key = [proto, NftText.number(Int(np))]
             ctx.frontend(key, path: p.masqueradesExternal ? .npext : .nploc, decision: p.externalTraffic)
             if let sc = p.externalShortCircuit {
                 ctx.frontend(key, path: .npscpod, decision: sc)
@@ -107,7 +109,8 @@ struct NftPortObjects {
         }
         var seen = Set<IPAddress>()
         for ep in p.clusterEndpoints + p.localEndpoints where seen.insert(ep.ip).inserted {
-            ctx.objects.add(NftNames.hairpin, NftElement([ep.ip.description, ep.ip.description]))
+            let ip = NftText.address(ep.ip)
+            ctx.objects.add(NftNames.hairpin, NftElement([ip, ip]))
         }
         self = ctx.objects
     }
@@ -120,7 +123,9 @@ struct NftPortObjects {
         let comment: String?
         var objects = NftPortObjects()
         /// Endpoint slots already added (both short-circuit paths share one list).
-        var slots = Set<[String]>()
+        var slots = Set<Slot>()
+        /// An endpoint slot: map, frontend key and endpoint index.
+        struct Slot: Hashable { let map: String; let key: [String]; let index: Int }
         /// Shared recent-client sets of the port's endpoints (affinity ports only).
         let affinitySlots: NftAffinitySlots
 
@@ -163,8 +168,11 @@ struct NftPortObjects {
             objects.sharedChains.insert(shared)
             objects.add(shared.setName, NftElement(key, comment: comment))
             let map = shared.endpointMap
-            for (i, ep) in eps.enumerated() where slots.insert([map] + key + [String(i)]).inserted {
-                objects.add(map, NftElement(key + [String(i)], value: "\(ep.ip) . \(ep.port)"))
+            for (i, ep) in eps.enumerated() where slots.insert(Slot(map: map, key: key, index: i)).inserted {
+                var k = key
+                k.reserveCapacity(key.count + 1)
+                k.append(NftText.number(i))
+                objects.add(map, NftElement(k, value: NftText.endpoint(ep)))
             }
         }
     }

@@ -43,6 +43,7 @@ public struct NftTransaction: Hashable, Sendable {
     /// The script for `nft -f`: one command per line.
     public var text: String {
         var out = ""
+        out.reserveCapacity(estimatedTextSize)
         for c in commands { line(c, into: &out) }
         return out
     }
@@ -68,12 +69,31 @@ public struct NftTransaction: Hashable, Sendable {
         case .addRule(let f, let chain, let r): out += "add rule \(f.rawValue) \(table) \(chain) \(r.text)\n"
         case .addElements(let f, let set, let els):
             for chunk in Self.chunks(els) {
-                out += "add element \(f.rawValue) \(table) \(set) { " + chunk.map(\.text).joined(separator: ", ") + " }\n"
+                out += "add element \(f.rawValue) \(table) \(set) { "
+                for (i, e) in chunk.enumerated() {
+                    if i > 0 { out += ", " }
+                    e.write(into: &out)
+                }
+                out += " }\n"
             }
         case .deleteElements(let f, let set, let els):
             for chunk in Self.chunks(els) {
                 out += "delete element \(f.rawValue) \(table) \(set) { "
-                    + chunk.map { $0.key.joined(separator: " . ") }.joined(separator: ", ") + " }\n"
+                for (i, e) in chunk.enumerated() {
+                    if i > 0 { out += ", " }
+                    e.writeKey(into: &out)
+                }
+                out += " }\n"
+            }
+        }
+    }
+
+    /// A rough size of `text` in bytes (element lines dominate), to reserve the string once.
+    private var estimatedTextSize: Int {
+        commands.reduce(0) { n, c in
+            switch c {
+            case .addElements(_, _, let els), .deleteElements(_, _, let els): return n + 64 * els.count
+            default: return n + 128
             }
         }
     }

@@ -89,11 +89,17 @@ public struct NftablesRenderer: ProxyRenderer {
 struct NftElementMerger {
     private var keys: [String: Set<[String]>] = [:]
     private var els: [String: [NftElement]] = [:]
+    /// Set name → dispatch group, so each name is parsed once.
+    private var groups: [String: String] = [:]
 
     mutating func merge(_ elements: [String: [NftElement]]) {
         for (set, new) in elements {
             // A frontend lives in one set of its dispatch group (the verdict map or a count set).
-            let group = NftSharedChain(frontendSet: set)?.path.dispatchMap ?? set
+            let group: String
+            if let g = groups[set] { group = g } else {
+                group = NftSharedChain(frontendSet: set)?.path.dispatchMap ?? set
+                groups[set] = group
+            }
             // Mutate in place: copying the accumulated arrays per port would be quadratic.
             for e in new where keys[group, default: []].insert(e.key).inserted { els[set, default: []].append(e) }
         }
