@@ -76,8 +76,10 @@ struct BenchCommand: AsyncParsableCommand {
         defer { namespaces.deleteAll(); _ = handlers }
         // The probes and echo servers run as this same binary.
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let rows = config.backends.count * (config.manifests == nil ? config.services.count : 1)
+        let bar = BenchProgressBar(rows: rows)
         let runner = BenchRunner(config: config, namespaces: namespaces, switchyardExecutable: exe) { line in
-            FileHandle.standardError.write(Data("bench: \(line)\n".utf8))
+            FileHandle.standardError.write(Data("bench: \(bar.advance(line))\n".utf8))
         }
         let results = await runner.run()
         print(BenchReport.terminalTable(results), terminator: "")
