@@ -130,8 +130,9 @@ private func record(_ kind: SyncKind, start: Date, duration: Double, success: Bo
         var rng = SystemRandomNumberGenerator()
         for step in 0..<40 {
             var next = ports
-            let i = Int.random(in: 0..<next.count, using: &rng)
-            switch Int.random(in: 0..<3, using: &rng) {
+            // Removals can empty the list: then the only possible edit is an addition.
+            let i = next.isEmpty ? 0 : Int.random(in: 0..<next.count, using: &rng)
+            switch next.isEmpty ? 2 : Int.random(in: 0..<3, using: &rng) {
             case 0: next.remove(at: i)
             case 1:
                 let local = Bool.random(using: &rng) ? ["10.244.0.\(step + 10)"] : []
