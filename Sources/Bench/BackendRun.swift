@@ -83,12 +83,14 @@ struct BackendRun: Sendable {
 
     /// Feeds `parts` to their tools in `netns` (`nft -f FILE`, `ipset restore`,
     /// `iptables-restore --noflush -w`), from files; returns the seconds the tools took.
-    func feed(_ parts: [RenderedPart], netns: String) throws -> Double {
+    /// `scratch` tracks the text files so Ctrl-C removes them too.
+    func feed(_ parts: [RenderedPart], netns: String, scratch: BenchNamespaces? = nil) throws -> Double {
         var total = 0.0
         for part in parts where !part.text.isEmpty {
             let file = NSTemporaryDirectory() + "\(netns)-\(part.name)"
+            scratch?.addScratch(file)
+            defer { if let scratch { scratch.removeScratch(file) } else { try? FileManager.default.removeItem(atPath: file) } }
             try Data(part.text.utf8).write(to: URL(fileURLWithPath: file))
-            defer { try? FileManager.default.removeItem(atPath: file) }
             let argv = ["ip", "netns", "exec", netns] + command(for: part, file: file)
             let env = ["XTABLES_LOCKFILE=\(lockFile)"]
             let (r, seconds) = try timed {

@@ -11,6 +11,25 @@ public final class BenchNamespaces: @unchecked Sendable {
     /// Background processes (echo servers) started through `spawn`, stopped before namespaces go.
     private var processes: [Int32: (process: Process, signal: Int32)] = [:]
     private var counter = 0
+    /// Scratch files and directories (kubeconfigs, the UML exchange directory) removed by `deleteAll()`.
+    private var scratch: Set<String> = []
+    /// Set by `deleteAll()`: from then on nothing new is created or started (a step still running
+    /// while Ctrl-C cleans up must not add a namespace behind its back).
+    private var closed = false
+    /// Set by the interrupt handler (Ctrl-C, SIGTERM).
+    private var interrupted = false
+    /// Creations and process starts under way (`deleteAll()` waits for them, then removes what they made).
+    private var inFlight = 0
+
+    /// Enters an operation that makes something `deleteAll()` must remove; throws once closed.
+    private func begin(_ what: String) throws {
+        try lock.withLock {
+            guard !closed else { throw BenchError("interrupted: not starting \(what)") }
+            inFlight += 1
+        }
+    }
+
+    private func end() { lock.withLock { inFlight -= 1 } }
     /// Name prefix, `sy-bench-<pid>-<token>-`.
     public let prefix: String
 
@@ -20,6 +39,8 @@ public final class BenchNamespaces: @unchecked Sendable {
 
     /// Creates a fresh namespace (with loopback up) and returns its name.
     public func create(_ label: String) throws -> String {
+        try begin("namespace \(label)")
+        defer { end() }
         let name: String = lock.withLock { counter += 1; return "\(prefix)\(counter)-\(label)" }
         let r = try ToolProcess.run(["ip", "netns", "add", name])
         guard r.status == 0 else { throw BenchError("ip netns add \(name) failed: \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))") }
@@ -37,10 +58,34 @@ public final class BenchNamespaces: @unchecked Sendable {
         if owned { _ = try? ToolProcess.run(["ip", "netns", "delete", name]) }
     }
 
-    /// Stops every background process, then deletes every namespace still live.
+    /// Stops every background process, then deletes every namespace still live and every scratch path.
+    /// Closes this object: later `create`/`spawn` calls throw (so a step racing with Ctrl-C cannot
+    /// leave anything behind); one under way is waited for (up to 30 s) and its result removed too.
     public func deleteAll() {
+        lock.withLock { closed = true }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while lock.withLock({ inFlight }) > 0, ContinuousClock.now < deadline { usleep(5_000) }
         for entry in lock.withLock({ Array(processes.values) }) { stop(entry.process) }
         for name in lock.withLock({ live }) { delete(name) }
+        for path in lock.withLock({ scratch }) { removeScratch(path) }
+    }
+
+    /// Called by the bench's main flow before it reports: once Ctrl-C or SIGTERM arrived it never
+    /// returns (the handler is cleaning up and ends the process with 130/143), so an interrupted run
+    /// writes no results and no half table, and its exit status is the handler's.
+    public func parkIfInterrupted() {
+        guard lock.withLock({ interrupted }) else { return }
+        while true { sleep(3600) }
+    }
+
+    /// Records a scratch file or directory for removal by `deleteAll()` (also on Ctrl-C, where
+    /// `defer` blocks do not run).
+    public func addScratch(_ path: String) { lock.withLock { _ = scratch.insert(path) } }
+
+    /// Removes a scratch path now (and forgets it).
+    public func removeScratch(_ path: String) {
+        lock.withLock { _ = scratch.remove(path) }
+        try? FileManager.default.removeItem(atPath: path)
     }
 
     /// Starts `argv` in the background (e.g. `ip netns exec NS …`, which execs, so the pid is the
@@ -53,8 +98,10 @@ public final class BenchNamespaces: @unchecked Sendable {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out; process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try begin(argv.joined(separator: " "))
+        do { try process.run() } catch { end(); throw error }
         lock.withLock { processes[process.processIdentifier] = (process, SIGKILL) }
+        end()
         try? out.fileHandleForWriting.close(); try? err.fileHandleForWriting.close()
         var seen = Data()
         while !String(decoding: seen, as: UTF8.self).contains(readyWhen) {
@@ -65,6 +112,41 @@ public final class BenchNamespaces: @unchecked Sendable {
                 throw BenchError("\(argv.joined(separator: " ")) exited: \(message.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))")
             }
             seen += chunk
+        }
+        return process
+    }
+
+    /// Starts `argv` in the background (e.g. `ip netns exec NS switchyard run …`; `ip` execs, so the
+    /// pid is the program's own) and passes each line of its output (stdout and stderr) to `line`
+    /// on a reader thread; `ended` runs once its output closed. `stop` or `deleteAll()` (Ctrl-C)
+    /// ends it with SIGKILL (its namespace is deleted right after, so it has nothing to clean up).
+    public func spawnStreaming(_ argv: [String], line: @escaping @Sendable (String) -> Void,
+                               ended: @escaping @Sendable () -> Void = {}) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv
+        let out = Pipe()
+        process.standardOutput = out; process.standardError = out
+        process.standardInput = FileHandle.nullDevice
+        try begin(argv.joined(separator: " "))
+        do { try process.run() } catch { end(); throw error }
+        lock.withLock { processes[process.processIdentifier] = (process, SIGKILL) }
+        end()
+        try? out.fileHandleForWriting.close()
+        let reader = out.fileHandleForReading
+        Thread.detachNewThread {
+            var pending = Data()
+            while true {
+                let chunk = reader.availableData   // blocks; empty at EOF
+                if chunk.isEmpty { break }
+                pending += chunk
+                while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    line(String(decoding: pending[pending.startIndex..<nl], as: UTF8.self))
+                    pending = Data(pending[(nl + 1)...])
+                }
+            }
+            if !pending.isEmpty { line(String(decoding: pending, as: UTF8.self)) }
+            ended()
         }
         return process
     }
@@ -86,8 +168,10 @@ public final class BenchNamespaces: @unchecked Sendable {
         let out = Pipe()
         process.standardOutput = out; process.standardError = out
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try begin(argv.joined(separator: " "))
+        do { try process.run() } catch { end(); throw error }
         lock.withLock { processes[process.processIdentifier] = (process, SIGTERM) }
+        end()
         try? out.fileHandleForWriting.close()
         var pending = Data()
         while true {
@@ -134,6 +218,7 @@ extension BenchNamespaces {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [self] in
+                lock.withLock { interrupted = true }
                 deleteAll()
                 FileHandle.standardError.write(Data("\nswitchyard bench: interrupted; throwaway namespaces deleted\n".utf8))
                 exit(code)

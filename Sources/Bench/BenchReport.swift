@@ -32,7 +32,8 @@ public enum BenchReport {
         ("1st pkt p99", { seconds($0.firstPacketP99) }),
         ("rules", { $0.rules.map(String.init) ?? "–" }),
         ("elements", { $0.elements.map(String.init) ?? "–" }),
-        ("peak RSS", { bytes($0.rssPeakBytes) }),
+        ("proxy RSS", { bytes($0.rssPeakBytes) }),
+        ("bench RSS", { bytes($0.benchProcessRSSPeakBytes) }),
     ]
 
     /// A Markdown table of `results`.
@@ -81,13 +82,15 @@ public enum BenchReport {
         whose p99 latency (scheduled arrival → the coalesced sync that carried it returned) stayed under \
         \(seconds(config.churnBound)), over \(config.churnSeconds) s per rate (rates \(SustainedChurn.defaultRates.map(String.init).joined(separator: ", "))/s; \
         the ramp stops at the first rate not held — `churn_missed_per_s` in results.json).
-        - **npl**: network-programming latency: an EndpointSlice written to the in-process test API server until the \
-        applier returned with it in the kernel, through the daemon's watch path (ClusterWatcher → SyncEngine with \
-        min-sync-period 0 → applier), p99 over the runs.
+        - **npl**: network-programming latency: `switchyard run` (this binary, a child process in the row's namespace) \
+        watches the in-process test API server through a kubeconfig (min-sync-period 0); an EndpointSlice written to \
+        the server until the daemon logged the sync that applied it, p99 over the runs.
         - **1st pkt**: TCP connect latency (SYN → SYN/ACK at the client) of new connections from a client namespace to \
         up to 20 ClusterIPs spread over the service list, through the proxy namespace's rules to an echo server in a \
         backend namespace; every connection is new, so its first packet walks the NAT rules.
-        - **peak RSS**: the bench process's peak resident set so far (`getrusage`), so it grows monotonically across rows.
+        - **proxy RSS**: the proxy's own peak resident set: VmHWM of that `switchyard run` daemon at the end of the npl \
+        step (initial list, full sync and the changes); `–` when the npl step did not run. **bench RSS**: the whole bench \
+        process (`getrusage`; it also holds the cluster, the test API server's copy and the measurements), monotonic across rows.
         \(notes(results, config: config))
         """
     }
@@ -117,7 +120,7 @@ public enum BenchReport {
         default: break
         }
         out += [Target(what: "npl p99", bound: 0.05, value: { $0.nplP99 }, format: s),
-                Target(what: "peak RSS", bound: 150_000_000, value: { $0.rssPeakBytes.map(Double.init) },
+                Target(what: "proxy peak RSS", bound: 150_000_000, value: { $0.rssPeakBytes.map(Double.init) },
                        format: { String(format: "%.0f MB", $0 / 1_000_000) }),
                 Target(what: "Switchyard's share of the cold sync", bound: 0.2, value: { r in
                     guard let cold = r.coldSyncSeconds, let apply = r.applySeconds, cold > 0 else { return nil }

@@ -26,8 +26,14 @@ public struct BenchResult: Hashable, Sendable {
     public var kernelFloorChangeSeconds: Double?
     /// Network-programming latency through the test API server: p99 of API write → rule in kernel.
     public var nplP99: Double?
-    /// Peak resident set of the whole bench process so far (getrusage ru_maxrss).
+    /// The proxy's own peak resident set: VmHWM of the `switchyard run` daemon of the
+    /// network-programming-latency step (nil when that step did not run or failed).
     public var rssPeakBytes: Int?
+    /// The daemon's resident high-water mark right after its initial full sync.
+    public var rssAfterInitialSyncBytes: Int?
+    /// Peak resident set of the whole bench process so far (getrusage ru_maxrss): it holds the test
+    /// API server's copy of the cluster and the synthetic cluster too, and grows across rows.
+    public var benchProcessRSSPeakBytes: Int?
     /// TCP connect latency of new connections to ClusterIPs through the programmed rules
     /// (client namespace → proxy namespace → backend namespace), nearest-rank over the probes.
     public var firstPacketP50: Double?
@@ -78,6 +84,8 @@ public struct BenchResult: Hashable, Sendable {
          ("churn_held_per_s", .int(churnHeldPerSecond)), ("churn_p99_at_held_s", .number(churnP99AtHeld)),
          ("churn_missed_per_s", .int(churnMissedPerSecond)), ("churn_p99_at_missed_s", .number(churnP99AtMissed)),
          ("npl_p50_s", .number(nplP50)),
+         ("rss_after_initial_sync_bytes", .int(rssAfterInitialSyncBytes)),
+         ("bench_process_rss_peak_bytes", .int(benchProcessRSSPeakBytes)),
          ("rules", .int(rules)), ("elements", .int(elements)), ("full_text_bytes", .int(fullTextBytes)),
          ("build", build.map(JSONValue.string) ?? .null), ("source", source.map(JSONValue.string) ?? .null),
          ("host", host.map(JSONValue.string) ?? .null),
@@ -98,6 +106,7 @@ public struct BenchResult: Hashable, Sendable {
         serviceRemoveP50 = d("service_remove_p50_s"); serviceRemoveP99 = d("service_remove_p99_s")
         kernelFloorChangeSeconds = d("kernel_floor_change_s")
         nplP50 = d("npl_p50_s"); nplP99 = d("npl_p99_s"); rssPeakBytes = i("rss_peak_bytes")
+        rssAfterInitialSyncBytes = i("rss_after_initial_sync_bytes"); benchProcessRSSPeakBytes = i("bench_process_rss_peak_bytes")
         firstPacketP50 = d("first_packet_p50_s"); firstPacketP99 = d("first_packet_p99_s"); firstPacketSamples = i("first_packet_samples")
         churnHeldPerSecond = i("churn_held_per_s"); churnP99AtHeld = d("churn_p99_at_held_s")
         churnMissedPerSecond = i("churn_missed_per_s"); churnP99AtMissed = d("churn_p99_at_missed_s")

@@ -72,7 +72,8 @@ public struct BenchRunner: Sendable {
     /// Every (backend, size) in order (with `--manifests`: every backend once, on the dump). A
     /// failing step sets the row's `error` and leaves that step's figures nil; the other steps run.
     public func run() async -> [BenchResult] {
-        defer { try? FileManager.default.removeItem(atPath: lockFile) }
+        namespaces.addScratch(lockFile)
+        defer { namespaces.removeScratch(lockFile) }
         var clusters: [(Int, Int, BenchCluster)] = []
         if let path = config.manifests {
             do {
@@ -128,11 +129,12 @@ public struct BenchRunner: Sendable {
                     r.addError("\(error)")
                     progress("[\(backend.rawValue) \(size)] failed: \(error)")
                 }
-                r.rssPeakBytes = Self.peakRSS()
+                r.benchProcessRSSPeakBytes = Self.peakRSS()
                 r.build = Self.buildMode
                 results.append(r)
             }
         }
+        namespaces.parkIfInterrupted()
         return results
     }
 
@@ -142,6 +144,7 @@ public struct BenchRunner: Sendable {
 
     /// Writes results.json, report.md, sync-latency.svg and first-packet.svg into `config.outDir`; returns their paths.
     public func write(_ results: [BenchResult]) throws -> [String] {
+        namespaces.parkIfInterrupted()
         let dir = URL(fileURLWithPath: config.outDir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let host = ProcessInfo.processInfo.hostName + ", kernel " + Self.kernelRelease()
@@ -244,13 +247,17 @@ public struct BenchRunner: Sendable {
         }
 
         if config.npl {
-            progress("\(tag) network programming latency through the test API server ×\(config.runs)")
+            progress("\(tag) network programming latency and proxy RSS: switchyard run against the test API server ×\(config.runs)")
             do {
                 try await namespaces.with("npl") { ns in
                     var changes = cluster.changes(.endpointChange, seed: config.seed &+ 11)
-                    let npl = NetworkProgrammingLatency(objects: objects, nodeConfig: nodeConfig, runs: config.runs)
-                    let samples = try await npl.measure(applier: backendRun.applier(netns: ns), changes: &changes)
-                    r.nplP50 = Percentile.of(samples, 50); r.nplP99 = Percentile.of(samples, 99)
+                    let npl = NetworkProgrammingLatency(objects: objects, nodeConfig: nodeConfig, runs: config.runs, backend: backend,
+                                                        switchyard: try switchyardExecutable ?? SwitchyardExecutable.locate(),
+                                                        iptablesVariant: backendRun.variant.rawValue)
+                    let outcome = try await npl.measure(netns: ns, namespaces: namespaces, changes: &changes)
+                    r.nplP50 = Percentile.of(outcome.samples, 50); r.nplP99 = Percentile.of(outcome.samples, 99)
+                    r.rssPeakBytes = outcome.peakRSSBytes
+                    r.rssAfterInitialSyncBytes = outcome.rssAfterInitialSyncBytes
                 }
             } catch { r.addError("npl: \(error)"); progress("\(tag) npl failed: \(error)") }
         }
@@ -259,9 +266,9 @@ public struct BenchRunner: Sendable {
         try await namespaces.with("floor") { ns in
             progress("\(tag) kernel floor (tools fed directly)")
             let full = try backendRun.fullParts(state, netns: ns)
-            r.kernelFloorColdSeconds = try backendRun.feed(full, netns: ns)
+            r.kernelFloorColdSeconds = try backendRun.feed(full, netns: ns, scratch: namespaces)
             var floors: [Double] = []
-            for delta in endpointDeltas where !delta.isEmpty { floors.append(try backendRun.feed(delta, netns: ns)) }
+            for delta in endpointDeltas where !delta.isEmpty { floors.append(try backendRun.feed(delta, netns: ns, scratch: namespaces)) }
             r.kernelFloorChangeSeconds = Percentile.of(floors, 50)
         }
         progress("\(tag) done")

@@ -1,166 +1,143 @@
-import Apply
-import Diff
 import Foundation
 import KubeClient
 import KubeObjects
-import Logging
 import Model
-import Sync
-import Synthetic
 import TestAPIServer
 
-/// Network-programming latency: from an EndpointSlice write to the test API server until the
-/// backend's applier returned with the change committed to the kernel, through the daemon's own
-/// watch path (`KubeAPIClient` → `ClusterWatcher` → `SyncEngine` → applier). The engine runs with
-/// `minSyncPeriod` 0 (one change at a time, so nothing waits for the rate limit).
-///
-/// The API server is in-process on 127.0.0.1 (plain HTTP); the applier programs the bench's
-/// throwaway namespace.
+/// Network-programming latency, and the proxy's own peak memory, from the real daemon: the
+/// in-process test API server is loaded with the cluster and listens on the loopback of the row's
+/// throwaway namespace (its socket is created there); `switchyard run` (this same binary) is
+/// started in that namespace as a child process, pointed at the server through a kubeconfig, so it
+/// lists, watches and programs its namespace exactly as on a node. After its initial full sync,
+/// `runs` EndpointSlice updates are written to the server one at a time, each stamped with
+/// `endpoints.kubernetes.io/last-change-trigger-time`; a latency runs from just before the write
+/// until the bench reads the daemon's `sync done` log line of the sync that applied it (the daemon
+/// logs it after its applier returned, with min-sync-period 0 nothing waits for a rate limit).
 struct NetworkProgrammingLatency: Sendable {
     let objects: [KubeObject]
     let nodeConfig: NodeConfig
     let runs: Int
+    let backend: BenchBackend
+    let switchyard: String
+    /// `legacy` or `nft`, for the iptables and IPVS backends' iptables rules.
+    let iptablesVariant: String
 
-    /// Returns one latency (seconds) per measured change.
-    func measure(applier: any ProxyApplier, changes: inout any ChangeStream) async throws -> [Double] {
+    struct Outcome: Sendable {
+        /// One latency (seconds) per measured change.
+        var samples: [Double]
+        /// The daemon's peak resident set (VmHWM) at the end, bytes.
+        var peakRSSBytes: Int?
+        /// The daemon's resident high-water mark right after its initial full sync, bytes.
+        var rssAfterInitialSyncBytes: Int?
+    }
+
+    func measure(netns: String, namespaces: BenchNamespaces, changes: inout any ChangeStream) async throws -> Outcome {
         let server = TestAPIServer(bookmarkInterval: .seconds(60), historyLimit: max(200_000, objects.count * 2 + runs * 4))
         var mirror = ProxyStateTracker(config: nodeConfig)
         for object in objects { try server.create(object) }
         _ = mirror.apply(objects.map { .upsert($0) })
-        let expectedFull = mirror.commit().state
+        let expectedServices = mirror.commit().state.services.count
 
-        let url = try await server.start()
-        let quiet = Logger(label: "switchyard.bench.npl") { _ in SwiftLogNoOpLogHandler() }
-        let client = try KubeAPIClient(config: KubeClientConfig(server: url), logger: quiet)
-        let watch = AppliedStates()
-        let engine = SyncEngine(config: nodeConfig, applier: NotifyingApplier(inner: applier, watch: watch),
-                                schedule: SyncSchedule(minSyncPeriod: 0, syncPeriod: 3600))
-        let watcher = ClusterWatcher(client: client, nodeName: nodeConfig.nodeName, logger: quiet)
-        let services = expectedFull.services
-        let initial = watch.expect { $0.services == services }
-        let engineTask = Task { await engine.run() }
-        let sourceTask = Task {
-            for await update in watcher.updates() {
-                await engine.ingest(update.events, synced: update.synced, triggerTimes: update.lastChangeTriggerTimes)
-            }
-        }
-        defer { sourceTask.cancel(); engineTask.cancel() }
-
-        var samples: [Double] = []
+        let socket = try NamespaceSocket.boundLoopbackTCP(netns: netns)
+        let url: URL
+        do { url = try await server.start(boundSocket: socket) } catch { close(socket); throw error }
+        let kubeconfig = NSTemporaryDirectory() + "\(netns)-kubeconfig.yaml"
+        namespaces.addScratch(kubeconfig)
+        defer { namespaces.removeScratch(kubeconfig) }
+        var daemon: ProxyDaemon?
         do {
-            // The initial listing and full sync.
-            guard await watch.wait(initial, timeout: .seconds(600)) != nil else {
-                throw BenchError("npl: the initial sync through the test API server did not arrive within 600 s")
+            try Data(Self.kubeconfig(server: url).utf8).write(to: URL(fileURLWithPath: kubeconfig))
+            let argv = ProxyDaemon.arguments(switchyard: switchyard, netns: netns, backend: backend, kubeconfig: kubeconfig,
+                                             node: nodeConfig, iptablesVariant: iptablesVariant)
+            let lines = Expectations<String>()
+            let first = lines.expect(Self.expectInitialSync(services: expectedServices))
+            let started = try ProxyDaemon(argv, namespaces: namespaces, lines: lines)
+            daemon = started
+            guard let line = await started.lines.wait(first, timeout: .seconds(600))?.value else {
+                throw BenchError("the daemon's initial sync of \(expectedServices) services did not arrive within 600 s (\(started.tail))")
             }
+            if !Self.isSyncDone(line) { throw BenchError("the daemon failed: \(line)") }
+            var outcome = Outcome(samples: [], rssAfterInitialSyncBytes: started.peakRSSBytes())
             var attempts = 0
-            while samples.count < runs, attempts < runs * 10 {
+            while outcome.samples.count < runs, attempts < runs * 10 {
                 attempts += 1
                 let events = changes.nextChange()
                 _ = mirror.apply(events)
                 let ch = mirror.commit()
-                guard let name = ch.changedServices.first, ch.changedServices.count == 1 else { continue }
-                let expected = ch.state.services[name]
-                guard expected != ch.previous.services[name] else { continue }   // no visible change: no sync
-                let ticket = watch.expect { $0.services[name] == expected }
+                guard let name = ch.changedServices.first, ch.changedServices.count == 1,
+                      ch.state.services[name] != ch.previous.services[name] else { continue }   // no visible change: no sync
+                let ticket = started.lines.expect(Self.expectChangeSynced)
                 let start = ContinuousClock.now
-                for case .upsert(var object) in events {
-                    if case .endpointSlice(var slice) = object { slice.metadata.resourceVersion = nil; object = .endpointSlice(slice) }
-                    try server.update(object)
+                let stamp = Self.triggerTime(Date())
+                for case .upsert(let object) in events { try server.update(Self.stamped(object, triggerTime: stamp)) }
+                guard let done = await started.lines.wait(ticket, timeout: .seconds(30)) else {
+                    throw BenchError("the change to \(name) was not applied within 30 s (\(started.tail))")
                 }
-                guard let done = await watch.wait(ticket, timeout: .seconds(30)) else {
-                    throw BenchError("npl: the change to \(name) was not applied within 30 s")
-                }
-                samples.append((done - start).seconds)
+                if !Self.isSyncDone(done.value) { throw BenchError("the daemon failed: \(done.value)") }
+                outcome.samples.append((done.time - start).seconds)
             }
+            outcome.peakRSSBytes = started.peakRSSBytes()
+            started.stop()
+            await server.stop()
+            return outcome
         } catch {
-            await shutdown(sourceTask, engineTask, client, server)
+            daemon?.stop()
+            await server.stop()
             throw error
         }
-        await shutdown(sourceTask, engineTask, client, server)
-        return samples
     }
 
-    private func shutdown(_ source: Task<Void, Never>, _ engine: Task<Void, Never>, _ client: KubeAPIClient, _ server: TestAPIServer) async {
-        source.cancel(); engine.cancel()
-        await engine.value
-        // An aborted watch can hold the HTTP client's shutdown for a while; do not wait on it.
-        Task { try? await client.shutdown() }
-        await server.stop()
-    }
-}
+    // MARK: - Parts
 
-/// Wraps an applier and reports every successfully applied state, with the time it returned.
-struct NotifyingApplier: ProxyApplier {
-    let inner: any ProxyApplier
-    let watch: AppliedStates
-    var name: String { inner.name }
-
-    func applyFull(_ state: ProxyState) async throws -> ApplyReport {
-        let report = try await inner.applyFull(state)
-        watch.applied(state)
-        return report
+    /// A kubeconfig for the plain-HTTP server on the namespace's loopback (no credentials needed).
+    static func kubeconfig(server: URL) -> String {
+        """
+        apiVersion: v1
+        kind: Config
+        current-context: bench
+        clusters:
+        - name: bench
+          cluster: {server: "\(server.absoluteString)"}
+        contexts:
+        - name: bench
+          context: {cluster: bench}
+        """
     }
 
-    func applyIncremental(_ diff: StateDiff, state: ProxyState) async throws -> ApplyReport {
-        let report = try await inner.applyIncremental(diff, state: state)
-        watch.applied(state)
-        return report
+    static func isSyncDone(_ line: String) -> Bool { line.contains("msg=\"sync done\"") }
+    /// A failed sync, or the command refusing its arguments (ArgumentParser's `Error: …`).
+    static func isFailure(_ line: String) -> Bool {
+        line.contains("msg=\"sync failed") || line.hasPrefix("Error:")
     }
 
-    func cleanup() async throws { try await inner.cleanup() }
-}
-
-/// Waiters for an applied state that satisfies a predicate. Register (`expect`) before causing
-/// the change, so an apply that beats the waiter is not missed.
-final class AppliedStates: @unchecked Sendable {
-    struct Ticket: Hashable { let id: Int }
-    private struct Waiter {
-        let predicate: @Sendable (ProxyState) -> Bool
-        var done: ContinuousClock.Instant?
-        var continuation: CheckedContinuation<ContinuousClock.Instant?, Never>?
-    }
-    private let lock = NSLock()
-    private var waiters: [Int: Waiter] = [:]
-    private var nextID = 0
-
-    func expect(_ predicate: @escaping @Sendable (ProxyState) -> Bool) -> Ticket {
-        lock.withLock { nextID += 1; waiters[nextID] = Waiter(predicate: predicate); return Ticket(id: nextID) }
-    }
-
-    func applied(_ state: ProxyState) {
-        let now = ContinuousClock.now
-        let resume: [CheckedContinuation<ContinuousClock.Instant?, Never>] = lock.withLock {
-            var out: [CheckedContinuation<ContinuousClock.Instant?, Never>] = []
-            for (id, w) in waiters where w.done == nil && w.predicate(state) {
-                if let c = w.continuation { out.append(c); waiters[id] = nil } else { waiters[id]?.done = now }
-            }
-            return out
-        }
-        for c in resume { c.resume(returning: now) }
-    }
-
-    /// Waits until a registered expectation is met; its time, or nil after `timeout`.
-    func wait(_ ticket: Ticket, timeout: Duration) async -> ContinuousClock.Instant? {
-        let timer = Task { try? await Task.sleep(for: timeout); self.expire(ticket) }
-        defer { timer.cancel() }
-        return await withCheckedContinuation { c in
-            let ready: ContinuousClock.Instant?? = lock.withLock {
-                guard let w = waiters[ticket.id] else { return .some(nil) }   // already expired
-                if let done = w.done { waiters[ticket.id] = nil; return .some(done) }
-                waiters[ticket.id]?.continuation = c
-                return nil
-            }
-            if let ready { c.resume(returning: ready) }
+    /// The first full sync holding every service, or a failure.
+    static func expectInitialSync(services: Int) -> @Sendable (String) -> Bool {
+        { line in
+            isFailure(line) || (isSyncDone(line) && ProxyDaemon.field("kind", in: line) == "full"
+                                && ProxyDaemon.field("services", in: line) == "\(services)")
         }
     }
 
-    private func expire(_ ticket: Ticket) {
-        let c: CheckedContinuation<ContinuousClock.Instant?, Never>? = lock.withLock {
-            guard let w = waiters[ticket.id] else { return nil }
-            if w.continuation != nil { waiters[ticket.id] = nil; return w.continuation }
-            waiters[ticket.id] = nil   // expired before anyone waited
-            return nil
-        }
-        c?.resume(returning: nil)
+    /// A sync that applied a slice carrying a trigger time (the bench's change), or a failure.
+    static let expectChangeSynced: @Sendable (String) -> Bool = { line in
+        isFailure(line) || (isSyncDone(line) && ProxyDaemon.field("programming_latency_max_ms", in: line) != nil)
+    }
+
+    /// RFC 3339 with fractional seconds, as the endpoints controller writes it.
+    static func triggerTime(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: date)
+    }
+
+    /// `object` as written to the server: an EndpointSlice gets the trigger-time annotation and
+    /// loses its resource version (an unconditional update).
+    static func stamped(_ object: KubeObject, triggerTime: String) -> KubeObject {
+        guard case .endpointSlice(var slice) = object else { return object }
+        slice.metadata.resourceVersion = nil
+        var annotations = slice.metadata.annotations ?? [:]
+        annotations[WatchUpdate.triggerTimeAnnotation] = triggerTime
+        slice.metadata.annotations = annotations
+        return .endpointSlice(slice)
     }
 }

@@ -50,8 +50,9 @@ public struct UMLBench: Sendable {
     /// Throws when the guest produced no results.json.
     func run() throws -> [BenchResult] {
         let outDir = NSTemporaryDirectory() + "\(namespaces.prefix)uml-out"
+        namespaces.addScratch(outDir)
+        defer { namespaces.removeScratch(outDir) }
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: outDir) }
         // Memory: the guest holds the whole cluster several times over (bench, API server, watch).
         let mem = config.services.max() ?? 0 > 5000 || config.manifests != nil ? "6G" : "2G"
         let argv = [umlRun, "--timeout", "7200", "--mem", mem, "--"] + guestArguments(outDir: outDir)

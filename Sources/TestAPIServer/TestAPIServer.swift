@@ -42,28 +42,36 @@ public final class TestAPIServer: @unchecked Sendable {
 
     /// Starts listening on 127.0.0.1 on a free port. With `tls` the server speaks HTTPS with that
     /// certificate; with `token` every API request must carry `Authorization: Bearer <token>` (401 otherwise).
+    /// With `boundSocket` (a TCP socket already bound to 127.0.0.1, e.g. one created inside another
+    /// network namespace; the server takes it over and closes it) it listens there instead.
     /// Returns the base URL (`https://127.0.0.1:PORT`).
     @discardableResult
-    public func start(tls: TestCertificates? = nil, token: String? = nil) async throws -> URL {
+    public func start(tls: TestCertificates? = nil, token: String? = nil, boundSocket: Int32? = nil) async throws -> URL {
         let sslContext = try tls.map { material -> NIOSSLContext in
             let chain = try NIOSSLCertificate.fromPEMBytes(Array(material.serverCertificatePEM.utf8)).map { NIOSSLCertificateSource.certificate($0) }
             let key = try NIOSSLPrivateKey(bytes: Array(material.serverKeyPEM.utf8), format: .pem)
             return try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
         }
         lock.withLock { tokens = token.map { [$0] } ?? [] }
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let initializer: @Sendable (Channel) -> EventLoopFuture<APIConnection> = { child in
+            child.eventLoop.makeCompletedFuture {
+                if let sslContext {
+                    try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                }
+                try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                let wrapped = try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: child)
+                return APIConnection(channel: child, io: wrapped)
+            }
+        }
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0) { child in
-                child.eventLoop.makeCompletedFuture {
-                    if let sslContext {
-                        try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
-                    }
-                    try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    let wrapped = try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: child)
-                    return APIConnection(channel: child, io: wrapped)
-                }
-            }
+        let channel: NIOAsyncChannel<APIConnection, Never>
+        if let boundSocket {
+            channel = try await bootstrap.bind(boundSocket, childChannelInitializer: initializer)
+        } else {
+            channel = try await bootstrap.bind(host: "127.0.0.1", port: 0, childChannelInitializer: initializer)
+        }
         let port = channel.channel.localAddress?.port ?? 0
         let url = URL(string: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)")!
         lock.withLock {

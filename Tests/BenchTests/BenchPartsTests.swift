@@ -87,20 +87,73 @@ import Testing
         }
     }
 
-    @Test func appliedStatesMeetsExpectationsAppliedBeforeOrAfterTheWaitAndTimesOut() async {
-        let (_, state) = Self.state(services: 5)
-        let watch = AppliedStates()
-        let early = watch.expect { $0.services.count == 5 }
-        watch.applied(state)
-        #expect(await watch.wait(early, timeout: .seconds(5)) != nil)
+    @Test func expectationsAreMetBeforeOrAfterTheWaitTimeOutAndEndWithTheSource() async {
+        let watch = Expectations<String>()
+        watch.offer("sync done services=5")   // before any registration: matches nothing later
+        let early = watch.expect { $0.contains("services=5") }
+        watch.offer("unrelated")
+        watch.offer("sync done services=5")
+        #expect(await watch.wait(early, timeout: .seconds(5))?.value == "sync done services=5")
 
-        let late = watch.expect { $0.services.count == 5 }
-        Task { try? await Task.sleep(for: .milliseconds(20)); watch.applied(state) }
-        #expect(await watch.wait(late, timeout: .seconds(5)) != nil)
+        let late = watch.expect { $0.hasPrefix("late") }
+        Task { try? await Task.sleep(for: .milliseconds(20)); watch.offer("late line") }
+        #expect(await watch.wait(late, timeout: .seconds(5))?.value == "late line")
 
-        let never = watch.expect { $0.services.count == 99 }
-        watch.applied(state)
+        let never = watch.expect { $0 == "never" }
+        watch.offer("x")
         #expect(await watch.wait(never, timeout: .milliseconds(50)) == nil)
+
+        let pending = watch.expect { $0 == "never" }
+        Task { try? await Task.sleep(for: .milliseconds(20)); watch.finish() }
+        let start = ContinuousClock.now
+        #expect(await watch.wait(pending, timeout: .seconds(30)) == nil)
+        #expect(ContinuousClock.now - start < .seconds(10))   // ended by finish(), not by the timeout
+        let afterEnd = watch.expect { _ in true }
+        #expect(await watch.wait(afterEnd, timeout: .seconds(30)) == nil)
+    }
+
+    @Test func proxyDaemonReadsVmHWMAndLogfmtFields() {
+        let status = "Name:\tswitchyard\nVmPeak:\t  900000 kB\nVmHWM:\t   81234 kB\nVmRSS:\t   80000 kB\n"
+        #expect(ProxyDaemon.vmHWM(status: status) == 81234 * 1024)
+        #expect(ProxyDaemon.vmHWM(status: "Name:\tx\n") == nil)
+        let line = #"time=2026-01-01T00:00:00.000Z level=info logger=switchyard.sync msg="sync done" kind=full services=200 programming_latency_ms="1.5,2.0""#
+        #expect(ProxyDaemon.field("kind", in: line) == "full")
+        #expect(ProxyDaemon.field("services", in: line) == "200")
+        #expect(ProxyDaemon.field("programming_latency_ms", in: line) == "1.5,2.0")
+        #expect(ProxyDaemon.field("msg", in: line) == "sync done")
+        #expect(ProxyDaemon.field("absent", in: line) == nil)
+        #expect(NetworkProgrammingLatency.expectInitialSync(services: 200)(line))
+        #expect(!NetworkProgrammingLatency.expectInitialSync(services: 201)(line))
+        #expect(!NetworkProgrammingLatency.expectChangeSynced(line))
+        #expect(NetworkProgrammingLatency.expectChangeSynced(line + " programming_latency_max_ms=2.0"))
+        #expect(NetworkProgrammingLatency.expectChangeSynced(#"level=error msg="sync failed; retrying with a full sync after backoff""#))
+    }
+
+    @Test func daemonArgumentsProgramOnlyTheBenchNamespace() {
+        let node = NodeConfig(nodeName: "node-1", clusterCIDRs: [CIDR("10.244.0.0/16")!, CIDR("fd00:10:244::/48")!])
+        let argv = ProxyDaemon.arguments(switchyard: "/bin/sy", netns: "sy-bench-1-a-3-npl", backend: .ipvs,
+                                         kubeconfig: "/tmp/k", node: node, iptablesVariant: "legacy")
+        #expect(Array(argv.prefix(6)) == ["ip", "netns", "exec", "sy-bench-1-a-3-npl", "/bin/sy", "run"])
+        let joined = argv.joined(separator: " ")
+        for part in ["--backend ipvs", "--kubeconfig /tmp/k", "--node node-1", "--min-sync-period 0s",
+                     "--cluster-cidr 10.244.0.0/16", "--cluster-cidr fd00:10:244::/48", "--iptables-variant legacy"] {
+            #expect(joined.contains(part), "\(part)")
+        }
+        let nft = ProxyDaemon.arguments(switchyard: "/bin/sy", netns: "n", backend: .nftables, kubeconfig: "/tmp/k", node: node, iptablesVariant: "nft")
+        #expect(!nft.contains("--iptables-variant"))
+    }
+
+    @Test func changesAreStampedWithATriggerTimeTheWatcherParses() throws {
+        let slice = EndpointSlice(metadata: ObjectMeta(name: "s", namespace: "default", resourceVersion: "7"), addressType: "IPv4",
+                                  endpoints: [], ports: [])
+        let stamp = NetworkProgrammingLatency.triggerTime(Date(timeIntervalSince1970: 1_700_000_000.25))
+        guard case .endpointSlice(let out) = NetworkProgrammingLatency.stamped(.endpointSlice(slice), triggerTime: stamp) else {
+            Issue.record("not a slice"); return
+        }
+        #expect(out.metadata.resourceVersion == nil)
+        // RFC 3339 in UTC with fractional seconds, as ClusterWatcher.parseTriggerTime reads it.
+        #expect(out.metadata.annotations?["endpoints.kubernetes.io/last-change-trigger-time"] == "2023-11-14T22:13:20.250Z")
+        #expect(NetworkProgrammingLatency.kubeconfig(server: URL(string: "http://127.0.0.1:4242")!).contains("server: \"http://127.0.0.1:4242\""))
     }
 
     @Test func firstPacketChartPlotsMillisecondsPerBackend() {
