@@ -82,10 +82,14 @@ public final class BenchNamespaces: @unchecked Sendable {
     /// `defer` blocks do not run).
     public func addScratch(_ path: String) { lock.withLock { _ = scratch.insert(path) } }
 
-    /// Removes a scratch path now (and forgets it).
+    /// Removes a scratch path now (and forgets it). Only the first caller removes it (the interrupt
+    /// handler and the step's own `defer` can race; two removals of one tree would trip each other).
     public func removeScratch(_ path: String) {
-        lock.withLock { _ = scratch.remove(path) }
-        try? FileManager.default.removeItem(atPath: path)
+        guard lock.withLock({ scratch.remove(path) }) != nil else { return }
+        for _ in 0..<3 {
+            if (try? FileManager.default.removeItem(atPath: path)) != nil || !FileManager.default.fileExists(atPath: path) { return }
+            usleep(100_000)
+        }
     }
 
     /// Starts `argv` in the background (e.g. `ip netns exec NS …`, which execs, so the pid is the

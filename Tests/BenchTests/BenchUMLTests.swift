@@ -88,7 +88,7 @@ struct BenchUMLTests {
         let run = try BenchBinary.Running(Self.arguments + ["--out", scratch.out], environment: ["TMPDIR": scratch.tmp])
         defer { run.kill() }
         // A line from inside the guest: it booted and the guest bench is running.
-        let inGuest = run.waitForStderr(containing: "bench: uml: ", timeout: .seconds(120))
+        let inGuest = run.waitForStderr(containing: "uml: bench:", timeout: .seconds(120))
         try #require(inGuest, "no guest output: \(run.stderr.suffix(2000))")
         #expect(!Self.processes(mentioning: scratch.tmp).isEmpty)
         kill(run.pid, SIGINT)
