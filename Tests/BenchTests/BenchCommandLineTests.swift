@@ -63,11 +63,12 @@ struct BenchCommandLineTests {
         #expect(r.stderr.contains("/nonexistent/linux.uml") && r.stderr.contains("User-Mode Linux"), "\(r.stderr)")
     }
 
-    /// Ctrl-C while a step has children running: the first-packet step (echo server in a namespace)
-    /// and the network-programming-latency step (the `switchyard run` daemon under test).
+    /// Ctrl-C (SIGINT → 130; SIGTERM → 143) while a step has children running: the first-packet step
+    /// (echo server in a namespace) and the network-programming-latency step (the daemon under test).
     @Test(.enabled(if: geteuid() == 0 && ToolProcess.exists("nft") && ToolProcess.exists("ip"), "root, nft, ip"),
-          arguments: [("first packet:", "echo-server"), ("network programming latency", " run --backend")])
-    func ctrlCExits130AndLeavesNoNamespaceOrChild(_ step: String, _ child: String) async throws {
+          arguments: [("first packet:", "echo-server", SIGINT), ("network programming latency", " run --backend", SIGINT),
+                      ("network programming latency", " run --backend", SIGTERM)])
+    func ctrlCExits130AndLeavesNoNamespaceOrChild(_ step: String, _ child: String, _ signal: Int32) async throws {
         let out = NSTemporaryDirectory() + "sy-bench-int-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: out) }
         let run = try BenchBinary.Running(["bench", "--backends", "nftables", "--services", "300", "--endpoints-per-service", "2",
@@ -82,9 +83,9 @@ struct BenchCommandLineTests {
         try #require(up, "no \(child) child: \(run.stderr.suffix(2000))")
         let children = BenchBinary.descendants(of: run.pid)
         #expect(!BenchBinary.namespaces(of: run.pid).isEmpty)
-        kill(run.pid, SIGINT)
+        kill(run.pid, signal)
         let status = run.wait(timeout: .seconds(60))
-        #expect(status == 130, "\(run.stderr.suffix(1000))")
+        #expect(status == (signal == SIGINT ? 130 : 143), "\(run.stderr.suffix(1000))")
         #expect(run.stderr.contains("interrupted"))
         #expect(BenchBinary.namespaces(of: run.pid).isEmpty)
         _ = BenchBinary.eventually(timeout: .seconds(5)) { !children.contains(where: BenchBinary.isAlive) }
