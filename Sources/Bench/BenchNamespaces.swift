@@ -21,6 +21,11 @@ public final class BenchNamespaces: @unchecked Sendable {
     /// Creations and process starts under way (`deleteAll()` waits for them, then removes what they made).
     private var inFlight = 0
 
+    /// `env` options for every child: SIGINT and SIGTERM back to their default action. The interrupt
+    /// handler sets them to SIG_IGN in this process, and an ignored signal stays ignored across exec —
+    /// `uml-run` could then not be stopped with SIGTERM (bash cannot trap a signal ignored on entry).
+    static let defaultSignals = ["--default-signal=INT,TERM"]
+
     /// Enters an operation that makes something `deleteAll()` must remove; throws once closed.
     private func begin(_ what: String) throws {
         try lock.withLock {
@@ -68,6 +73,8 @@ public final class BenchNamespaces: @unchecked Sendable {
         for entry in lock.withLock({ Array(processes.values) }) { stop(entry.process) }
         for name in lock.withLock({ live }) { delete(name) }
         for path in lock.withLock({ scratch }) { removeScratch(path) }
+        let removals = ContinuousClock.now + .seconds(30)
+        while lock.withLock({ inFlight }) > 0, ContinuousClock.now < removals { usleep(5_000) }
     }
 
     /// Called by the bench's main flow before it reports: once Ctrl-C or SIGTERM arrived it never
@@ -85,7 +92,13 @@ public final class BenchNamespaces: @unchecked Sendable {
     /// Removes a scratch path now (and forgets it). Only the first caller removes it (the interrupt
     /// handler and the step's own `defer` can race; two removals of one tree would trip each other).
     public func removeScratch(_ path: String) {
-        guard lock.withLock({ scratch.remove(path) }) != nil else { return }
+        // Claimed and counted in one step: `deleteAll()` waits for a removal under way before the
+        // interrupt handler exits, so a tree is never left half removed.
+        guard lock.withLock({ () -> Bool in
+            guard scratch.remove(path) != nil else { return false }
+            inFlight += 1; return true
+        }) else { return }
+        defer { end() }
         for _ in 0..<3 {
             if (try? FileManager.default.removeItem(atPath: path)) != nil || !FileManager.default.fileExists(atPath: path) { return }
             usleep(100_000)
@@ -98,7 +111,7 @@ public final class BenchNamespaces: @unchecked Sendable {
     public func spawn(_ argv: [String], readyWhen: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
+        process.arguments = Self.defaultSignals + argv
         let out = Pipe(), err = Pipe()
         process.standardOutput = out; process.standardError = err
         process.standardInput = FileHandle.nullDevice
@@ -128,7 +141,7 @@ public final class BenchNamespaces: @unchecked Sendable {
                                ended: @escaping @Sendable () -> Void = {}) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
+        process.arguments = Self.defaultSignals + argv
         let out = Pipe()
         process.standardOutput = out; process.standardError = out
         process.standardInput = FileHandle.nullDevice
@@ -168,7 +181,7 @@ public final class BenchNamespaces: @unchecked Sendable {
     public func runForeground(_ argv: [String], line: (String) -> Void) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
+        process.arguments = Self.defaultSignals + argv
         let out = Pipe()
         process.standardOutput = out; process.standardError = out
         process.standardInput = FileHandle.nullDevice
