@@ -30,7 +30,8 @@ struct PortRules: Sendable, Equatable {
 
     init() {}
 
-    init(_ p: ServicePort, _ ctx: IptablesContext) {
+    /// - Parameter hairpinSet: fill `hairpin` (a full render collects the members itself).
+    init(_ p: ServicePort, _ ctx: IptablesContext, hairpinSet: Bool = true) {
         let key = p.key
         let id = IptablesNames.portID(key)
         let svc = IptablesNames.serviceChain(id: id), ext = IptablesNames.externalChain(id: id)
@@ -38,7 +39,7 @@ struct PortRules: Sendable, Equatable {
         let match = IptablesFormat.dport(key.proto, p.port)
         let comment = IptablesFormat.Commenter(key.description, enabled: ctx.comments)
         let clusterIP = IptablesFormat.host(p.clusterIP)
-        hairpin = Self.hairpinMembers(p)
+        if hairpinSet { hairpin = Self.hairpinMembers(p) }
         clusterIPReject = ["-d " + clusterIP + " " + comment("undefined port of the cluster IP") + "-j REJECT"]
 
         // Internal (ClusterIP) path.
