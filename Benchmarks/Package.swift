@@ -22,5 +22,13 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // A plain loop over the same steps, for profilers (`perf record`) and quick wall-clock
+        // figures: `swift build -c release --product PipelineProfile` in Benchmarks/.
+        .executableTarget(
+            name: "PipelineProfile",
+            dependencies: [.product(name: "SwitchyardPipeline", package: "switchyard")],
+            path: "Benchmarks/Profile",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )

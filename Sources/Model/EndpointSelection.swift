@@ -35,20 +35,23 @@ public struct EndpointSelection: Hashable, Sendable {
     public static func categorize(_ candidates: [Candidate], usesCluster: Bool, usesLocal: Bool,
                                   topology: TopologyFilter) -> EndpointSelection {
         var out = EndpointSelection()
+        // The lists are built straight from the candidates (no intermediate candidate arrays).
         if usesCluster {
-            var cluster = candidates.filter { $0.endpoint.ready && topology.admits($0.endpoint) }
+            var cluster: [Endpoint] = []
+            cluster.reserveCapacity(candidates.count)
+            for c in candidates where c.endpoint.ready && topology.admits(c.endpoint) { cluster.append(c.value) }
             // Topology was already dropped when no ready endpoint matched, so an empty list means
             // nothing is ready anywhere: fall back to serving-terminating endpoints.
-            if cluster.isEmpty { cluster = candidates.filter(\.isServingTerminating) }
-            out.cluster = cluster.map(\.value)
+            if cluster.isEmpty { for c in candidates where c.isServingTerminating { cluster.append(c.value) } }
+            out.cluster = cluster.isEmpty ? [] : cluster
             out.hasAnyEndpoints = !cluster.isEmpty
         }
         if usesLocal {
             if candidates.contains(where: { $0.endpoint.ready || $0.isServingTerminating }) { out.hasAnyEndpoints = true }
-            let localCandidates = candidates.filter(\.isLocal)
-            var local = localCandidates.filter(\.endpoint.ready)
-            if local.isEmpty { local = localCandidates.filter(\.isServingTerminating) }
-            out.local = local.map(\.value)
+            var local: [Endpoint] = []
+            for c in candidates where c.isLocal && c.endpoint.ready { local.append(c.value) }
+            if local.isEmpty { for c in candidates where c.isLocal && c.isServingTerminating { local.append(c.value) } }
+            out.local = local
         }
         return out
     }

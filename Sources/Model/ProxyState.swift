@@ -19,16 +19,24 @@ public struct ProxyState: Sendable, Equatable {
     public func ports(family: IPFamily) -> [ServicePort] {
         var out: [ServicePort] = []
         for (_, svc) in services { for p in svc.ports where p.key.family == family { out.append(p) } }
-        out.sort { $0.key < $1.key }
-        return out
+        return Self.sortedByKey(out)
     }
 
     /// All ports of both families, sorted by key.
     public var allPorts: [ServicePort] {
         var out: [ServicePort] = []
         for (_, svc) in services { out.append(contentsOf: svc.ports) }
-        out.sort { $0.key < $1.key }
-        return out
+        return Self.sortedByKey(out)
+    }
+
+    /// `ports` sorted by key. The keys are sorted through an index array, so the large
+    /// `ServicePort` values are moved once instead of at every swap.
+    static func sortedByKey(_ ports: [ServicePort]) -> [ServicePort] {
+        guard ports.count > 1 else { return ports }
+        let keys = ports.map(\.key)
+        var order = Array(keys.indices)
+        order.sort { keys[$0] < keys[$1] }
+        return order.map { ports[$0] }
     }
 
     /// Families that have at least one port.

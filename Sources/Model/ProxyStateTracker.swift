@@ -48,6 +48,7 @@ public struct ProxyStateTracker: Sendable {
         let intakes: [Intake] = events.count < 2 * Self.parallelBatch ? [] : ParallelMap.map(events, minimumChunk: Self.parallelBatch) {
             Intake($0, config: config)
         }
+        if !intakes.isEmpty { reserve(for: intakes) }
         for (i, e) in events.enumerated() {
             if intakes.isEmpty {
                 out.append(contentsOf: apply(e))
@@ -74,6 +75,22 @@ public struct ProxyStateTracker: Sendable {
             default: self = .none
             }
         }
+    }
+
+    /// Grows the maps once for a large batch (a first list) instead of rehashing as they fill.
+    private mutating func reserve(for intakes: [Intake]) {
+        var serviceCount = 0, sliceCount = 0
+        for i in intakes {
+            switch i {
+            case .service: serviceCount += 1
+            case .slice: sliceCount += 1
+            case .none: break
+            }
+        }
+        services.reserveCapacity(services.count + serviceCount)
+        slices.reserveCapacity(slices.count + sliceCount)
+        slicesByService.reserveCapacity(slicesByService.count + min(serviceCount, sliceCount))
+        dirty.reserveCapacity(dirty.count + serviceCount)
     }
 
     private mutating func record(_ e: ObjectEvent, _ intake: Intake) -> [Diagnostic] {

@@ -31,8 +31,10 @@ public enum ServicePortBuilder {
             healthCheckNodePort: service.healthCheckNodePort, ipvsScheduler: service.ipvsScheduler)
         let external = p.isExternallyAccessible
         p.externalPolicyLocal = service.externalTrafficLocal && external
-        let topology = TopologyFilter.choose(preference: service.topology, endpoints: candidates.map(\.endpoint),
-                                             nodeName: node.name, zone: node.zone)
+        // (`choose` is `.all` without a preference; skip copying the endpoints out then.)
+        let topology = service.topology == .none ? TopologyFilter.all
+            : TopologyFilter.choose(preference: service.topology, endpoints: candidates.map(\.endpoint),
+                                    nodeName: node.name, zone: node.zone)
         let selection = EndpointSelection.categorize(
             candidates, usesCluster: !p.internalPolicyLocal || external,
             usesLocal: p.internalPolicyLocal || p.externalPolicyLocal, topology: topology)
@@ -56,11 +58,13 @@ public enum ServicePortBuilder {
             }
         }
         // Sort by address, the preferred copy first among equal addresses, then keep the first of each run.
-        all.sort { a, b in
+        func ordered(_ a: EndpointSelection.Candidate, _ b: EndpointSelection.Candidate) -> Bool {
             if a.endpoint.ip != b.endpoint.ip { return a.endpoint.ip < b.endpoint.ip }
             if a.port != b.port { return a.port < b.port }
             return preferred(a, over: b)
         }
+        // Slices usually list their endpoints in address order already: check before sorting.
+        if zip(all, all.dropFirst()).contains(where: { !ordered($0, $1) }) { all.sort(by: ordered) }
         var out: [EndpointSelection.Candidate] = []
         out.reserveCapacity(all.count)
         for c in all where out.last.map({ $0.endpoint.ip != c.endpoint.ip || $0.port != c.port }) ?? true {

@@ -88,19 +88,18 @@ public struct IptablesRenderer: ProxyRenderer {
         }
         for (chain, table) in renderHelperChains(ctx, into: &b) where tracksChains { rendered[table]!.insert(chain) }
 
-        var hairpin = Set<HairpinMember>()
-        var dispatch: [String] = [], nodePorts: [String] = [], filter: [String] = [], clusterIPs: [String] = []
-        var pending = 0
-        // Each port's rules are a pure function of the port and the context: build them on
-        // every core, then add them to the builder in key order.
-        for r in ParallelMap.map(state.ports(family: family), { PortRules($0, ctx) }) {
-            for c in r.chains {
-                declare(c.name, "nat")
-                for rule in c.rules { b.append(c.name, rule, table: "nat") }
-                pending += c.rules.count
-            }
-            dispatch += r.dispatch; nodePorts += r.nodePorts; filter += r.filter; clusterIPs += r.clusterIPReject
-            hairpin.formUnion(r.hairpin)
+        // Each port's rules, as finished lines, are a pure function of the port and the
+        // context: build them on every core, then add them to the builder in key order.
+        let texts = ParallelMap.map(state.ports(family: family), minimumChunk: 256) {
+            PortText($0, ctx, keepNames: tracksChains)
+        }
+        var pending = 0, hairpinCount = 0
+        for i in texts.indices {
+            b.addRendered(table: "nat", declarations: texts[i].declarations, declarationCount: texts[i].chainCount,
+                          commands: texts[i].chainRules, commandCount: texts[i].chainRuleCount)
+            if tracksChains { rendered["nat"]!.formUnion(texts[i].chainNames) }
+            hairpinCount += texts[i].hairpin.count
+            pending += texts[i].chainRuleCount
             if pending >= options.fullSyncTransactionRules { b.commit(); pending = 0 }
         }
         b.commit()
@@ -108,17 +107,30 @@ public struct IptablesRenderer: ProxyRenderer {
         declare(IptablesNames.filterServices, "filter")
         declare(IptablesNames.filterClusterIPs, "filter")
         renderEntryChain(ctx, into: &b)
-        for rule in dispatch { b.append(IptablesNames.natDispatch, rule, table: "nat") }
-        for rule in nodePorts { b.append(IptablesNames.natNodePorts, rule, table: "nat") }
-        for rule in filter { b.append(IptablesNames.filterServices, rule, table: "filter") }
-        for rule in clusterIPs { b.append(IptablesNames.filterClusterIPs, rule, table: "filter") }
+        // (Fields are read in place: copying a whole `PortText` retains every string in it.)
+        for i in texts.indices {
+            b.addRendered(table: "nat", declarations: "", declarationCount: 0, commands: texts[i].dispatch, commandCount: texts[i].dispatchCount)
+        }
+        for i in texts.indices {
+            b.addRendered(table: "nat", declarations: "", declarationCount: 0, commands: texts[i].nodePorts, commandCount: texts[i].nodePortCount)
+        }
+        for i in texts.indices {
+            b.addRendered(table: "filter", declarations: "", declarationCount: 0, commands: texts[i].filter, commandCount: texts[i].filterCount)
+        }
+        for i in texts.indices {
+            b.addRendered(table: "filter", declarations: "", declarationCount: 0, commands: texts[i].clusterIPs, commandCount: texts[i].clusterIPCount)
+        }
+        var members: [HairpinMember] = []
+        members.reserveCapacity(hairpinCount)
+        for i in texts.indices { members += texts[i].hairpin }
+        let hairpin = HairpinSet.sortedUnique(members)
         if let saved {
             for (table, chains) in IptablesJumps.ownedChains(in: saved) where rendered[table] != nil {
                 for c in chains.subtracting(rendered[table]!).sorted() { b.deleteChain(c, table: table) }
             }
             IptablesJumps.add(IptablesJumps.missing(from: saved), to: &b)
         }
-        return IptablesFamilyOutput(family: family, ipsetRestore: Self.ipsetFull(family, members: hairpin), restore: b.text,
+        return IptablesFamilyOutput(family: family, ipsetRestore: Self.ipsetFull(family, sortedMembers: hairpin), restore: b.text,
                                     chainsDeclared: b.declarationCount, ruleCommands: b.ruleCommandCount, ipsetChanges: hairpin.count)
     }
 
@@ -243,12 +255,17 @@ public struct IptablesRenderer: ProxyRenderer {
 
     /// Creates the set if needed and replaces its members atomically (fill a temporary set, swap).
     static func ipsetFull(_ family: IPFamily, members: Set<HairpinMember>) -> String {
+        ipsetFull(family, sortedMembers: members.sorted())
+    }
+
+    /// `ipsetFull(_:members:)` from members already sorted and unique.
+    static func ipsetFull(_ family: IPFamily, sortedMembers members: [HairpinMember]) -> String {
         let set = IptablesNames.hairpinSet(family), tmp = set + "-T"
         let fam = family == .ipv4 ? "inet" : "inet6"
         var out = "create \(set) hash:ip,port,ip family \(fam) \(ipsetOptions) -exist\n"
         out += "create \(tmp) hash:ip,port,ip family \(fam) \(ipsetOptions) -exist\n"
         out += "flush \(tmp)\n"
-        for m in members.sorted() { out += "add \(tmp) \(m.text)\n" }
+        out += HairpinSet.addLines(tmp, members)
         out += "swap \(tmp) \(set)\ndestroy \(tmp)\n"
         return out
     }

@@ -15,22 +15,29 @@
 /// let text = b.text   // "*nat\n:SWITCHYARD-IPVS - [0:0]\n-A SWITCHYARD-IPVS -j MASQUERADE\nCOMMIT\n"
 /// ```
 public struct IptablesRestoreBuilder: Sendable, Equatable {
-    /// One rule command, kept in parts and joined only when the text is written.
+    /// One rule command, kept in parts and joined only when the text is written; or (`.rendered`)
+    /// several complete command lines rendered ahead, kept as they are.
     struct Command: Sendable, Equatable {
-        enum Verb: String, Sendable { case append = "-A ", insert = "-I ", delete = "-D " }
+        enum Verb: String, Sendable { case append = "-A ", insert = "-I ", delete = "-D ", rendered = "" }
         var verb: Verb
         var chain: String
+        /// The rule spec, or for `.rendered` the complete lines (each ending in a newline).
         var rule: String
+        /// Rule commands this entry stands for.
+        var count = 1
         /// Bytes of `VERB CHAIN RULE\n`.
-        var length: Int { 3 + chain.utf8.count + 1 + rule.utf8.count + 1 }
+        var length: Int { verb == .rendered ? rule.utf8.count : 3 + chain.utf8.count + 1 + rule.utf8.count + 1 }
         func write(to out: inout String) {
+            if verb == .rendered { out += rule; return }
             out += verb.rawValue; out += chain; out += " "; out += rule; out += "\n"
         }
     }
 
     struct Table: Sendable, Equatable {
         var name: String
+        /// Declaration lines, each ending in a newline (a pre-rendered entry may hold several).
         var declarations: [String] = []
+        var declarationCount = 0
         var declared: Set<String> = []
         var deletes: [Command] = []
         var commands: [Command] = []
@@ -57,7 +64,27 @@ public struct IptablesRestoreBuilder: Sendable, Equatable {
     /// Declares (creates, or flushes when it exists) a user chain. Declaring twice is a no-op.
     public mutating func declareChain(_ chain: String, table: String) {
         with(table) { t in
-            if t.declared.insert(chain).inserted { t.declarations.append(":\(chain) - [0:0]") }
+            if t.declared.insert(chain).inserted {
+                t.declarations.append(":" + chain + " - [0:0]\n")
+                t.declarationCount += 1
+            }
+        }
+    }
+
+    /// Adds text rendered ahead (in parallel, by the caller): `declarations` holds `count`
+    /// complete `:CHAIN - [0:0]` lines, `commands` holds `commandCount` complete rule command
+    /// lines (`-A CHAIN RULE`), each line ending in a newline. They take their place in the
+    /// table like `declareChain` and `append` calls made now would, except that the chains are
+    /// not checked for earlier declarations: the caller declares each chain once.
+    mutating func addRendered(table: String, declarations: String, declarationCount: Int,
+                              commands: String, commandCount: Int) {
+        guard declarationCount > 0 || commandCount > 0 else { return }
+        with(table) { t in
+            if declarationCount > 0 {
+                t.declarations.append(declarations)
+                t.declarationCount += declarationCount
+            }
+            if commandCount > 0 { t.commands.append(Command(verb: .rendered, chain: "", rule: commands, count: commandCount)) }
         }
     }
 
@@ -92,17 +119,19 @@ public struct IptablesRestoreBuilder: Sendable, Equatable {
     public var isEmpty: Bool { tables.allSatisfy(\.isEmpty) }
 
     /// Number of rule commands (`-A`, `-I`, `-D`) across all tables.
-    public var ruleCommandCount: Int { tables.reduce(0) { $0 + $1.deletes.count + $1.commands.count } }
+    public var ruleCommandCount: Int {
+        tables.reduce(0) { $0 + $1.deletes.count + $1.commands.reduce(0) { $0 + $1.count } }
+    }
 
     /// Number of chain declarations across all tables.
-    public var declarationCount: Int { tables.reduce(0) { $0 + $1.declarations.count } }
+    public var declarationCount: Int { tables.reduce(0) { $0 + $1.declarationCount } }
 
     /// The restore input; empty tables are left out unless touched.
     public var text: String {
         var size = 0
         for t in tables {
             size += t.name.utf8.count + 9 // "*NAME\n" + "COMMIT\n"
-            for l in t.declarations { size += l.utf8.count + 1 }
+            for l in t.declarations { size += l.utf8.count }
             for c in t.deletes { size += c.length }
             for c in t.commands { size += c.length }
             for l in t.chainDeletions { size += l.utf8.count + 1 }
@@ -111,7 +140,7 @@ public struct IptablesRestoreBuilder: Sendable, Equatable {
         out.reserveCapacity(size)
         for t in tables {
             out += "*"; out += t.name; out += "\n"
-            for l in t.declarations { out += l; out += "\n" }
+            for l in t.declarations { out += l }
             for c in t.deletes { c.write(to: &out) }
             for c in t.commands { c.write(to: &out) }
             for l in t.chainDeletions { out += l; out += "\n" }

@@ -30,15 +30,15 @@ struct PortRules: Sendable, Equatable {
 
     init() {}
 
-    init(_ p: ServicePort, _ ctx: IptablesContext) {
+    /// - Parameter hairpinSet: fill `hairpin` (a full render collects the members itself).
+    init(_ p: ServicePort, _ ctx: IptablesContext, hairpinSet: Bool = true) {
         let key = p.key
         let id = IptablesNames.portID(key)
-        let svc = IptablesNames.serviceChain(id: id), ext = IptablesNames.externalChain(id: id)
-        let fw = IptablesNames.firewallChain(id: id), clu = IptablesNames.clusterChain(id: id)
+        let svc = IptablesNames.serviceChain(id: id)
         let match = IptablesFormat.dport(key.proto, p.port)
         let comment = IptablesFormat.Commenter(key.description, enabled: ctx.comments)
         let clusterIP = IptablesFormat.host(p.clusterIP)
-        hairpin = Self.hairpinMembers(p)
+        if hairpinSet { hairpin = Self.hairpinMembers(p) }
         clusterIPReject = ["-d " + clusterIP + " " + comment("undefined port of the cluster IP") + "-j REJECT"]
 
         // Internal (ClusterIP) path.
@@ -56,6 +56,8 @@ struct PortRules: Sendable, Equatable {
 
         // External paths (NodePort, external IPs, load-balancer IPs).
         guard p.isExternallyAccessible else { return }
+        let ext = IptablesNames.externalChain(id: id)
+        let fw = IptablesNames.firewallChain(id: id), clu = IptablesNames.clusterChain(id: id)
         var extRules: [String] = []
         if case .forward(.cluster)? = p.externalShortCircuit, !p.clusterEndpoints.isEmpty {
             let target: String
@@ -164,7 +166,8 @@ struct PortRules: Sendable, Equatable {
         // With affinity, each endpoint's `recent` list name is needed twice: hash it once.
         let lists = p.affinityTimeout == nil ? [] : eps.map { IptablesNames.affinityList(p.key, $0) }
         let mask = fullMask(ctx.family)
-        let targets = eps.map { ep in
+        // Targets are needed twice only with affinity; otherwise written straight into each rule.
+        let targets: [String] = lists.isEmpty ? [] : eps.map { ep in
             var t = ""
             IptablesFormat.appendDNATTarget(ep, to: &t)
             return t
@@ -188,7 +191,7 @@ struct PortRules: Sendable, Equatable {
             }
             if !lists.isEmpty { rule += "-m recent --name "; rule += lists[i]; rule += " --mask "; rule += mask; rule += " --rsource --set " }
             rule += "-j DNAT --to-destination "
-            rule += targets[i]
+            if targets.isEmpty { IptablesFormat.appendDNATTarget(eps[i], to: &rule) } else { rule += targets[i] }
             rules.append(rule)
         }
         return rules

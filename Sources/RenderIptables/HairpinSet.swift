@@ -1,0 +1,76 @@
+import Model
+import SwitchyardCore
+
+/// The hairpin ipset's members for a full render: sorted and written without a `String` per member.
+enum HairpinSet {
+    /// `members` sorted (`HairpinMember.<`) with repeats removed. Members of one family only.
+    static func sortedUnique(_ members: [HairpinMember]) -> [HairpinMember] {
+        guard members.count > 1 else { return members }
+        if members.allSatisfy({ $0.ip.family == .ipv4 }) {
+            // (address, protocol number, port) packed in order into one integer: the same order.
+            var keys = members.map { UInt64($0.ip.v4Value) << 24 | UInt64($0.proto.number) << 16 | UInt64($0.port) }
+            keys.sort()
+            var out: [HairpinMember] = []
+            out.reserveCapacity(keys.count)
+            var last: UInt64? = nil
+            for k in keys where k != last {
+                last = k
+                out.append(HairpinMember(ip: IPAddress(v4: UInt32(truncatingIfNeeded: k >> 24)),
+                                         proto: protocols[Int((k >> 16) & 0xff)]!, port: UInt16(truncatingIfNeeded: k)))
+            }
+            return out
+        }
+        let sorted = members.sorted()
+        var out: [HairpinMember] = []
+        out.reserveCapacity(sorted.count)
+        for m in sorted where out.last != m { out.append(m) }
+        return out
+    }
+
+    /// Protocols by IANA number.
+    private static let protocols: [L4Protocol?] = (0..<256).map { n in L4Protocol.allCases.first { Int($0.number) == n } }
+
+    /// `add SET MEMBER\n` for each member, in order (IPv4 written byte by byte).
+    static func addLines(_ set: String, _ members: [HairpinMember]) -> String {
+        guard !members.isEmpty else { return "" }
+        let prefix = Array("add \(set) ".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(members.count * (prefix.count + 40))
+        for m in members {
+            bytes.append(contentsOf: prefix)
+            if m.ip.family == .ipv4 {
+                appendIPv4(m.ip.v4Value, to: &bytes)
+                bytes.append(UInt8(ascii: ","))
+                bytes.append(contentsOf: m.proto.lowercased.utf8)
+                bytes.append(UInt8(ascii: ":"))
+                appendDecimal(UInt32(m.port), to: &bytes)
+                bytes.append(UInt8(ascii: ","))
+                appendIPv4(m.ip.v4Value, to: &bytes)
+            } else {
+                bytes.append(contentsOf: m.text.utf8)
+            }
+            bytes.append(UInt8(ascii: "\n"))
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func appendIPv4(_ v: UInt32, to bytes: inout [UInt8]) {
+        appendDecimal(v >> 24, to: &bytes); bytes.append(UInt8(ascii: "."))
+        appendDecimal((v >> 16) & 0xff, to: &bytes); bytes.append(UInt8(ascii: "."))
+        appendDecimal((v >> 8) & 0xff, to: &bytes); bytes.append(UInt8(ascii: "."))
+        appendDecimal(v & 0xff, to: &bytes)
+    }
+
+    static func appendDecimal(_ value: UInt32, to bytes: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        var v = value
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[n] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10; n += 1
+            } while v > 0
+            while n > 0 { n -= 1; bytes.append(d[n]) }
+        }
+    }
+}
