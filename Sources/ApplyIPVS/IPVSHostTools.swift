@@ -79,7 +79,8 @@ public struct ProcessHostTools: IPVSHostTools {
     /// filter. The nf_tables variants keep no such list: unknown, so true.
     public func mayHoldChains(_ family: IPFamily) throws -> Bool {
         guard iptables.hasSuffix("-legacy") else { return true }
-        let file = family == .ipv4 ? "/proc/net/ip_tables_names" : "/proc/net/ip6_tables_names"
+        // thread-self: this thread entered the namespace, the process did not.
+        let file = family == .ipv4 ? "/proc/thread-self/net/ip_tables_names" : "/proc/thread-self/net/ip6_tables_names"
         guard let names = try NamespaceThread.run(netns: netns, { Self.read(file, sysctl: false) }) else { return true }
         let tables = names.split(separator: "\n")
         return tables.contains("nat") || tables.contains("filter")
