@@ -252,6 +252,10 @@ public actor IPVSApplier: ProxyApplier {
 
     /// Sends IPVS commands; a create that meets an existing real server becomes a weight change.
     private func execute(_ commands: [IPVSCommand], on k: any IPVSKernel, tolerating: Set<Int32> = []) throws {
+        try execute(IPVSCommandList(commands), on: k, tolerating: tolerating)
+    }
+
+    private func execute(_ commands: IPVSCommandList, on k: any IPVSKernel, tolerating: Set<Int32> = []) throws {
         guard !commands.isEmpty else { return }
         var failures = try step("IPVS netlink batch") { try k.execute(commands) }
         let retries: [IPVSCommand] = failures.compactMap {
@@ -289,7 +293,9 @@ public actor IPVSApplier: ProxyApplier {
     /// Each configured family's chains and jumps; families configured before but not now lose theirs.
     /// A ruleset this applier restored unchanged and checked within `iptablesVerifyInterval` costs no
     /// process; otherwise one `iptables-save` per family, and the restore only when the save shows a
-    /// jump missing or a chain not as restored (or the ruleset changed).
+    /// jump missing or a chain not as restored (or the ruleset changed). A family whose tools prove
+    /// it holds no chain of ours (`IPVSHostTools.mayHoldChains`) costs no save (a first sync into a
+    /// fresh namespace), and an unconfigured one then no process at all.
     private func syncIptables(_ plan: IPVSPlan, previous: IPVSPlan?) throws {
         for f in plan.iptables.keys.sorted() {
             let r = plan.iptables[f]!
@@ -297,8 +303,14 @@ public actor IPVSApplier: ProxyApplier {
             let unchanged = previous?.iptables[f] == r
             if unchanged, let checked = iptablesVerified[f], now() - checked < options.iptablesVerifyInterval { continue }
             iptablesVerified[f] = nil
-            let save = try step("\(tool)-save") { try tools.iptablesSave(f) }
-            phase("\(tool)-save")
+            // A family without tables needs no save: nothing of ours (no chain, so no jump) is there.
+            let save: [String: String]
+            if !(try step("\(tool) tables") { try tools.mayHoldChains(f) }) {
+                save = [:]
+            } else {
+                save = try step("\(tool)-save") { try tools.iptablesSave(f) }
+                phase("\(tool)-save")
+            }
             let missing = IPVSIptablesSync.missing(r.jumps, in: save)
             if missing.isEmpty, unchanged, IPVSIptablesSync.isIntact(r, save: save) {
                 iptablesVerified[f] = now()
@@ -317,6 +329,7 @@ public actor IPVSApplier: ProxyApplier {
     }
 
     private func removeIptables(_ f: IPFamily) throws {
+        guard (try? tools.mayHoldChains(f)) ?? true else { return }
         let save = (try? tools.iptablesSave(f)) ?? [:]
         let text = IPVSIptablesSync.removalText(save: save)
         guard !text.isEmpty else { return }

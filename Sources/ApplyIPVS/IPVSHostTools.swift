@@ -9,6 +9,10 @@ public protocol IPVSHostTools: Sendable {
     func iptablesSave(_ family: IPFamily) throws -> [String: String]
     /// `iptables-restore --noflush -w` with `text`.
     func iptablesRestore(_ family: IPFamily, _ text: String) throws
+    /// False only when `family` provably holds no chain of ours, so no `iptables-save` is needed to
+    /// find our chains or jumps (iptables-legacy: neither the nat nor the filter table exists in the
+    /// namespace, as `/proc/net/ip_tables_names` shows). True when unknown.
+    func mayHoldChains(_ family: IPFamily) throws -> Bool
     /// A sysctl's value (`net/ipv4/vs/conntrack`), nil when it does not exist.
     func readSysctl(_ path: String) throws -> String?
     func writeSysctl(_ path: String, _ value: String) throws
@@ -18,6 +22,8 @@ public protocol IPVSHostTools: Sendable {
 }
 
 extension IPVSHostTools {
+    public func mayHoldChains(_ family: IPFamily) throws -> Bool { true }
+
     public func ensureSysctls(_ values: [(String, String)]) throws -> [String] {
         var written: [String] = []
         for (path, value) in values {
@@ -68,6 +74,18 @@ public struct ProcessHostTools: IPVSHostTools {
         _ = try run([tool(family, "-restore"), "--noflush", "-w"], input: text)
     }
 
+    /// iptables-legacy lists the tables instantiated in the namespace in `/proc/net/ip_tables_names`
+    /// (`ip6_tables_names`); `iptables-legacy-save` dumps only those, and our chains live in nat and
+    /// filter. The nf_tables variants keep no such list: unknown, so true.
+    public func mayHoldChains(_ family: IPFamily) throws -> Bool {
+        guard iptables.hasSuffix("-legacy") else { return true }
+        // thread-self: this thread entered the namespace, the process did not.
+        let file = family == .ipv4 ? "/proc/thread-self/net/ip_tables_names" : "/proc/thread-self/net/ip6_tables_names"
+        guard let names = try NamespaceThread.run(netns: netns, { Self.read(file, sysctl: false) }) else { return true }
+        let tables = names.split(separator: "\n")
+        return tables.contains("nat") || tables.contains("filter")
+    }
+
     public func readSysctl(_ path: String) throws -> String? {
         try NamespaceThread.run(netns: netns) { Self.read(path) }
     }
@@ -89,11 +107,12 @@ public struct ProcessHostTools: IPVSHostTools {
         }
     }
 
-    private static func read(_ path: String) -> String? {
-        guard let f = fopen("/proc/sys/\(path)", "r") else { return nil }
+    /// A sysctl (`net/ipv4/vs/conntrack`), or with `sysctl: false` any file by absolute path; at most 4 KiB.
+    private static func read(_ path: String, sysctl: Bool = true) -> String? {
+        guard let f = fopen(sysctl ? "/proc/sys/\(path)" : path, "r") else { return nil }
         defer { fclose(f) }
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let n = fread(&buffer, 1, 255, f)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = fread(&buffer, 1, 4095, f)
         return String(decoding: buffer[0..<n], as: UTF8.self).trimmingNewline
     }
 

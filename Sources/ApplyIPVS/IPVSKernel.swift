@@ -14,6 +14,8 @@ public protocol IPVSKernel: AnyObject {
     func allDestinations() throws -> [IPVSNetlink.IPVSServiceKey: [IPVSDestinationEntry]]?
     /// Sends the commands batched; returns the rejected ones.
     func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure]
+    /// The same for a list whose commands are built as they are sent.
+    func execute(_ list: IPVSCommandList) throws -> [IPVSCommandFailure]
     /// The sets named in `names` that exist, with their members (one dump).
     func ipsets(named names: Set<String>) throws -> [String: IPSetListing]
     /// The names of every set.
@@ -33,6 +35,11 @@ public protocol IPVSKernel: AnyObject {
     func addAddresses(_ addresses: [IPAddress], toLinkIndex index: Int32) throws -> [NetlinkOperationFailure]
     /// Deletes host addresses; returns the rejected ones.
     func deleteAddresses(_ addresses: [IPAddress], fromLinkIndex index: Int32) throws -> [NetlinkOperationFailure]
+}
+
+extension IPVSKernel {
+    /// Materialises the list (fakes).
+    public func execute(_ list: IPVSCommandList) throws -> [IPVSCommandFailure] { try execute(list.commands) }
 }
 
 /// The real kernel: an `IPVSClient`, an `IPSetClient` and a `RouteNetlinkClient` whose sockets were
@@ -73,6 +80,10 @@ public final class NetlinkIPVSKernel: IPVSKernel {
     public func destinations(of key: IPVSNetlink.IPVSServiceKey) throws -> [IPVSDestinationEntry] { try client().destinations(of: key) }
     public func execute(_ commands: [IPVSCommand]) throws -> [IPVSCommandFailure] {
         commands.isEmpty ? [] : try client().execute(commands)
+    }
+    /// Encodes each command straight into the datagram being filled (no command array).
+    public func execute(_ list: IPVSCommandList) throws -> [IPVSCommandFailure] {
+        list.isEmpty ? [] : try client().execute(count: list.count) { list[$0] }
     }
     public func ipsets(named names: Set<String>) throws -> [String: IPSetListing] {
         var out: [String: IPSetListing] = [:]

@@ -11,8 +11,9 @@ struct IPVSReconciler {
     var owned: (IPVSNetlink.IPVSService) -> Bool
 
     struct Result {
-        /// Commands in a safe order: service adds/changes, destination adds/changes, drains, deletes.
-        var commands: [IPVSCommand] = []
+        /// Commands in a safe order: service adds (each with its real servers) and changes,
+        /// destination adds/changes, drains, deletes.
+        var commands = IPVSCommandList()
         /// TCP real servers the plan dropped, now at weight 0: delete once idle.
         var drains: [(RenderIPVS.IPVSServiceKey, IPVSDestinationKey)] = []
         /// Real servers found at weight 0 that the plan wants, restored.
@@ -25,14 +26,13 @@ struct IPVSReconciler {
         var r = Result()
         var byKey: [IPVSNetlink.IPVSServiceKey: IPVSNetlink.IPVSService] = [:]
         for s in kernel { byKey[s.key] = s }
-        var services: [IPVSCommand] = [], dests: [IPVSCommand] = [], drains: [IPVSCommand] = [], deletes: [IPVSCommand] = []
+        var services = IPVSCommandList(), dests: [IPVSCommand] = [], drains: [IPVSCommand] = [], deletes: [IPVSCommand] = []
         for vs in plan.sortedVirtualServers {
-            let want = IPVSConversion.kernelService(vs.service)
-            guard let have = byKey[want.key] else {
-                services.append(.newService(want))
-                for d in vs.destinations { dests.append(.newDestination(want.key, IPVSConversion.kernelDestination(d))) }
+            guard let have = byKey[IPVSConversion.kernelKey(vs.key)] else {
+                services.create(vs)
                 continue
             }
+            let want = IPVSConversion.kernelService(vs.service)
             if have != want { services.append(.setService(want)) }
             var current: [IPVSDestinationKey: IPVSNetlink.IPVSDestination] = [:]
             for e in try destinations(want.key) { current[IPVSConversion.destinationKey(e.destination)] = e.destination }
@@ -56,7 +56,10 @@ struct IPVSReconciler {
         for s in kernel where plan.virtualServers[IPVSConversion.planKey(s.key)] == nil && owned(s) {
             deletes.append(.deleteService(s.key))
         }
-        r.commands = services + dests + drains + deletes
+        r.commands = services
+        for c in dests { r.commands.append(c) }
+        for c in drains { r.commands.append(c) }
+        for c in deletes { r.commands.append(c) }
         return r
     }
 }

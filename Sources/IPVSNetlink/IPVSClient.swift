@@ -31,6 +31,15 @@ public final class IPVSClient {
         }
     }
 
+    /// Sends `count` commands that `command(i)` gives, each encoded straight into the datagram being
+    /// filled; `command` is called once per index in increasing order while sending, and again for
+    /// each rejected one. Returns the rejected ones.
+    public func execute(count: Int, command: (Int) -> IPVSCommand) throws -> [IPVSCommandFailure] {
+        try connection.execute(count: count, type: family.id) { i, w in command(i).encodeMessage(into: &w) }.map {
+            IPVSCommandFailure(index: $0.index, command: command($0.index), errno: $0.errno, message: $0.message)
+        }
+    }
+
     /// Like `execute`, but throws `IPVSBatchError` when any command failed.
     public func executeOrThrow(_ commands: [IPVSCommand]) throws {
         let failures = try execute(commands)

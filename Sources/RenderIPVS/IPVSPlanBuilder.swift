@@ -68,7 +68,7 @@ struct IPVSPlanBuilder: Sendable {
     }
 
     /// Adds everything one service port contributes.
-    func add(_ p: ServicePort, to plan: inout IPVSPlan) {
+    func add<S: IPVSPlanSink>(_ p: ServicePort, to plan: inout S) {
         let f = p.key.family
         let proto = p.key.proto
         addClusterIP(p, to: &plan)
@@ -97,10 +97,10 @@ struct IPVSPlanBuilder: Sendable {
     }
 
     /// A service address on the dummy interface: virtual server, address, access-filter and reject/drop sets.
-    private func addVIP(_ ip: IPAddress, _ p: ServicePort, decision: TrafficDecision, to plan: inout IPVSPlan) {
+    private func addVIP<S: IPVSPlanSink>(_ ip: IPAddress, _ p: ServicePort, decision: TrafficDecision, to plan: inout S) {
         let f = p.key.family
         plan.add(virtualServer(.inet(proto: p.key.proto, address: ip, port: p.port), p, decision))
-        plan.addresses.insert(ip)
+        plan.addAddress(ip)
         plan.add(.ip(ip), to: .ipvsIPs, family: f)
         switch decision {
         case .reject: plan.add(.ipPort(ip, p.key.proto, p.port), to: .reject, family: f)
@@ -109,12 +109,12 @@ struct IPVSPlanBuilder: Sendable {
         }
     }
 
-    private func addClusterIP(_ p: ServicePort, to plan: inout IPVSPlan) {
+    private func addClusterIP<S: IPVSPlanSink>(_ p: ServicePort, to plan: inout S) {
         addVIP(p.clusterIP, p, decision: p.internalTraffic, to: &plan)
         plan.add(.ipPort(p.clusterIP, p.key.proto, p.port), to: .clusterIP, family: p.key.family)
     }
 
-    private func addLoadBalancer(_ ip: IPAddress, _ p: ServicePort, to plan: inout IPVSPlan) {
+    private func addLoadBalancer<S: IPVSPlanSink>(_ ip: IPAddress, _ p: ServicePort, to plan: inout S) {
         let f = p.key.family
         let proto = p.key.proto
         addVIP(ip, p, decision: p.externalTraffic, to: &plan)
@@ -129,7 +129,7 @@ struct IPVSPlanBuilder: Sendable {
         }
     }
 
-    private func addNodePort(_ np: UInt16, _ p: ServicePort, to plan: inout IPVSPlan) {
+    private func addNodePort<S: IPVSPlanSink>(_ np: UInt16, _ p: ServicePort, to plan: inout S) {
         let f = p.key.family
         let proto = p.key.proto
         let roles = IPVSSetRole.nodePortRoles(proto)
@@ -153,4 +153,18 @@ struct IPVSPlanBuilder: Sendable {
         case .forward: break
         }
     }
+}
+
+/// Where `IPVSPlanBuilder` puts a port's contribution: a plan, or the index's per-port collector.
+protocol IPVSPlanSink {
+    /// A virtual server; a second one with the same key is ignored (the first claimant keeps it).
+    mutating func add(_ vs: IPVSVirtualServer)
+    /// An address for the dummy interface.
+    mutating func addAddress(_ a: IPAddress)
+    /// A member of a role's set.
+    mutating func add(_ member: IPSetMember, to role: IPVSSetRole, family: IPFamily)
+}
+
+extension IPVSPlan: IPVSPlanSink {
+    mutating func addAddress(_ a: IPAddress) { addresses.insert(a) }
 }

@@ -28,8 +28,53 @@ public struct IPVSPlanIndex: Sendable {
         self.options = options
         let builder = IPVSPlanBuilder(state: state, options: options)
         plan = builder.skeleton()
+        // One reused collector instead of a plan (dictionaries, sets) per port.
+        var c = PortContribution()
         for p in state.allPorts where state.config.families.contains(p.key.family) {
-            insert(Self.contribution(p, builder), slots: [:])
+            c.removeAll()
+            builder.add(p, to: &c)
+            insertFirst(c)
+        }
+    }
+
+    /// A port's contribution as short lists, each entry once (what a per-port `IPVSPlan` would hold).
+    private struct PortContribution: IPVSPlanSink {
+        var services: [IPVSVirtualServer] = []
+        var addresses: [IPAddress] = []
+        var members: [(name: String, role: IPVSSetRole, family: IPFamily, member: IPSetMember)] = []
+
+        mutating func removeAll() {
+            services.removeAll(keepingCapacity: true); addresses.removeAll(keepingCapacity: true)
+            members.removeAll(keepingCapacity: true)
+        }
+        mutating func add(_ vs: IPVSVirtualServer) {
+            if !services.contains(where: { $0.key == vs.key }) { services.append(vs) }
+        }
+        mutating func addAddress(_ a: IPAddress) {
+            if !addresses.contains(a) { addresses.append(a) }
+        }
+        mutating func add(_ member: IPSetMember, to role: IPVSSetRole, family: IPFamily) {
+            if !members.contains(where: { $0.role == role && $0.family == family && $0.member == member }) {
+                members.append((role.name(family), role, family, member))
+            }
+        }
+    }
+
+    /// `insert(c, slots: [:])` for the collector, updating every table in place.
+    private mutating func insertFirst(_ c: PortContribution) {
+        for vs in c.services {
+            claims[vs.key, default: []].append(vs)
+            if plan.virtualServers[vs.key] == nil { plan.virtualServers[vs.key] = vs }
+        }
+        for a in c.addresses {
+            addressRefs[a, default: 0] += 1
+            if addressRefs[a] == 1 { plan.addresses.insert(a) }
+        }
+        for m in c.members {
+            if plan.ipsets[m.name] == nil { plan.ipsets[m.name] = IPVSIPSet(role: m.role, family: m.family) }
+            let n = memberRefs[m.name, default: [:]][m.member, default: 0] + 1
+            memberRefs[m.name, default: [:]][m.member] = n
+            if n == 1 { plan.ipsets[m.name]!.members.insert(m.member) }
         }
     }
 

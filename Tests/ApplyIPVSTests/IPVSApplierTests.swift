@@ -232,6 +232,30 @@ import Testing
         #expect(removal == "*nat\n-D PREROUTING -m comment --comment \"switchyard service portals\" -j SWITCHYARD-SERVICES\n-F SWITCHYARD-SERVICES\n-X SWITCHYARD-SERVICES\nCOMMIT\n")
     }
 
+    @Test func aFamilyWithoutTablesCostsNoSave() async throws {
+        tools.knowsTables = true
+        let a = applier()
+        let state = F.state(F.goldenState().allPorts.filter { $0.key.family == .ipv4 }, config: F.config(families: [.ipv4]))
+        _ = try await a.applyFull(state)
+        #expect(tools.saves == 0, "fresh namespace: no iptables-save for IPv4, no process at all for the unconfigured IPv6")
+        #expect(tools.restores.map(\.0) == [.ipv4])
+        #expect(tools.count(.ipv4, "nat", "PREROUTING", target: "SWITCHYARD-SERVICES") == 1, "every jump inserted")
+        clock.advance(.seconds(301))
+        _ = try await a.applyFull(state)
+        #expect(tools.saves == 1 && tools.restores.count == 1, "tables exist now: verified by a save, intact")
+    }
+
+    @Test func anUnconfiguredFamilyWithOurChainsIsStillCleared() async throws {
+        tools.knowsTables = true
+        tools.rules[.ipv6] = ["nat": ["SWITCHYARD-SERVICES": [], "PREROUTING": ["-j SWITCHYARD-SERVICES"]]]
+        let a = applier()
+        let state = F.state(F.goldenState().allPorts.filter { $0.key.family == .ipv4 }, config: F.config(families: [.ipv4]))
+        _ = try await a.applyFull(state)
+        #expect(tools.saves == 1, "only the IPv6 family, which has tables, is read")
+        #expect(tools.rules[.ipv6]?["nat"]?["SWITCHYARD-SERVICES"] == nil)
+        #expect(tools.count(.ipv6, "nat", "PREROUTING", target: "SWITCHYARD-SERVICES") == 0)
+    }
+
     @Test func resyncSkipsAnIntactRulesetAndRepairsATamperedOne() async throws {
         let a = applier()
         kernel.bulk = true

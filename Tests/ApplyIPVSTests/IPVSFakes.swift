@@ -169,6 +169,13 @@ final class FakeHostTools: IPVSHostTools, @unchecked Sendable {
                                      "net/ipv4/vs/expire_quiescent_template": "0", "net/ipv4/ip_forward": "1"]
     var sysctlWrites: [String] = []
 
+    /// When true, a family with no tables in `rules` says it holds no chains (like iptables-legacy's
+    /// table list); otherwise the fake, like the nf_tables tools, cannot tell.
+    var knowsTables = false
+    func mayHoldChains(_ family: IPFamily) throws -> Bool {
+        !knowsTables || !(rules[family]?.isEmpty ?? true)
+    }
+
     var saves = 0
     func iptablesSave(_ family: IPFamily) throws -> [String: String] {
         saves += 1
