@@ -87,7 +87,7 @@ public struct NftablesRenderer: ProxyRenderer {
 
 /// Collects elements per set, keeping the first element of each key (a later duplicate frontend loses).
 struct NftElementMerger {
-    private var keys: [String: Set<[String]>] = [:]
+    private var keys: [String: Set<NftKey>] = [:]
     private var els: [String: [NftElement]] = [:]
     /// Set name → dispatch group, so each name is parsed once.
     private var groups: [String: String] = [:]
@@ -100,8 +100,13 @@ struct NftElementMerger {
                 group = NftSharedChain(frontendSet: set)?.path.dispatchMap ?? set
                 groups[set] = group
             }
-            // Mutate in place: copying the accumulated arrays per port would be quadratic.
-            for e in new where keys[group, default: []].insert(e.key).inserted { els[set, default: []].append(e) }
+            // Take the accumulated set and list out of their dictionaries while appending (unique
+            // references: mutated in place, two lookups per set instead of two per element).
+            var seen = keys.removeValue(forKey: group) ?? []
+            var list = els.removeValue(forKey: set) ?? []
+            for e in new where seen.insert(e.key).inserted { list.append(e) }
+            keys[group] = seen
+            els[set] = list
         }
     }
 
