@@ -67,8 +67,9 @@ public struct NftSharedChain: Hashable, Comparable, Sendable {
 /// Everything one service port contributes to the table: elements of the global sets and
 /// maps, the shared chains it needs, and (ClientIP affinity only) its own chains and sets.
 struct NftPortObjects {
-    /// Set or map name → elements, in rendering order.
-    var elements: [String: [NftElement]] = [:]
+    /// Elements per set or map, sets in the order the port first added to them (a port touches a
+    /// handful of sets: a list, no dictionary per port).
+    var elements: [(set: String, elements: [NftElement])] = []
     var sharedChains: Set<NftSharedChain> = []
     /// Affinity chain name → rules.
     var affinityChains: [String: [NftRule]] = [:]
@@ -77,7 +78,14 @@ struct NftPortObjects {
 
     init() {}
 
-    mutating func add(_ set: String, _ el: NftElement) { elements[set, default: []].append(el) }
+    mutating func add(_ set: String, _ el: NftElement) {
+        if let i = elements.lastIndex(where: { $0.set == set }) { elements[i].elements.append(el) } else { elements.append((set, [el])) }
+    }
+
+    /// Adds `els` to `set` at once.
+    mutating func add(_ set: String, _ els: [NftElement]) {
+        if let i = elements.lastIndex(where: { $0.set == set }) { elements[i].elements += els } else { elements.append((set, els)) }
+    }
 
     /// Renders `p` (a port of `family`). `nodeAddresses` are the node's own addresses (LB source ranges).
     init(_ p: ServicePort, family: NftFamily, clusterMasquerade: ClusterMasquerade, nodeAddresses: [IPAddress]) {
@@ -117,10 +125,13 @@ struct NftPortObjects {
                 ctx.frontend(key, path: .npscnode, decision: sc)
             }
         }
-        var seen = Set<IPAddress>()
-        for ep in p.clusterEndpoints + p.localEndpoints where seen.insert(ep.ip).inserted {
-            ctx.objects.add(NftNames.hairpin, NftElement(.addressPair(ep.ip, ep.ip)))
+        var seen = Set<IPAddress>(minimumCapacity: p.clusterEndpoints.count)
+        var hairpin: [NftElement] = []
+        hairpin.reserveCapacity(p.clusterEndpoints.count)
+        for eps in [p.clusterEndpoints, p.localEndpoints] {
+            for ep in eps where seen.insert(ep.ip).inserted { hairpin.append(NftElement(.addressPair(ep.ip, ep.ip))) }
         }
+        if !hairpin.isEmpty { ctx.objects.add(NftNames.hairpin, hairpin) }
         self = ctx.objects
     }
 
@@ -177,9 +188,12 @@ struct NftPortObjects {
             objects.sharedChains.insert(shared)
             objects.add(shared.setName, NftElement(.frontend(key), comment: comment))
             let map = shared.endpointMap
+            var els: [NftElement] = []
+            els.reserveCapacity(eps.count)
             for (i, ep) in eps.enumerated() where slots.insert(Slot(map: map, key: key, index: i)).inserted {
-                objects.add(map, NftElement(.slot(key, UInt32(i)), data: .endpoint(ep.ip, ep.port)))
+                els.append(NftElement(.slot(key, UInt32(i)), data: .endpoint(ep.ip, ep.port)))
             }
+            objects.add(map, els)
         }
     }
 }
