@@ -116,3 +116,15 @@ enum NftElementCodec {
         return true
     }
 }
+
+/// A full sync's element encoding without a kernel, for benchmarks: the load plan against an
+/// empty kernel and the netlink messages of every element the codec encodes (what the applier's
+/// `encodeSeconds` times, plus the plan).
+public enum NftFullLoadEncoding {
+    /// Bytes of the encoded element messages of `full` (a full render's transaction), or nil
+    /// when some element has no encoding.
+    public static func encodedBytes(_ full: NftTransaction) -> Int? {
+        let plan = NftLoadPlan(full: full, inventory: [:]) { NftElementCodec.layout($0) != nil }
+        return NftNetlink.encode(plan.loads, firstSeq: 1)?.bytes
+    }
+}
