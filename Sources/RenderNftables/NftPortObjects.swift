@@ -142,10 +142,12 @@ struct NftPortObjects {
         let clusterMasquerade: ClusterMasquerade
         let comment: String?
         var objects = NftPortObjects()
-        /// Endpoint slots already added (both short-circuit paths share one list).
-        var slots = Set<Slot>()
-        /// An endpoint slot: map, frontend key and endpoint index.
-        struct Slot: Hashable { let map: String; let key: NftFrontend; let index: Int }
+        /// Frontends whose endpoint slots are in an endpoint map already (a frontend listed twice,
+        /// e.g. an external IP that is also the LB IP, adds its slots once). One entry per
+        /// frontend, not per slot: a map's frontend always gets all its N slots at once.
+        var slotted = Set<Slotted>()
+        /// A frontend in an endpoint map.
+        struct Slotted: Hashable { let map: String; let key: NftFrontend }
         /// Shared recent-client sets of the port's endpoints (affinity ports only).
         let affinitySlots: NftAffinitySlots
 
@@ -188,11 +190,10 @@ struct NftPortObjects {
             objects.sharedChains.insert(shared)
             objects.add(shared.setName, NftElement(.frontend(key), comment: comment))
             let map = shared.endpointMap
+            guard slotted.insert(Slotted(map: map, key: key)).inserted else { return }
             var els: [NftElement] = []
             els.reserveCapacity(eps.count)
-            for (i, ep) in eps.enumerated() where slots.insert(Slot(map: map, key: key, index: i)).inserted {
-                els.append(NftElement(.slot(key, UInt32(i)), data: .endpoint(ep.ip, ep.port)))
-            }
+            for (i, ep) in eps.enumerated() { els.append(NftElement(.slot(key, UInt32(i)), data: .endpoint(ep.ip, ep.port))) }
             objects.add(map, els)
         }
     }
