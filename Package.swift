@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "SwitchyardPipeline", targets: [
             "SwitchyardCore", "KubeObjects", "Model", "Diff", "Render",
             "RenderNftables", "RenderIptables", "RenderIPVS", "Synthetic",
+            // The nftables element encoding (`NftFullLoadEncoding`), benchmarked without a kernel.
+            "ApplyNftables",
         ]),
     ],
     dependencies: [

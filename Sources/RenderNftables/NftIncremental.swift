@@ -78,19 +78,27 @@ struct NftIncremental {
     /// The candidates that no port of the new state still contributes to a shared set.
     private func stillUnused(_ candidates: [NftElement], set: String) -> [NftElement] {
         guard !candidates.isEmpty else { return [] }
-        var pending = Set(candidates.map { $0.key[0] })
+        var pending = Set(candidates.compactMap(Self.sharedAddress))
         let fam = family.ipFamily
         outer: for (_, svc) in state.services {
             for p in svc.ports where p.key.family == fam {
                 if set == NftNames.clusterIPs {
-                    pending.remove(p.clusterIP.description)
+                    pending.remove(p.clusterIP)
                 } else {
-                    for ep in p.clusterEndpoints where pending.contains(ep.ip.description) { pending.remove(ep.ip.description) }
-                    for ep in p.localEndpoints where pending.contains(ep.ip.description) { pending.remove(ep.ip.description) }
+                    for ep in p.clusterEndpoints where pending.contains(ep.ip) { pending.remove(ep.ip) }
+                    for ep in p.localEndpoints where pending.contains(ep.ip) { pending.remove(ep.ip) }
                 }
                 if pending.isEmpty { break outer }
             }
         }
-        return candidates.filter { pending.contains($0.key[0]) }
+        return candidates.filter { Self.sharedAddress($0).map(pending.contains) ?? false }
+    }
+
+    /// The address a `cluster_ips` or `hairpin` element stands for.
+    private static func sharedAddress(_ e: NftElement) -> IPAddress? {
+        switch e.key {
+        case .address(let a), .addressPair(let a, _): return a
+        default: return nil
+        }
     }
 }

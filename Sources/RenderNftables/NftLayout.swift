@@ -128,9 +128,9 @@ struct NftLayout {
     /// Elements of the global sets that come from node configuration, not from ports.
     func configElements(podCIDRs: [CIDR]) -> [(String, [NftElement])] {
         var out: [(String, [NftElement])] = []
-        if !podCIDRs.isEmpty { out.append((NftNames.podCIDRs, podCIDRs.sorted().map { NftElement([$0.description]) })) }
+        if !podCIDRs.isEmpty { out.append((NftNames.podCIDRs, podCIDRs.sorted().map { NftElement(.prefix($0)) })) }
         if case .addresses(let ips) = nodePorts, !ips.isEmpty {
-            out.append((NftNames.nodePortIPs, Array(Set(ips)).sorted().map { NftElement([$0.description]) }))
+            out.append((NftNames.nodePortIPs, Array(Set(ips)).sorted().map { NftElement(.address($0)) }))
         }
         return out
     }

@@ -56,38 +56,6 @@ public struct NftSet: Hashable, Sendable {
     }
 }
 
-/// A set or map element: key components, optional data components (`a . b`) or verdict, optional comment.
-public struct NftElement: Hashable, Sendable, Comparable {
-    public var key: [String]
-    public var value: String?
-    public var comment: String?
-    init(_ key: [String], value: String? = nil, comment: String? = nil) { self.key = key; self.value = value; self.comment = comment }
-
-    /// `k1 . k2 [comment "c"] [: v]` as nft accepts it.
-    public var text: String {
-        var s = ""
-        write(into: &s)
-        return s
-    }
-
-    /// Appends `text` to `out` without building intermediate strings.
-    func write(into out: inout String) {
-        writeKey(into: &out)
-        if let comment { out += " comment \""; out += comment; out += "\"" }
-        if let value { out += " : "; out += value }
-    }
-
-    /// Appends the key components joined by ` . ` to `out`.
-    func writeKey(into out: inout String) {
-        for (i, k) in key.enumerated() {
-            if i > 0 { out += " . " }
-            out += k
-        }
-    }
-
-    public static func < (a: NftElement, b: NftElement) -> Bool { a.text < b.text }
-}
-
 /// One command of a transaction, always aimed at our own table of `family`.
 public enum NftCommand: Hashable, Sendable {
     case addTable(NftFamily)

@@ -11,24 +11,36 @@ public struct NftSharedChain: Hashable, Comparable, Sendable {
 
     /// Parses a frontend set name (`cip_3`).
     public init?(frontendSet name: String) {
-        guard let sep = name.lastIndex(of: "_"), let p = NftPath(rawValue: String(name[..<sep])),
-              let n = Int(name[name.index(after: sep)...]), n > 0, name == p.frontendSet(endpoints: n) else { return nil }
+        guard let (p, n) = Self.parse(name, separator: "_", suffix: "") else { return nil }
         path = p; count = n
     }
 
     /// The shared chain of an endpoint map name (`cip_eps_3` → `cip-3`).
     public init?(endpointMap name: String) {
-        guard let sep = name.lastIndex(of: "_"), let n = Int(name[name.index(after: sep)...]), n > 0,
-              let p = NftPath.allCases.first(where: { $0.endpointMapBase == name[..<sep] }),
-              name == p.endpointMap(endpoints: n) else { return nil }
+        guard let (p, n) = Self.parse(name, separator: "_", suffix: "_eps") else { return nil }
         path = p; count = n
     }
 
     /// Parses a shared chain name (`cip-3`).
     public init?(chain name: String) {
-        guard let sep = name.lastIndex(of: "-"), let p = NftPath(rawValue: String(name[..<sep])),
-              let n = Int(name[name.index(after: sep)...]), n > 0, name == p.chain(endpoints: n) else { return nil }
+        guard let (p, n) = Self.parse(name, separator: "-", suffix: "") else { return nil }
         path = p; count = n
+    }
+
+    /// `<path><suffix><separator><count>` with a canonical positive count (no sign, no leading
+    /// zero), without building strings: the applier's codec asks this for every element.
+    private static func parse(_ name: String, separator: Character, suffix: String) -> (NftPath, Int)? {
+        guard let sep = name.lastIndex(of: separator) else { return nil }
+        let digits = name.utf8[name.utf8.index(after: sep)...]
+        guard let first = digits.first, first != UInt8(ascii: "0"), digits.count <= 9 else { return nil }
+        var n = 0
+        for d in digits {
+            guard d >= UInt8(ascii: "0"), d <= UInt8(ascii: "9") else { return nil }
+            n = n * 10 + Int(d - UInt8(ascii: "0"))
+        }
+        let head = name[..<sep]
+        guard head.hasSuffix(suffix), let p = NftPath(rawValue: String(head.dropLast(suffix.count))) else { return nil }
+        return (p, n)
     }
 
     /// The shared chain's name (`cip-3`).
@@ -55,8 +67,9 @@ public struct NftSharedChain: Hashable, Comparable, Sendable {
 /// Everything one service port contributes to the table: elements of the global sets and
 /// maps, the shared chains it needs, and (ClientIP affinity only) its own chains and sets.
 struct NftPortObjects {
-    /// Set or map name → elements, in rendering order.
-    var elements: [String: [NftElement]] = [:]
+    /// Elements per set or map, sets in the order the port first added to them (a port touches a
+    /// handful of sets: a list, no dictionary per port).
+    var elements: [(set: String, elements: [NftElement])] = []
     var sharedChains: Set<NftSharedChain> = []
     /// Affinity chain name → rules.
     var affinityChains: [String: [NftRule]] = [:]
@@ -65,21 +78,26 @@ struct NftPortObjects {
 
     init() {}
 
-    mutating func add(_ set: String, _ el: NftElement) { elements[set, default: []].append(el) }
+    mutating func add(_ set: String, _ el: NftElement) {
+        if let i = elements.lastIndex(where: { $0.set == set }) { elements[i].elements.append(el) } else { elements.append((set, [el])) }
+    }
+
+    /// Adds `els` to `set` at once.
+    mutating func add(_ set: String, _ els: [NftElement]) {
+        if let i = elements.lastIndex(where: { $0.set == set }) { elements[i].elements += els } else { elements.append((set, els)) }
+    }
 
     /// Renders `p` (a port of `family`). `nodeAddresses` are the node's own addresses (LB source ranges).
     init(_ p: ServicePort, family: NftFamily, clusterMasquerade: ClusterMasquerade, nodeAddresses: [IPAddress]) {
-        let proto = p.key.proto.lowercased
-        let portText = NftText.number(Int(p.port))
+        let proto = p.key.proto
         let comment = NftNames.comment(p.key)
         var ctx = Context(port: p, family: family, clusterMasquerade: clusterMasquerade, comment: comment)
 
-        let clusterIP = NftText.address(p.clusterIP)
-        ctx.objects.add(NftNames.clusterIPs, NftElement([clusterIP]))
-        ctx.frontend([clusterIP, proto, portText], path: .cip, decision: p.internalTraffic)
+        ctx.objects.add(NftNames.clusterIPs, NftElement(.address(p.clusterIP)))
+        ctx.frontend(NftFrontend(address: p.clusterIP, proto: proto, port: p.port), path: .cip, decision: p.internalTraffic)
 
         for ip in p.externalIPs + p.loadBalancerIPs {
-            let key = [NftText.address(ip), proto, portText]
+            let key = NftFrontend(address: ip, proto: proto, port: p.port)
             ctx.frontend(key, path: p.masqueradesExternal ? .ext : .loc, decision: p.externalTraffic)
             if let sc = p.externalShortCircuit {
                 ctx.frontend(key, path: .scpod, decision: sc)
@@ -91,27 +109,29 @@ struct NftPortObjects {
             // carries the LB IP as its source is allowed too.
             let allowNode = nodeAddresses.contains { ip in p.loadBalancerSourceRanges.contains { $0.contains(ip) } }
             for ip in p.loadBalancerIPs {
-                let key = [NftText.address(ip), proto, portText]
-                ctx.objects.add(NftNames.firewallFrontends, NftElement(key))
-                for r in p.loadBalancerSourceRanges {
-                    ctx.objects.add(NftNames.firewallAllowed, NftElement(key + [r.prefixLength == (family == .ip ? 32 : 128) ? r.address.description : r.description]))
+                let key = NftFrontend(address: ip, proto: proto, port: p.port)
+                ctx.objects.add(NftNames.firewallFrontends, NftElement(.frontend(key)))
+                for r in p.loadBalancerSourceRanges { ctx.objects.add(NftNames.firewallAllowed, NftElement(.source(key, r))) }
+                if allowNode, let host = CIDR(address: ip, prefixLength: ip.family == .ipv4 ? 32 : 128) {
+                    ctx.objects.add(NftNames.firewallAllowed, NftElement(.source(key, host)))
                 }
-                if allowNode { ctx.objects.add(NftNames.firewallAllowed, NftElement(key + [ip.description])) }
             }
         }
         if let np = p.nodePort {
-            let key = [proto, NftText.number(Int(np))]
+            let key = NftFrontend(address: nil, proto: proto, port: np)
             ctx.frontend(key, path: p.masqueradesExternal ? .npext : .nploc, decision: p.externalTraffic)
             if let sc = p.externalShortCircuit {
                 ctx.frontend(key, path: .npscpod, decision: sc)
                 ctx.frontend(key, path: .npscnode, decision: sc)
             }
         }
-        var seen = Set<IPAddress>()
-        for ep in p.clusterEndpoints + p.localEndpoints where seen.insert(ep.ip).inserted {
-            let ip = NftText.address(ep.ip)
-            ctx.objects.add(NftNames.hairpin, NftElement([ip, ip]))
+        var seen = Set<IPAddress>(minimumCapacity: p.clusterEndpoints.count)
+        var hairpin: [NftElement] = []
+        hairpin.reserveCapacity(p.clusterEndpoints.count)
+        for eps in [p.clusterEndpoints, p.localEndpoints] {
+            for ep in eps where seen.insert(ep.ip).inserted { hairpin.append(NftElement(.addressPair(ep.ip, ep.ip))) }
         }
+        if !hairpin.isEmpty { ctx.objects.add(NftNames.hairpin, hairpin) }
         self = ctx.objects
     }
 
@@ -122,10 +142,12 @@ struct NftPortObjects {
         let clusterMasquerade: ClusterMasquerade
         let comment: String?
         var objects = NftPortObjects()
-        /// Endpoint slots already added (both short-circuit paths share one list).
-        var slots = Set<Slot>()
-        /// An endpoint slot: map, frontend key and endpoint index.
-        struct Slot: Hashable { let map: String; let key: [String]; let index: Int }
+        /// Frontends whose endpoint slots are in an endpoint map already (a frontend listed twice,
+        /// e.g. an external IP that is also the LB IP, adds its slots once). One entry per
+        /// frontend, not per slot: a map's frontend always gets all its N slots at once.
+        var slotted = Set<Slotted>()
+        /// A frontend in an endpoint map.
+        struct Slotted: Hashable { let map: String; let key: NftFrontend }
         /// Shared recent-client sets of the port's endpoints (affinity ports only).
         let affinitySlots: NftAffinitySlots
 
@@ -135,7 +157,7 @@ struct NftPortObjects {
         }
 
         /// One frontend key on one path: dispatch + endpoint elements, or a reject/drop element.
-        mutating func frontend(_ key: [String], path: NftPath, decision: TrafficDecision) {
+        mutating func frontend(_ key: NftFrontend, path: NftPath, decision: TrafficDecision) {
             let eps = port.endpoints(for: decision)
             guard case .forward = decision, !eps.isEmpty else {
                 // Short-circuit paths only ever forward; reject/drop is decided per frontend.
@@ -143,7 +165,7 @@ struct NftPortObjects {
                 let drop = decision == .drop
                 let set = path.isNodePort ? (drop ? NftNames.dropNodePort : NftNames.rejectNodePort)
                                           : (drop ? NftNames.dropAddr : NftNames.rejectAddr)
-                objects.add(set, NftElement(key))
+                objects.add(set, NftElement(.frontend(key)))
                 return
             }
             if let timeout = port.affinityTimeout {
@@ -151,7 +173,7 @@ struct NftPortObjects {
                                               family: family, clusterMasquerade: clusterMasquerade,
                                               slots: affinitySlots, timeout: timeout)
                 let chain = NftNames.affinityChain(port.key, path, rules: rules)
-                objects.add(path.dispatchMap, NftElement(key, value: "goto \(chain)", comment: comment))
+                objects.add(path.dispatchMap, NftElement(.frontend(key), data: .goto(chain), comment: comment))
                 if objects.affinityChains[chain] == nil { objects.affinityChains[chain] = rules }
                 for ep in eps {
                     if let s = affinitySlots.slot(of: ep) {
@@ -166,14 +188,13 @@ struct NftPortObjects {
             }
             let shared = NftSharedChain(path: path, count: eps.count)
             objects.sharedChains.insert(shared)
-            objects.add(shared.setName, NftElement(key, comment: comment))
+            objects.add(shared.setName, NftElement(.frontend(key), comment: comment))
             let map = shared.endpointMap
-            for (i, ep) in eps.enumerated() where slots.insert(Slot(map: map, key: key, index: i)).inserted {
-                var k = key
-                k.reserveCapacity(key.count + 1)
-                k.append(NftText.number(i))
-                objects.add(map, NftElement(k, value: NftText.endpoint(ep)))
-            }
+            guard slotted.insert(Slotted(map: map, key: key)).inserted else { return }
+            var els: [NftElement] = []
+            els.reserveCapacity(eps.count)
+            for (i, ep) in eps.enumerated() { els.append(NftElement(.slot(key, UInt32(i)), data: .endpoint(ep.ip, ep.port))) }
+            objects.add(map, els)
         }
     }
 }

@@ -5,35 +5,58 @@ import SwitchyardCore
 enum NftText {
     /// `address.description`, IPv4 formatted without string interpolation.
     static func address(_ a: IPAddress) -> String {
-        guard a.family == .ipv4 else { return a.description }
-        let v = a.v4Value
-        return String(unsafeUninitializedCapacity: 15) { buf in
-            var n = 0
-            for shift in [24, 16, 8, 0] as [UInt32] {
-                if shift != 24 { buf[n] = UInt8(ascii: "."); n += 1 }
-                n = put(UInt32((v >> shift) & 0xff), into: buf, at: n)
-            }
-            return n
-        }
+        var w = NftTextWriter()
+        w.write(a)
+        return w.string
     }
 
     /// `String(n)` for a port or index.
     static func number(_ v: Int) -> String {
-        guard v >= 0, v < 100_000 else { return String(v) }
-        return String(unsafeUninitializedCapacity: 5) { buf in put(UInt32(v), into: buf, at: 0) }
+        guard v >= 0, v <= Int(UInt32.max) else { return String(v) }
+        var w = NftTextWriter()
+        w.write(number: UInt32(v))
+        return w.string
     }
 
     /// `ip . port` (an endpoint map value).
     static func endpoint(_ ep: Endpoint) -> String { address(ep.ip) + " . " + number(Int(ep.port)) }
+}
 
-    /// Writes the decimal digits of `v` (< 100,000) at `at`; returns the new end.
-    private static func put(_ v: UInt32, into buf: UnsafeMutableBufferPointer<UInt8>, at: Int) -> Int {
+/// Script text built as UTF-8 bytes and turned into one `String` at the end: addresses and
+/// numbers are written digit by digit, with no intermediate strings.
+struct NftTextWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    /// The text written so far.
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func write(_ s: String) { bytes.append(contentsOf: s.utf8) }
+
+    /// `a.description` (IPv6 through its description: rare, and RFC 5952 zero compression).
+    mutating func write(_ a: IPAddress) {
+        guard a.family == .ipv4 else { write(a.description); return }
+        let v = a.v4Value
+        write(number: v >> 24)
+        bytes.append(UInt8(ascii: "."))
+        write(number: (v >> 16) & 0xff)
+        bytes.append(UInt8(ascii: "."))
+        write(number: (v >> 8) & 0xff)
+        bytes.append(UInt8(ascii: "."))
+        write(number: v & 0xff)
+    }
+
+    /// The decimal digits of `v`.
+    mutating func write(number v: UInt32) {
+        if v < 10 { bytes.append(UInt8(ascii: "0") &+ UInt8(v)); return }
         var digits = 1, p: UInt32 = 10
-        while v >= p, digits < 5 { digits += 1; p *= 10 }
+        while digits < 10, v >= p { digits += 1; if digits < 10 { p &*= 10 } }
+        let start = bytes.count
+        for _ in 0..<digits { bytes.append(0) }
         var x = v
-        for i in stride(from: at + digits - 1, through: at, by: -1) {
-            buf[i] = UInt8(ascii: "0") + UInt8(x % 10); x /= 10
+        for i in stride(from: start + digits - 1, through: start, by: -1) {
+            bytes[i] = UInt8(ascii: "0") &+ UInt8(x % 10); x /= 10
         }
-        return at + digits
     }
 }

@@ -42,48 +42,49 @@ public struct NftTransaction: Hashable, Sendable {
 
     /// The script for `nft -f`: one command per line.
     public var text: String {
-        var out = ""
-        out.reserveCapacity(estimatedTextSize)
-        for c in commands { line(c, into: &out) }
-        return out
+        var w = NftTextWriter(capacity: estimatedTextSize)
+        for c in commands { line(c, into: &w) }
+        return w.string
     }
 
-    private func line(_ c: NftCommand, into out: inout String) {
+    private func line(_ c: NftCommand, into w: inout NftTextWriter) {
         switch c {
-        case .addTable(let f): out += "add table \(f.rawValue) \(table)\n"
-        case .deleteTable(let f): out += "delete table \(f.rawValue) \(table)\n"
+        case .addTable(let f): w.write("add table \(f.rawValue) \(table)\n")
+        case .deleteTable(let f): w.write("delete table \(f.rawValue) \(table)\n")
         case .addChain(let f, let ch):
-            out += "add chain \(f.rawValue) \(table) \(ch.name)"
-            if let h = ch.hook { out += " { type \(h.type) hook \(h.hook) priority \(h.priority); policy accept; }" }
-            out += "\n"
-        case .flushChain(let f, let n): out += "flush chain \(f.rawValue) \(table) \(n)\n"
-        case .deleteChain(let f, let n): out += "delete chain \(f.rawValue) \(table) \(n)\n"
+            w.write("add chain \(f.rawValue) \(table) \(ch.name)")
+            if let h = ch.hook { w.write(" { type \(h.type) hook \(h.hook) priority \(h.priority); policy accept; }") }
+            w.write("\n")
+        case .flushChain(let f, let n): w.write("flush chain \(f.rawValue) \(table) \(n)\n")
+        case .deleteChain(let f, let n): w.write("delete chain \(f.rawValue) \(table) \(n)\n")
         case .addSet(let f, let s, let isMap):
-            out += "add \(isMap ? "map" : "set") \(f.rawValue) \(table) \(s.name) { \(s.spec);"
-            if !s.flags.isEmpty { out += " flags \(s.flags.joined(separator: ","));" }
-            if let t = s.timeoutSeconds { out += " timeout \(t)s;" }
-            if let n = s.size { out += " size \(n);" }
-            out += " }\n"
-        case .deleteSet(let f, let n, let isMap): out += "delete \(isMap ? "map" : "set") \(f.rawValue) \(table) \(n)\n"
-        case .flushSet(let f, let n, let isMap): out += "flush \(isMap ? "map" : "set") \(f.rawValue) \(table) \(n)\n"
-        case .addRule(let f, let chain, let r): out += "add rule \(f.rawValue) \(table) \(chain) \(r.text)\n"
+            w.write("add \(isMap ? "map" : "set") \(f.rawValue) \(table) \(s.name) { \(s.spec);")
+            if !s.flags.isEmpty { w.write(" flags \(s.flags.joined(separator: ","));") }
+            if let t = s.timeoutSeconds { w.write(" timeout \(t)s;") }
+            if let n = s.size { w.write(" size \(n);") }
+            w.write(" }\n")
+        case .deleteSet(let f, let n, let isMap): w.write("delete \(isMap ? "map" : "set") \(f.rawValue) \(table) \(n)\n")
+        case .flushSet(let f, let n, let isMap): w.write("flush \(isMap ? "map" : "set") \(f.rawValue) \(table) \(n)\n")
+        case .addRule(let f, let chain, let r): w.write("add rule \(f.rawValue) \(table) \(chain) \(r.text)\n")
         case .addElements(let f, let set, let els):
+            let head = "add element \(f.rawValue) \(table) \(set) { "
             for chunk in Self.chunks(els) {
-                out += "add element \(f.rawValue) \(table) \(set) { "
-                for (i, e) in chunk.enumerated() {
-                    if i > 0 { out += ", " }
-                    e.write(into: &out)
+                w.write(head)
+                for (i, e) in zip(chunk.indices, chunk) {
+                    if i > chunk.startIndex { w.write(", ") }
+                    e.write(into: &w)
                 }
-                out += " }\n"
+                w.write(" }\n")
             }
         case .deleteElements(let f, let set, let els):
+            let head = "delete element \(f.rawValue) \(table) \(set) { "
             for chunk in Self.chunks(els) {
-                out += "delete element \(f.rawValue) \(table) \(set) { "
-                for (i, e) in chunk.enumerated() {
-                    if i > 0 { out += ", " }
-                    e.writeKey(into: &out)
+                w.write(head)
+                for (i, e) in zip(chunk.indices, chunk) {
+                    if i > chunk.startIndex { w.write(", ") }
+                    e.writeKey(into: &w)
                 }
-                out += " }\n"
+                w.write(" }\n")
             }
         }
     }
@@ -116,8 +117,8 @@ public struct NftTransaction: Hashable, Sendable {
         }
         func els(_ e: [NftElement]) -> String {
             "[" + e.map { el in
-                var f = [("key", "[" + el.key.map(JSONText.string).joined(separator: ",") + "]")]
-                if let v = el.value { f.append(("value", JSONText.string(v))) }
+                var f = [("key", "[" + el.keyComponents.map(JSONText.string).joined(separator: ",") + "]")]
+                if let v = el.dataText { f.append(("value", JSONText.string(v))) }
                 if let c = el.comment { f.append(("comment", JSONText.string(c))) }
                 return "{" + f.map { "\(JSONText.string($0.0)):\($0.1)" }.joined(separator: ",") + "}"
             }.joined(separator: ",") + "]"

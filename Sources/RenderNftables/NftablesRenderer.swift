@@ -87,26 +87,39 @@ public struct NftablesRenderer: ProxyRenderer {
 
 /// Collects elements per set, keeping the first element of each key (a later duplicate frontend loses).
 struct NftElementMerger {
-    private var keys: [String: Set<[String]>] = [:]
-    private var els: [String: [NftElement]] = [:]
-    /// Set name → dispatch group, so each name is parsed once.
-    private var groups: [String: String] = [:]
+    /// Set name → index into `lists` / `groupOf`; each name is looked up once per port.
+    private var index: [String: Int] = [:]
+    private var names: [String] = []
+    private var lists: [[NftElement]] = []
+    /// Dispatch group of each set (index into `seen`): a frontend lives in one set of its group
+    /// (the verdict map or a count set).
+    private var groupOf: [Int] = []
+    private var groupIndex: [String: Int] = [:]
+    private var seen: [Set<NftKey>] = []
 
-    mutating func merge(_ elements: [String: [NftElement]]) {
+    mutating func merge(_ elements: [(set: String, elements: [NftElement])]) {
         for (set, new) in elements {
-            // A frontend lives in one set of its dispatch group (the verdict map or a count set).
-            let group: String
-            if let g = groups[set] { group = g } else {
-                group = NftSharedChain(frontendSet: set)?.path.dispatchMap ?? set
-                groups[set] = group
-            }
-            // Mutate in place: copying the accumulated arrays per port would be quadratic.
-            for e in new where keys[group, default: []].insert(e.key).inserted { els[set, default: []].append(e) }
+            let i = slot(set)
+            let g = groupOf[i]
+            // Array elements mutated in place: no copy of the accumulated lists per port.
+            for e in new where seen[g].insert(e.key).inserted { lists[i].append(e) }
         }
     }
 
+    private mutating func slot(_ set: String) -> Int {
+        if let i = index[set] { return i }
+        let group = NftSharedChain(frontendSet: set)?.path.dispatchMap ?? set
+        let g: Int
+        if let known = groupIndex[group] { g = known } else {
+            g = seen.count; seen.append([]); groupIndex[group] = g
+        }
+        let i = lists.count
+        index[set] = i; names.append(set); lists.append([]); groupOf.append(g)
+        return i
+    }
+
     /// Sets in name order with their elements in insertion (port key) order.
-    var sorted: [(String, [NftElement])] { els.keys.sorted().map { ($0, els[$0]!) } }
+    var sorted: [(String, [NftElement])] { names.indices.sorted { names[$0] < names[$1] }.map { (names[$0], lists[$0]) } }
 
     /// CIDRs not contained in another of the list (interval sets reject overlaps).
     static func outermost(_ cidrs: [CIDR]) -> [CIDR] {

@@ -133,7 +133,7 @@ struct NftFullLoadTests {
     @Test func encodeKeepsEveryMessageUnder64KiB() throws {
         // 1000 elements with long comments do not fit one 16-bit attribute length.
         let els = (0..<1500).map { i in
-            NftElement(["10.96.\(i / 250).\(i % 250 + 1)", "tcp", "80"], comment: "namespace-\(i)/a-fairly-long-service-name:http")
+            NftElement(.frontend(NftFrontend(address: IPAddress("10.96.\(i / 250).\(i % 250 + 1)")!, proto: .tcp, port: 80)), comment: "namespace-\(i)/a-fairly-long-service-name:http")
         }
         let op = NftNetlink.Op(add: true, family: .ip, table: "switchyard", set: "cip_2", elements: els)
         let e = try #require(NftNetlink.encode([op, op], firstSeq: 10))

@@ -32,11 +32,12 @@ struct NftPropertyTests {
         var seen = Set<[String]>()
         for p in NftFixtures.full.allPorts {
             let o = NftPortObjects(p, family: NftFamily(p.key.family), clusterMasquerade: .none, nodeAddresses: [])
-            for (map, els) in o.elements where NftSharedChain(endpointMap: map) != nil {
+            for (map, els) in o.elements {
+                guard let shared = NftSharedChain(endpointMap: map) else { continue }
                 for e in els {
-                    #expect(seen.insert([map] + e.key).inserted, "slot \(e.key) used twice")
-                    let index = Int(e.key.last!)!
-                    #expect(index >= 0)
+                    #expect(seen.insert([map] + e.keyComponents).inserted, "slot \(e.keyComponents) used twice")
+                    guard case .slot(_, let index) = e.key else { Issue.record("not a slot: \(e.text)"); continue }
+                    #expect(index < shared.count)
                 }
             }
         }

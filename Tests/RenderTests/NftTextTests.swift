@@ -28,4 +28,21 @@ struct NftTextTests {
             #expect(NftText.endpoint(ep6) == "\(ep6.ip) . \(ep6.port)")
         }
     }
+
+    /// JSON lists an element's key components and data; joined as nft writes them they are the
+    /// script's text of the element (the golden file pins that text).
+    @Test func jsonComponentsSpellTheScriptText() {
+        var count = 0
+        for c in NftablesRenderer().renderFull(NftFixtures.full).transaction.commands {
+            guard case .addElements(_, _, let els) = c else { continue }
+            for e in els {
+                var text = e.keyComponents.joined(separator: " . ")
+                if let comment = e.comment { text += " comment \"\(comment)\"" }
+                if let v = e.dataText { text += " : " + v }
+                #expect(text == e.text)
+                count += 1
+            }
+        }
+        #expect(count > 20)
+    }
 }

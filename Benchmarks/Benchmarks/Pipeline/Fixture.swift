@@ -22,14 +22,27 @@ enum Scale {
 enum Backend: String, CaseIterable, Sendable {
     case nftables, iptables, ipvs
 
-    /// Full render, reduced to the text the applier consumes (so lazy work is measured too).
+    /// Full render, reduced to what the applier consumes (so lazy work is measured too): text for
+    /// iptables and IPVS; for nftables the typed elements (netlink encodes their values) and the
+    /// script of everything else (`nftablesText` measures the whole script: dry-run, nft fallback).
     func renderFull(_ state: ProxyState, with r: Renderers = Renderers()) -> Int {
         switch self {
-        case .nftables: return r.nftables.renderFull(state).text.utf8.count
+        case .nftables:
+            var t = r.nftables.renderFull(state).transaction
+            var elements = 0
+            t.commands = t.commands.filter {
+                guard case .addElements(_, _, let els) = $0 else { return true }
+                elements += els.count
+                return false
+            }
+            return t.text.utf8.count &+ elements
         case .iptables: return r.iptables.renderFull(state).text.utf8.count
         case .ipvs: return r.ipvs.renderFull(state).text.utf8.count
         }
     }
+
+    /// The whole nftables script of a full render (`switchyard dry-run`, the `nft -f` fallback).
+    static func nftablesText(_ state: ProxyState) -> Int { NftablesRenderer().renderFull(state).text.utf8.count }
 
     /// Incremental render of `diff`, reduced to its text. The renderers are the ones that
     /// rendered the previous state, as in a running proxy (IPVS keeps its plan index between

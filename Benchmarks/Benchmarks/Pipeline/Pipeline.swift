@@ -1,6 +1,8 @@
+import ApplyNftables
 import Benchmark
 import KubeObjects
 import Model
+import RenderNftables
 
 // Benchmarks of the pure pipeline at 10,000 services × 10 endpoints. Names are stable: the
 // static thresholds in Benchmarks/Thresholds are keyed by them (`Pipeline.<name>.p90.json`).
@@ -63,6 +65,22 @@ let benchmarks: @Sendable () -> Void = {
         // The whole ruleset for a first sync.
         Benchmark("Full_render_\(backend.rawValue)", configuration: heavy) { _ in
             blackHole(backend.renderFull(builtState))
+        }
+
+        if backend == .nftables {
+            // The full render as one `nft -f` script (dry-run output and the applier's fallback).
+            Benchmark("Full_render_text_nftables", configuration: heavy) { _ in
+                blackHole(Backend.nftablesText(builtState))
+            }
+            // A full sync's element encoding (load plan + netlink messages) of a rendered transaction.
+            let rendered = NftablesRenderer().renderFull(builtState).transaction
+            Benchmark("Element_encode_nftables", configuration: heavy) { benchmark in
+                benchmark.startMeasurement()
+                let bytes = NftFullLoadEncoding.encodedBytes(rendered)
+                benchmark.stopMeasurement()
+                precondition(bytes != nil, "an element without encoding")
+                blackHole(bytes)
+            }
         }
 
         // What a restart costs: build the state, then render in full.
