@@ -110,9 +110,15 @@ final class NftNetlink: @unchecked Sendable {
 
     /// Sends `messages` (from `encode`) as one batch and waits for every ack.
     /// Throws `Refusal` for the first message the kernel refused (the batch is then aborted whole).
+    /// Message `i` is sent with sequence number `firstSeq + i` whatever its encoder stamped.
     func commit(_ messages: [[UInt8]], firstSeq: UInt32) throws {
         var batch = NetlinkMessage(type: Self.batchBegin, flags: NetlinkMessage.request, seq: firstSeq &- 1, family: 0, resID: Self.subsys).finished
-        for m in messages { batch += m }
+        batch.reserveCapacity(messages.reduce(40) { $0 + $1.count })
+        for (i, m) in messages.enumerated() {
+            let at = batch.count
+            batch += m
+            withUnsafeBytes(of: firstSeq &+ UInt32(i)) { for k in 0..<4 { batch[at + 8 + k] = $0[k] } }
+        }
         batch += NetlinkMessage(type: Self.batchEnd, flags: NetlinkMessage.request, seq: firstSeq &+ UInt32(messages.count), family: 0, resID: Self.subsys).finished
         ensureSendBuffer(batch.count)
         let sent = batch.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
