@@ -323,7 +323,8 @@ struct NftRuleCodecTests {
             let nl = try NftNetlink(netns: ns.name)
             var t = NftTransaction(table: "sw")
             t.commands = [.addChain(.ip, NftChain("aff-a")), .addRule(.ip, chain: "aff-a", Self.samples[0].0),
-                          .addRule(.ip, chain: "aff-a", Self.samples[2].0)]   // its set aff_addr_48 does not exist
+                          .addRule(.ip, chain: "aff-a", Self.samples[2].0),   // its set aff_addr_48 does not exist
+                          .addRule(.ip, chain: "aff-a", Self.samples[1].0)]   // only the last asks for an ack
             let first = nl.reserve(0)
             let e = try #require(NftNetlink.encode(t, firstSeq: first, setExists: { _, _ in true }))
             nl.skip(past: first &+ UInt32(e.messages.count))
