@@ -35,6 +35,9 @@ public actor NftablesApplier: ProxyApplier {
     private var netlink: NftNetlink?
     /// Send element-only deltas as one raw nfnetlink batch (the fast path).
     public let elementFastPath: Bool
+    /// Also send affinity chains, their typed rules and sets through the netlink batch (full syncs
+    /// and deltas); false leaves them to nft (as before `NftRuleCodec`; for comparison).
+    public let ruleFastPath: Bool
     /// Largest netlink batch in bytes; a full load above it is split into several batches
     /// (not atomic, see `NftNetlink.commitLarge`). Nil: one batch, split only if the kernel refuses it.
     public let maxBatchBytes: Int?
@@ -60,9 +63,10 @@ public actor NftablesApplier: ProxyApplier {
     ///     full load through the process measured no slower. Element deltas use the netlink fast path
     ///     either way.
     public init(renderer: NftablesRenderer = .init(), nftPath: String = "nft", netns: String? = nil,
-                transport: NftTransport = .process, elementFastPath: Bool = true, maxBatchBytes: Int? = nil) {
+                transport: NftTransport = .process, elementFastPath: Bool = true, ruleFastPath: Bool = true,
+                maxBatchBytes: Int? = nil) {
         self.renderer = renderer; self.nftPath = nftPath; self.netns = netns; self.transport = transport
-        self.elementFastPath = elementFastPath; self.maxBatchBytes = maxBatchBytes
+        self.elementFastPath = elementFastPath; self.ruleFastPath = ruleFastPath; self.maxBatchBytes = maxBatchBytes
     }
 
     public func applyFull(_ state: ProxyState) async throws -> ApplyReport {
@@ -160,7 +164,7 @@ public actor NftablesApplier: ProxyApplier {
         var clock = ContinuousClock.now
         func lap() -> Double { let now = ContinuousClock.now; defer { clock = now }; return (now - clock).seconds }
         let plan = NftLoadPlan(full: full, inventory: inventory, loadable: { NftElementCodec.layout($0) != nil },
-                               ruleLoadable: { $0.body != nil })
+                               ruleLoadable: ruleFastPath ? { $0.body != nil } : nil)
         timing.inventorySeconds = lap()
         if let why = plan.fallback { return fail(why) }
         let skeleton = plan.skeleton.text
@@ -206,6 +210,9 @@ public actor NftablesApplier: ProxyApplier {
     /// transaction needs nft. `record` says which sets exist (an `add set` of one sends nothing).
     func sendBatch(_ t: NftTransaction, record: NftRecord) throws -> Int? {
         guard elementFastPath else { return nil }
+        if !ruleFastPath, t.commands.contains(where: { if case .addElements = $0 { return false }
+                                                       if case .deleteElements = $0 { return false }
+                                                       return true }) { return nil }
         guard let nl = try? netlinkSocket() else { return nil }
         let firstSeq = nl.reserve(0)
         guard let encoded = NftNetlink.encode(t, firstSeq: firstSeq, setExists: { record.tables[$0]?.elements[$1] != nil }) else {
