@@ -35,10 +35,12 @@ struct NftablesBenchmark {
             let first = try await timed { try await applier.applyFull(state) }
             print("bench \(transport) \(Self.services)x10 first full: \(ms(first.1)) ms total, kernel \(ms(first.0.kernelSeconds)) ms, \(first.0.elementsWritten) elements, \(first.0.bytes) bytes")
             if let l = await applier.lastFullLoad { print("bench first full steps: \(l)") }
-            let plan = NftLoadPlan(full: NftablesRenderer().renderFull(state).transaction, inventory: [:]) { NftElementCodec.layout($0) != nil }
+            let plan = NftLoadPlan(full: NftablesRenderer().renderFull(state).transaction, inventory: [:],
+                                   loadable: { NftElementCodec.layout($0) != nil }, ruleLoadable: rulesViaNft ? nil : { $0.body != nil })
             let lines = plan.skeleton.text.split(separator: "\n")
             let aff = lines.filter { $0.contains(" aff-") }.count
-            print("bench skeleton: \(lines.count) lines, \(aff) of them affinity chains/sets/rules, \(plan.skeleton.text.utf8.count) bytes")
+            print("bench skeleton: \(lines.count) lines, \(aff) of them affinity chains/sets/rules, \(plan.skeleton.text.utf8.count) bytes; " +
+                  "batch: \(plan.chains.count) affinity chains with \(plan.chains.reduce(0) { $0 + $1.rules.count }) rules")
             let second = try await timed { try await applier.applyFull(state) }
             print("bench \(transport) replace full: \(ms(second.1)) ms total, kernel \(ms(second.0.kernelSeconds)) ms, drift \(second.0.driftRepaired)")
             if let l = await applier.lastFullLoad { print("bench replace full steps: \(l)") }
