@@ -10,20 +10,27 @@ import RenderNftables
 ///    shared DNAT chains are kept untouched (nft 1.0.6 cannot re-add their rules; their marker
 ///    chain says they have the right shape, else `fallback` is set), and the dispatch rules of
 ///    count sets the new state no longer uses are kept until step 3.
-/// 2. `flushes` + `loads` (ONE raw nfnetlink batch, atomic): every set the codec knows is flushed
-///    and refilled, and stale sets are flushed. Established and new connections see either the
-///    old or the new data, never a gap.
+/// 2. `flushes` + `chains` + `loads` (ONE raw nfnetlink batch, atomic): every set the codec knows
+///    is flushed, the affinity chains the kernel lacks are created with their rules (when every rule
+///    has a typed form `NftRuleCodec` encodes; otherwise they stay in the skeleton), and the sets are
+///    refilled — after the chains, so dispatch elements can `goto` them — and stale sets are flushed.
+///    Established and new connections see either the old or the new data, never a gap.
 /// 3. `cleanup` (nft script, only when the kernel held objects the new table lacks): dispatch
 ///    chains rewritten exactly, stale chains and sets deleted.
 struct NftLoadPlan {
     var skeleton: NftTransaction
     var flushes: [(family: NftFamily, set: String)] = []
     var loads: [NftNetlink.Op] = []
+    /// Affinity chains created in the batch (before `loads`), with their rules.
+    var chains: [Chain] = []
     var cleanup: NftTransaction?
     /// Set when the table exists but cannot be updated in place: its shared chains have another
     /// shape (marker chain) or lack a chain the render needs. nft 1.0.6 cannot add rules that use
     /// the existing endpoint maps, so only one transaction that replaces the table can load it.
     var fallback: String?
+
+    /// A chain the batch creates, with its rules.
+    struct Chain: Hashable { var family: NftFamily; var name: String; var rules: [NftRule] }
 
     /// One family's part of a full render.
     private struct Family {
@@ -38,7 +45,9 @@ struct NftLoadPlan {
     ///   - full: a full render's transaction (per family: add/delete table, then the table).
     ///   - inventory: what the kernel holds now, per family (absent: nothing).
     ///   - loadable: whether the netlink codec encodes a set's elements.
-    init(full: NftTransaction, inventory: [NftFamily: NftNetlink.Inventory], loadable: (String) -> Bool) {
+    ///   - ruleLoadable: whether the netlink codec encodes a rule (nil: every chain goes in the skeleton).
+    init(full: NftTransaction, inventory: [NftFamily: NftNetlink.Inventory], loadable: (String) -> Bool,
+         ruleLoadable: ((NftRule) -> Bool)? = nil) {
         var fams: [NftFamily: Family] = [:]
         var order: [NftFamily] = []
         for c in full.commands {
@@ -69,16 +78,29 @@ struct NftLoadPlan {
                 // Affinity chains are named after their content: one in the kernel is up to date.
                 keep.formUnion(fam.chains.map(\.name).filter { $0.hasPrefix(NftNames.affinityChainPrefix) && inv.chains.contains($0) })
             }
+            // Affinity chains the kernel lacks go to the batch when the codec encodes all their rules.
+            var rulesByChain: [String: [NftRule]] = [:]
+            for (chain, r) in fam.rules { rulesByChain[chain, default: []].append(r) }
+            var viaBatch: Set<String> = []
+            if let ruleLoadable {
+                for ch in fam.chains where ch.hook == nil && ch.name.hasPrefix(NftNames.affinityChainPrefix) && !keep.contains(ch.name) {
+                    let rules = rulesByChain[ch.name] ?? []
+                    guard rules.allSatisfy(ruleLoadable) else { continue }
+                    viaBatch.insert(ch.name)
+                    chains.append(Chain(family: f, name: ch.name, rules: rules))
+                }
+            }
             let setNames = Set(fam.sets.map { $0.0.name })
             let staleSets = inv.sets.subtracting(setNames).sorted()
             let staleCounts = staleSets.compactMap { NftSharedChain(frontendSet: $0) }.sorted()
             step1.append(.addTable(f))
             for (s, isMap) in fam.sets { step1.append(.addSet(f, s, isMap: isMap)) }
-            for ch in fam.chains { step1.append(.addChain(f, ch)) }
+            for ch in fam.chains where !viaBatch.contains(ch.name) { step1.append(.addChain(f, ch)) }
             let chainNames = Set(fam.chains.map(\.name))
             for c in staleCounts where !chainNames.contains(c.name) { step1.append(.addChain(f, NftChain(c.name))) }
-            for ch in fam.chains where !keep.contains(ch.name) { step1.append(.flushChain(f, ch.name)) }
-            for (chain, r) in fam.rules where !keep.contains(chain) { step1.append(.addRule(f, chain: chain, r)) }
+            let untouched = keep.union(viaBatch)
+            for ch in fam.chains where !untouched.contains(ch.name) { step1.append(.flushChain(f, ch.name)) }
+            for (chain, r) in fam.rules where !untouched.contains(chain) { step1.append(.addRule(f, chain: chain, r)) }
             // Stale count sets keep their dispatch rules (and data) until the batch replaced the data.
             for c in staleCounts { step1.append(.addRule(f, chain: c.dispatchChain, c.dispatchRule(family: f))) }
             for (s, isMap) in fam.sets where !loadable(s.name) && !s.flags.contains("dynamic") {

@@ -108,32 +108,49 @@ final class NftNetlink: @unchecked Sendable {
         return out
     }
 
-    /// Sends `messages` (from `encode`) as one batch and waits for every ack.
+    /// Sends `messages` (from `encode`) as one batch and waits until the kernel answered it.
     /// Throws `Refusal` for the first message the kernel refused (the batch is then aborted whole).
+    /// Message `i` is sent with sequence number `firstSeq + i` whatever its encoder stamped, and
+    /// only the last asks for an ack: the kernel reports every failing message anyway and answers
+    /// all at the end of the batch, and tens of thousands of acks (one per rule of a full load)
+    /// would overflow the receive buffer.
     func commit(_ messages: [[UInt8]], firstSeq: UInt32) throws {
+        guard !messages.isEmpty else { return }
         var batch = NetlinkMessage(type: Self.batchBegin, flags: NetlinkMessage.request, seq: firstSeq &- 1, family: 0, resID: Self.subsys).finished
-        for m in messages { batch += m }
+        batch.reserveCapacity(messages.reduce(40) { $0 + $1.count })
+        for (i, m) in messages.enumerated() {
+            let at = batch.count
+            batch += m
+            withUnsafeBytes(of: firstSeq &+ UInt32(i)) { for k in 0..<4 { batch[at + 8 + k] = $0[k] } }
+            if i < messages.count - 1 { batch[at + 6] &= ~UInt8(NetlinkMessage.ack) } else { batch[at + 6] |= UInt8(NetlinkMessage.ack) }
+        }
         batch += NetlinkMessage(type: Self.batchEnd, flags: NetlinkMessage.request, seq: firstSeq &+ UInt32(messages.count), family: 0, resID: Self.subsys).finished
         ensureSendBuffer(batch.count)
         let sent = batch.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         guard sent == batch.count else { throw Refusal(index: -1, errno: errno) }
-        var pending = Set((0..<messages.count).map { firstSeq &+ UInt32($0) })
+        let last = firstSeq &+ UInt32(messages.count - 1)
+        var done = false
         var refusal: Refusal?
         var buf = [UInt8](repeating: 0, count: 1 << 16)
-        while !pending.isEmpty {
-            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 { if errno == EINTR { continue }; throw Refusal(index: -1, errno: errno) }
+        while !done {
+            // After a refusal the kernel has queued all its answers: read what is left, never wait.
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, refusal == nil ? 0 : Int32(MSG_DONTWAIT)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if let refusal { throw refusal }
+                throw Refusal(index: -1, errno: errno)
+            }
             var off = 0
             while off + 16 <= n {
                 let len = Int(Self.u32(buf, off)), type = Self.u16(buf, off + 4), mseq = Self.u32(buf, off + 8)
                 guard len >= 16 else { break }
-                if type == 2 /* NLMSG_ERROR */, off + 20 <= n {
+                let index = Int(Int32(bitPattern: mseq &- firstSeq))
+                // NLMSG_ERROR of this batch (a failed earlier batch's leftovers have other numbers);
+                // the batch header's number means the kernel refused the batch itself.
+                if type == 2 /* NLMSG_ERROR */, off + 20 <= n, index >= -1, index < messages.count {
                     let err = Int32(bitPattern: Self.u32(buf, off + 16))
-                    let index = Int(mseq &- firstSeq)
-                    if err != 0, refusal == nil {
-                        refusal = Refusal(index: index >= 0 && index < messages.count ? index : -1, errno: -err)
-                    }
-                    pending.remove(mseq)
+                    if err != 0, refusal == nil { refusal = Refusal(index: index, errno: -err) }
+                    if mseq == last || index == -1 { done = true }
                 }
                 off += (len + 3) & ~3
             }

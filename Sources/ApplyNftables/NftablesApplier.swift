@@ -14,9 +14,10 @@ import Glibc
 /// an `nft -f -` process (or in-process libnftables with `transport: .library`); before that, a
 /// drift check counts each set's elements in the kernel (netlink dumps) against the record and
 /// reports the difference as `driftRepaired`. Incremental syncs send only the renderer's deltas:
-/// a delta made only of element adds/deletes on the global sets and maps goes to the kernel as one
-/// raw nfnetlink batch on a persistent socket (no nft parsing, no cache fetch); anything else
-/// (affinity chains and sets) goes through nft as one transaction. The applier keeps an
+/// a delta made only of element adds/deletes on the global sets and maps, affinity chains with
+/// their typed rules (`NftRuleCodec`) and chain/set deletions goes to the kernel as one raw
+/// nfnetlink batch on a persistent socket (no nft parsing, no cache fetch); anything else (a new
+/// per-count chain or set, a new per-endpoint affinity set) goes through nft as one transaction. The applier keeps an
 /// `NftRecord` of what it committed; it changes only after the kernel accepted a transaction, and
 /// after any failure the next sync is full. `netns` names a namespace to work in: nft runs via
 /// `ip netns exec`, and the libnftables context and netlink socket are created on a short-lived
@@ -34,6 +35,9 @@ public actor NftablesApplier: ProxyApplier {
     private var netlink: NftNetlink?
     /// Send element-only deltas as one raw nfnetlink batch (the fast path).
     public let elementFastPath: Bool
+    /// Also send affinity chains, their typed rules and sets through the netlink batch (full syncs
+    /// and deltas); false leaves them to nft (as before `NftRuleCodec`; for comparison).
+    public let ruleFastPath: Bool
     /// Largest netlink batch in bytes; a full load above it is split into several batches
     /// (not atomic, see `NftNetlink.commitLarge`). Nil: one batch, split only if the kernel refuses it.
     public let maxBatchBytes: Int?
@@ -59,9 +63,10 @@ public actor NftablesApplier: ProxyApplier {
     ///     full load through the process measured no slower. Element deltas use the netlink fast path
     ///     either way.
     public init(renderer: NftablesRenderer = .init(), nftPath: String = "nft", netns: String? = nil,
-                transport: NftTransport = .process, elementFastPath: Bool = true, maxBatchBytes: Int? = nil) {
+                transport: NftTransport = .process, elementFastPath: Bool = true, ruleFastPath: Bool = true,
+                maxBatchBytes: Int? = nil) {
         self.renderer = renderer; self.nftPath = nftPath; self.netns = netns; self.transport = transport
-        self.elementFastPath = elementFastPath; self.maxBatchBytes = maxBatchBytes
+        self.elementFastPath = elementFastPath; self.ruleFastPath = ruleFastPath; self.maxBatchBytes = maxBatchBytes
     }
 
     public func applyFull(_ state: ProxyState) async throws -> ApplyReport {
@@ -98,7 +103,7 @@ public actor NftablesApplier: ProxyApplier {
         let clock = ContinuousClock.now
         var bytes = 0
         do {
-            if let sent = try sendElementBatch(out.transaction) { bytes = sent } else {
+            if let sent = try sendBatch(out.transaction, record: current) { bytes = sent } else {
                 let text = out.text
                 bytes = text.utf8.count
                 try runScript(text)
@@ -158,24 +163,32 @@ public actor NftablesApplier: ProxyApplier {
         var timing = NftFullLoad(fast: true)
         var clock = ContinuousClock.now
         func lap() -> Double { let now = ContinuousClock.now; defer { clock = now }; return (now - clock).seconds }
-        let plan = NftLoadPlan(full: full, inventory: inventory) { NftElementCodec.layout($0) != nil }
+        let plan = NftLoadPlan(full: full, inventory: inventory, loadable: { NftElementCodec.layout($0) != nil },
+                               ruleLoadable: ruleFastPath ? { $0.body != nil } : nil)
         timing.inventorySeconds = lap()
         if let why = plan.fallback { return fail(why) }
         let skeleton = plan.skeleton.text
         do { try runScript(skeleton) } catch { return fail("skeleton: \(error)") }
         timing.skeletonSeconds = lap()
         let count = plan.loads.reduce(0) { $0 + ($1.elements.count + 999) / 1000 }
-        let firstSeq = nl.reserve(count + plan.flushes.count)
-        // The flushes first, then the element messages: one contiguous batch.
+        let chainMessages = plan.chains.reduce(0) { $0 + 1 + $1.rules.count }
+        let firstSeq = nl.reserve(count + plan.flushes.count + chainMessages)
+        // The flushes first, then the affinity chains and their rules, then the element messages
+        // (dispatch elements `goto` those chains): one contiguous batch. `commit` numbers them.
         let flushes = plan.flushes.enumerated().map { i, s in
             NftNetlink.flushMessage(family: s.family, table: full.table, set: s.set, seq: firstSeq &+ UInt32(i))
         }
-        guard let encoded = NftNetlink.encode(plan.loads, firstSeq: firstSeq &+ UInt32(flushes.count)) else {
+        guard let chains = NftNetlink.encodeChains(plan.chains, table: full.table, firstSeq: firstSeq &+ UInt32(flushes.count)) else {
+            return fail("a rule the codec cannot encode")
+        }
+        guard let encoded = NftNetlink.encode(plan.loads, firstSeq: firstSeq &+ UInt32(flushes.count + chains.count)) else {
             return fail("an element the codec cannot encode")
         }
-        let messages = encoded.messages, bytes = encoded.bytes
+        let messages = chains + encoded.messages
+        let bytes = encoded.bytes + chains.reduce(0) { $0 + $1.count }
         nl.skip(past: firstSeq &+ UInt32(flushes.count + messages.count))
         timing.encodeSeconds = lap()
+        timing.batchChains = plan.chains.count
         do { try nl.commitLarge(flushes + messages, firstSeq: firstSeq, maxBatchBytes: maxBatchBytes) } catch {
             return fail("netlink batch: \(error)")
         }
@@ -191,27 +204,26 @@ public actor NftablesApplier: ProxyApplier {
         return skeleton.utf8.count + bytes + flushes.reduce(0) { $0 + $1.count } + cleanupBytes
     }
 
-    /// The fast path: a transaction of element adds/deletes only goes to the kernel as one
-    /// nfnetlink batch. Returns the bytes sent, or nil when the transaction needs nft.
-    func sendElementBatch(_ t: NftTransaction) throws -> Int? {
+    /// The fast path: a delta transaction the codecs know whole (element adds/deletes, affinity
+    /// chains with typed rules, chain and set deletions: `NftNetlink.encode(_:firstSeq:setExists:)`)
+    /// goes to the kernel as one nfnetlink batch. Returns the bytes sent, or nil when the
+    /// transaction needs nft. `record` says which sets exist (an `add set` of one sends nothing).
+    func sendBatch(_ t: NftTransaction, record: NftRecord) throws -> Int? {
         guard elementFastPath else { return nil }
-        var ops: [NftNetlink.Op] = []
-        for c in t.commands {
-            switch c {
-            case .addElements(let f, let set, let els): ops.append(.init(add: true, family: f, table: t.table, set: set, elements: els))
-            case .deleteElements(let f, let set, let els): ops.append(.init(add: false, family: f, table: t.table, set: set, elements: els))
-            default: return nil
-            }
-        }
+        if !ruleFastPath, t.commands.contains(where: { if case .addElements = $0 { return false }
+                                                       if case .deleteElements = $0 { return false }
+                                                       return true }) { return nil }
         guard let nl = try? netlinkSocket() else { return nil }
-        // One message per `add/delete element` line of the equivalent script, so indexes name lines.
-        let firstSeq = nl.reserve(ops.reduce(0) { $0 + ($1.elements.count + 999) / 1000 })
-        guard let encoded = NftNetlink.encode(ops, firstSeq: firstSeq) else { return nil }
+        let firstSeq = nl.reserve(0)
+        guard let encoded = NftNetlink.encode(t, firstSeq: firstSeq, setExists: { record.tables[$0]?.elements[$1] != nil }) else {
+            return nil
+        }
         let messages = encoded.messages, bytes = encoded.bytes
         nl.skip(past: firstSeq &+ UInt32(messages.count))
         do { try nl.commit(messages, firstSeq: firstSeq) } catch let r as NftNetlink.Refusal {
+            // One message per line of the equivalent script (1000 elements a line), so indexes name lines.
             let line = r.index >= 0 && r.index < encoded.lines.count ? encoded.lines[r.index] + 1 : nil
-            throw ApplyError(backend: name, operation: "netlink element batch", message: String(cString: strerror(r.errno)),
+            throw ApplyError(backend: name, operation: "netlink batch", message: String(cString: strerror(r.errno)),
                              line: line, lineText: line.flatMap { NftErrorParser.lineText(t.text, $0) }, errno: r.errno)
         }
         return bytes
@@ -266,6 +278,8 @@ public struct NftFullLoad: Hashable, Sendable {
     public var encodeSeconds = 0.0
     /// Step 2: the netlink batch (kernel commit included).
     public var batchSeconds = 0.0
+    /// Affinity chains the batch created (with their rules) instead of the skeleton.
+    public var batchChains = 0
     /// Step 3: stale objects removed (0 when there were none).
     public var cleanupSeconds = 0.0
     /// Why the fast path was not taken or failed (then the whole render went through `nft -f`).

@@ -38,9 +38,20 @@ public struct NftChain: Hashable, Sendable {
 
 /// One rule. Only this module builds rules, from typed values (addresses, ports, protocols,
 /// numbers and names it generated itself), so no external text reaches a rule.
+///
+/// A rule built from a typed `body` (`NftExpr` statements) derives its text from it, so both
+/// forms always agree; the applier can then send it as netlink expressions instead of text.
+/// Equality and hashing use the text only.
 public struct NftRule: Hashable, Sendable {
     public let text: String
-    init(_ parts: String...) { text = parts.filter { !$0.isEmpty }.joined(separator: " ") }
+    /// The typed form, when the rule was built from one (nil: text only, nft must parse it).
+    public let body: NftRuleBody?
+    init(_ parts: String...) { text = parts.filter { !$0.isEmpty }.joined(separator: " "); body = nil }
+    /// A rule from its typed form; `text` is derived from it.
+    init(_ body: NftRuleBody) { self.body = body; text = body.text }
+
+    public static func == (a: NftRule, b: NftRule) -> Bool { a.text == b.text }
+    public func hash(into h: inout Hasher) { h.combine(text) }
 }
 
 /// A named set or map. `spec` is its type line (`type …` or `typeof …`); `flags`, `timeout` and

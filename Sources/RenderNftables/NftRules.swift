@@ -3,16 +3,20 @@ import SwitchyardCore
 
 /// Rule builders. Every piece of rule text comes from typed values or names this module made.
 enum NftRules {
+    /// The masquerade mark bit (`NftNames.markBit` as a number).
+    static let markBitValue: UInt32 = 0x0000_4000
+
     static func markRules(_ path: NftPath, family: NftFamily, clusterMasquerade: ClusterMasquerade) -> [NftRule] {
-        let set = NftRule("meta mark set meta mark | \(NftNames.markBit)")
+        let set = NftExpr.markBits(markBitValue)
         switch path.mark {
         case .never: return []
-        case .always: return [set]
+        case .always: return [NftRule(NftRuleBody(family: family, [set]))]
         case .clusterPolicy:
             switch clusterMasquerade {
-            case .all: return [set]
+            case .all: return [NftRule(NftRuleBody(family: family, [set]))]
             case .none: return []
-            case .sourcesOutside: return [NftRule("\(family.header) saddr != @\(NftNames.podCIDRs)", set.text)]
+            case .sourcesOutside:
+                return [NftRule(NftRuleBody(family: family, [.lookup([.saddr], set: NftNames.podCIDRs, inverted: true), set]))]
             }
         }
     }
@@ -35,36 +39,37 @@ enum NftRules {
     }
 
     /// `dnat ip to 10.0.0.1:80` / `dnat ip6 to [fd00::1]:80`, preceded by the protocol match nft requires.
-    static func dnat(_ ep: Endpoint, proto: L4Protocol, family: NftFamily) -> String {
-        let addr = family == .ip ? ep.ip.description : "[\(ep.ip)]"
-        return "meta l4proto \(proto.lowercased) dnat \(family.header) to \(addr):\(ep.port)"
-    }
+    static func dnat(_ ep: Endpoint, proto: L4Protocol) -> [NftExpr] { [.l4proto(proto), .dnat(ep.ip, port: ep.port)] }
+
+    /// The fields of `frontendKey`.
+    static func frontendFields(_ path: NftPath) -> [NftField] { path.isNodePort ? [.l4proto, .dport] : [.daddr, .l4proto, .dport] }
 
     /// ClientIP affinity: a recent client returns to its endpoint; a new one picks uniformly by a
     /// `numgen` cascade and is recorded. Each endpoint's recent clients live in a shared slot set
     /// keyed `client . frontend` (`NftAffinitySlots`), whose elements carry the port's timeout, or —
     /// when two endpoints of the port share a slot — in its own set keyed by client (kube-proxy's shape).
+    /// Every rule has a typed form (`NftRuleBody`).
     static func affinity(_ key: ServicePortKey, path: NftPath, endpoints: [Endpoint], proto: L4Protocol,
                          family: NftFamily, clusterMasquerade: ClusterMasquerade,
                          slots: NftAffinitySlots, timeout: UInt32) -> [NftRule] {
         var rules = markRules(path, family: family, clusterMasquerade: clusterMasquerade)
-        let saddr = "\(family.header) saddr"
-        let sharedKey = "\(saddr) . \(frontendKey(path, family: family))"
-        func recent(_ ep: Endpoint) -> (set: String, key: String, timeout: String) {
+        let sharedKey: [NftField] = [.saddr] + frontendFields(path)
+        func recent(_ ep: Endpoint) -> (set: String, key: [NftField], timeout: UInt32?) {
             if let s = slots.slot(of: ep) {
-                return (NftNames.affinitySlotSet(s, nodePort: path.isNodePort), sharedKey, " timeout \(timeout)s")
+                return (NftNames.affinitySlotSet(s, nodePort: path.isNodePort), sharedKey, timeout)
             }
-            return (NftNames.affinitySet(key, ep), saddr, "")
+            return (NftNames.affinitySet(key, ep), [.saddr], nil)
         }
+        func rule(_ exprs: [NftExpr]) -> NftRule { NftRule(NftRuleBody(family: family, exprs)) }
         for ep in endpoints {
             let r = recent(ep)
-            rules.append(NftRule("\(r.key) @\(r.set)", dnat(ep, proto: proto, family: family)))
+            rules.append(rule([.lookup(r.key, set: r.set, inverted: false)] + dnat(ep, proto: proto)))
         }
         for (i, ep) in endpoints.enumerated() {
             let remaining = endpoints.count - i
-            let pick = remaining > 1 ? "numgen random mod \(remaining) 0" : ""
+            let pick: [NftExpr] = remaining > 1 ? [.numgen(modulus: UInt32(remaining), equals: 0)] : []
             let r = recent(ep)
-            rules.append(NftRule(pick, "update @\(r.set) { \(r.key)\(r.timeout) }", dnat(ep, proto: proto, family: family)))
+            rules.append(rule(pick + [.update(set: r.set, key: r.key, timeoutSeconds: r.timeout)] + dnat(ep, proto: proto)))
         }
         return rules
     }

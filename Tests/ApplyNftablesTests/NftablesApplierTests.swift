@@ -67,7 +67,7 @@ struct NftablesApplierTests {
             let ghost = F.web(9, [F.ep("10.244.9.1", 80)])
             let diff = StateDiff(removed: [ghost])
             let error = await #expect(throws: ApplyError.self) { try await applier.applyIncremental(diff, state: old) }
-            #expect(error?.operation == "netlink element batch")
+            #expect(error?.operation == "netlink batch")
             #expect(error?.errno == ENOENT)
             #expect(error?.lineText?.hasPrefix("delete element ip switchyard") == true, "\(String(describing: error))")
             #expect(try ns.nft("list", "ruleset").check().out == before)

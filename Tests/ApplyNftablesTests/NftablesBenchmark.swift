@@ -28,18 +28,23 @@ struct NftablesBenchmark {
         var tracker = ProxyStateTracker(config: NodeConfig(nodeName: cluster.nodeName, clusterCIDRs: [CIDR(SyntheticCluster.clusterCIDR)!]))
         _ = tracker.apply(cluster.objects().map { ObjectEvent.upsert($0) })
         var state = tracker.commit().state
+        // SWITCHYARD_NFT_BENCH_RULES_VIA_NFT=1: affinity chains and rules through nft (as before NftRuleCodec).
+        let rulesViaNft = ProcessInfo.processInfo.environment["SWITCHYARD_NFT_BENCH_RULES_VIA_NFT"] == "1"
         try await TestNamespace.with { ns in
-            let applier = NftablesApplier(netns: ns.name, transport: transport)
+            let applier = NftablesApplier(netns: ns.name, transport: transport, ruleFastPath: !rulesViaNft)
             let first = try await timed { try await applier.applyFull(state) }
             print("bench \(transport) \(Self.services)x10 first full: \(ms(first.1)) ms total, kernel \(ms(first.0.kernelSeconds)) ms, \(first.0.elementsWritten) elements, \(first.0.bytes) bytes")
             if let l = await applier.lastFullLoad { print("bench first full steps: \(l)") }
-            let plan = NftLoadPlan(full: NftablesRenderer().renderFull(state).transaction, inventory: [:]) { NftElementCodec.layout($0) != nil }
+            let plan = NftLoadPlan(full: NftablesRenderer().renderFull(state).transaction, inventory: [:],
+                                   loadable: { NftElementCodec.layout($0) != nil }, ruleLoadable: rulesViaNft ? nil : { $0.body != nil })
             let lines = plan.skeleton.text.split(separator: "\n")
             let aff = lines.filter { $0.contains(" aff-") }.count
-            print("bench skeleton: \(lines.count) lines, \(aff) of them affinity chains/sets/rules, \(plan.skeleton.text.utf8.count) bytes")
+            print("bench skeleton: \(lines.count) lines, \(aff) of them affinity chains/sets/rules, \(plan.skeleton.text.utf8.count) bytes; " +
+                  "batch: \(plan.chains.count) affinity chains with \(plan.chains.reduce(0) { $0 + $1.rules.count }) rules")
             let second = try await timed { try await applier.applyFull(state) }
             print("bench \(transport) replace full: \(ms(second.1)) ms total, kernel \(ms(second.0.kernelSeconds)) ms, drift \(second.0.driftRepaired)")
             if let l = await applier.lastFullLoad { print("bench replace full steps: \(l)") }
+            var affinity: [Double] = [], affinityCPU: [Double] = []
             for kind in [ChurnGenerator.Kind.endpointChange, .serviceAdd, .serviceRemove] {
                 var churn = ChurnGenerator(cluster: cluster, kind: kind, seed: 7)
                 var kernel: [Double] = [], total: [Double] = [], cpu: [Double] = []
@@ -57,6 +62,7 @@ struct NftablesBenchmark {
                     cpu.append(Self.processCPUSeconds() - cpuBefore)
                     #expect(!r.0.full)
                     kernel.append(r.0.kernelSeconds); total.append(r.1)
+                    if r.0.rulesWritten > 0 { affinity.append(r.1); affinityCPU.append(cpu.last!) }
                     if ProcessInfo.processInfo.environment["SWITCHYARD_NFT_BENCH_TRACE"] == "1" {
                         print("timing \(kind): kernel \(ms(r.0.kernelSeconds)) ms, \(r.0.elementsWritten) elements, \(r.0.rulesWritten) rules")
                     }
@@ -67,6 +73,11 @@ struct NftablesBenchmark {
                 let slowest = total.indices.max { total[$0] < total[$1] }!
                 kernel.sort(); total.sort()
                 print("bench \(transport) incremental \(kind): kernel median \(ms(kernel[10])) ms max \(ms(kernel.last!)) ms; total median \(ms(total[10])) ms max \(ms(total.last!)) ms, CPU of the slowest \(ms(cpu[slowest])) ms, CPU max \(ms(cpu.max()!)) ms")
+            }
+            // Deltas that wrote rules: ClientIP-affinity ports (new chains) or a new endpoint count.
+            if !affinity.isEmpty {
+                print("bench \(transport) deltas with rules (\(rulesViaNft ? "nft" : "netlink")): \(affinity.count), total " +
+                      affinity.map { ms($0) }.joined(separator: " ") + " ms; CPU " + affinityCPU.map { ms($0) }.joined(separator: " ") + " ms")
             }
         }
     }
