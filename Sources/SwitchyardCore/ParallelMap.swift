@@ -16,11 +16,13 @@ public enum ParallelMap {
 
     /// `items.map(transform)`, computed in contiguous chunks on up to `workers()` threads. Runs
     /// serially when there are fewer than `2 * minimumChunk` items. The result is in `items` order.
+    /// There are up to four chunks per worker, so a thread that loses its core to another process
+    /// holds back a quarter of its share, not all of it (the others take the remaining chunks).
     public static func map<Element: Sendable, Result: Sendable>(
         _ items: [Element], minimumChunk: Int = 512, _ transform: @Sendable (Element) -> Result
     ) -> [Result] {
-        let chunks = min(workers(), items.count / max(1, minimumChunk))
-        if chunks < 2 { return items.map(transform) }
+        let chunks = min(4 * workers(), items.count / max(1, minimumChunk))
+        if chunks < 2 || workers() < 2 { return items.map(transform) }
         var parts = [[Result]](repeating: [], count: chunks)
         parts.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer
