@@ -18,7 +18,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Endpoints per service.")
     var endpointsPerService: Int = 10
 
-    @Option(help: "Comma-separated backends: nftables, iptables.")
+    @Option(help: "Comma-separated backends: nftables, iptables, ipvs (ipvs runs inside a User-Mode Linux guest).")
     var backends: String = "nftables,iptables"
 
     @Option(help: "Seed of the synthetic cluster and the changes.")
