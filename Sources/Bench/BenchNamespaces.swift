@@ -139,6 +139,17 @@ public final class BenchNamespaces: @unchecked Sendable {
     /// ends it with SIGKILL (its namespace is deleted right after, so it has nothing to clean up).
     public func spawnStreaming(_ argv: [String], line: @escaping @Sendable (String) -> Void,
                                ended: @escaping @Sendable () -> Void = {}) throws -> Process {
+        let (process, reader) = try launchTracked(argv, stopSignal: SIGKILL)
+        Thread.detachNewThread {
+            Self.readLines(reader, line)
+            ended()
+        }
+        return process
+    }
+
+    /// Starts `argv` (default signal dispositions, stdout and stderr on one pipe, no stdin) and
+    /// tracks it so `deleteAll()` stops it with `stopSignal`; returns it and its output's read end.
+    private func launchTracked(_ argv: [String], stopSignal: Int32) throws -> (Process, FileHandle) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = Self.defaultSignals + argv
@@ -147,25 +158,25 @@ public final class BenchNamespaces: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         try begin(argv.joined(separator: " "))
         do { try process.run() } catch { end(); throw error }
-        lock.withLock { processes[process.processIdentifier] = (process, SIGKILL) }
+        lock.withLock { processes[process.processIdentifier] = (process, stopSignal) }
         end()
         try? out.fileHandleForWriting.close()
-        let reader = out.fileHandleForReading
-        Thread.detachNewThread {
-            var pending = Data()
-            while true {
-                let chunk = reader.availableData   // blocks; empty at EOF
-                if chunk.isEmpty { break }
-                pending += chunk
-                while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    line(String(decoding: pending[pending.startIndex..<nl], as: UTF8.self))
-                    pending = Data(pending[(nl + 1)...])
-                }
+        return (process, out.fileHandleForReading)
+    }
+
+    /// Passes each line read from `reader` to `line` until EOF (a last line without a newline too).
+    private static func readLines(_ reader: FileHandle, _ line: (String) -> Void) {
+        var pending = Data()
+        while true {
+            let chunk = reader.availableData   // blocks; empty at EOF
+            if chunk.isEmpty { break }
+            pending += chunk
+            while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                line(String(decoding: pending[pending.startIndex..<nl], as: UTF8.self))
+                pending = Data(pending[(nl + 1)...])
             }
-            if !pending.isEmpty { line(String(decoding: pending, as: UTF8.self)) }
-            ended()
         }
-        return process
+        if !pending.isEmpty { line(String(decoding: pending, as: UTF8.self)) }
     }
 
     /// Stops a tracked process and reaps it: SIGKILL for `spawn`ed ones (the echo server holds no
@@ -179,28 +190,8 @@ public final class BenchNamespaces: @unchecked Sendable {
     /// Runs `argv` to completion, passing each line of its output (stdout and stderr) to `line`;
     /// returns its exit status. While it runs, `deleteAll()` (Ctrl-C) stops it with SIGTERM.
     public func runForeground(_ argv: [String], line: (String) -> Void) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = Self.defaultSignals + argv
-        let out = Pipe()
-        process.standardOutput = out; process.standardError = out
-        process.standardInput = FileHandle.nullDevice
-        try begin(argv.joined(separator: " "))
-        do { try process.run() } catch { end(); throw error }
-        lock.withLock { processes[process.processIdentifier] = (process, SIGTERM) }
-        end()
-        try? out.fileHandleForWriting.close()
-        var pending = Data()
-        while true {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            pending += chunk
-            while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                line(String(decoding: pending[pending.startIndex..<nl], as: UTF8.self))
-                pending = Data(pending[(nl + 1)...])
-            }
-        }
-        if !pending.isEmpty { line(String(decoding: pending, as: UTF8.self)) }
+        let (process, reader) = try launchTracked(argv, stopSignal: SIGTERM)
+        Self.readLines(reader, line)
         process.waitUntilExit()
         lock.withLock { _ = processes.removeValue(forKey: process.processIdentifier) }
         return process.terminationStatus
