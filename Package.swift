@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "DiffTests", dependencies: ["Diff", "Model", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
-        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "Sync", "Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore"], swiftSettings: strict),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "Sync", "Apply", "Model", "Diff", "KubeObjects", "SwitchyardCore", "Synthetic"], swiftSettings: strict),
         .testTarget(name: "ClusterTests", dependencies: ["TestCluster", "SwitchyardCore"], swiftSettings: strict),
         // Real traffic through `switchyard run --once` in a namespace cluster, per backend (root only).
         .testTarget(name: "TrafficTests", dependencies: ["TestCluster", "SwitchyardCore", "Conntrack", "Model", "Diff"], swiftSettings: strict),
