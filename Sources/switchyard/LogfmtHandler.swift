@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SwitchyardCore
 
 /// A swift-log handler writing one logfmt line per event to stderr:
 /// `time=2025-01-01T12:00:00.123Z level=info logger=switchyard.sync msg="sync done" kind=full duration_ms=12.3`.
@@ -37,18 +38,7 @@ struct LogfmtHandler: LogHandler {
     /// Bare when safe, else double-quoted with `"`, `\` and control characters escaped.
     static func quote(_ s: String) -> String {
         let safe = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "\"" && $0 != "=" && $0 != "\\" }
-        if safe { return s }
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out += u.value < 0x20 || u.value == 0x7F ? String(format: "\\u%04x", u.value) : String(u)
-            }
-        }
-        return out + "\""
+        return safe ? s : JSONText.quoted(s, shortCarriageReturn: false, escapeDelete: true)
     }
 
     private static func timestamp() -> String {

@@ -131,4 +131,10 @@ import Testing
         #expect(JSONText.string("a\"b\\c\nd\re\tf\u{1}") == #""a\"b\\c\nd\re\tf\u0001""#)
         #expect(JSONText.string("ü→") == "\"ü→\"")
     }
+
+    /// The logfmt variant: carriage return and DEL as `\u` escapes (a terminal never sees them raw).
+    @Test func logVariantEscapesCarriageReturnAndDelete() {
+        #expect(JSONText.quoted("a\rb\u{7F}c\u{1F}", shortCarriageReturn: false, escapeDelete: true) == #""a\u000db\u007fc\u001f""#)
+        #expect(JSONText.quoted("a\u{7F}") == "\"a\u{7F}\"")
+    }
 }
