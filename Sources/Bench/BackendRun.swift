@@ -89,7 +89,9 @@ struct BackendRun: Sendable {
     /// `ipvsadm -R`, `iptables-restore --noflush -w`), from files; returns the seconds the tools took.
     /// `scratch` tracks the text files so Ctrl-C removes them too. `ipvsadm -R` reports a failed
     /// line on stderr and goes on (its status is the last line's), so any stderr from it fails too.
-    func feed(_ parts: [RenderedPart], netns: String, scratch: BenchNamespaces? = nil) throws -> Double {
+    /// `onPart` receives each part with its own seconds (the cold floor's per-tool split).
+    func feed(_ parts: [RenderedPart], netns: String, scratch: BenchNamespaces? = nil,
+              onPart: (RenderedPart, Double) -> Void = { _, _ in }) throws -> Double {
         var total = 0.0
         for part in parts where !part.text.isEmpty {
             let file = NSTemporaryDirectory() + "\(netns)-\(part.name)"
@@ -106,6 +108,7 @@ struct BackendRun: Sendable {
             guard r.status == 0, !ipvsadmComplained else {
                 throw BenchError("floor: \(part.command) for \(part.name) failed: \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))")
             }
+            onPart(part, seconds)
             total += seconds
         }
         return total

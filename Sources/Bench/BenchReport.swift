@@ -150,7 +150,7 @@ public enum BenchReport {
     static func notes(_ results: [BenchResult], config: BenchConfig) -> String {
         var lines = [""]
         if config.backends.contains(.ipvs) {
-            lines.append("IPVS rows ran inside a User-Mode Linux guest (1 CPU, its own kernel; the host kernel has no IPVS), so they are not directly comparable with the host rows. Their floor is the stock tools' cost (ipvsadm sends one netlink request per virtual or real server, as Switchyard's applier does, so the two are comparable); without ipvsadm installed the floor columns stay null and the row says why.")
+            lines.append("IPVS rows ran inside a User-Mode Linux guest (1 CPU, its own kernel; the host kernel has no IPVS), so they are not directly comparable with the host rows. Their floor is the stock tools' cost, and for IPVS it is not a lower bound: `ipvsadm -R` opens a new generic-netlink socket and resolves the IPVS family for every line (two requests per virtual or real server), where Switchyard's applier sends them over one socket, so its floor can exceed its apply time; without ipvsadm installed the floor columns stay null and the row says why.")
         } else {
             lines.append("Not measured in this run: IPVS (`--backends ipvs` runs it inside User-Mode Linux).")
         }

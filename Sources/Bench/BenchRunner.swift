@@ -271,7 +271,9 @@ public struct BenchRunner: Sendable {
         try await namespaces.with("floor") { ns in
             progress("\(tag) kernel floor (tools fed directly)")
             let full = try backendRun.fullParts(state, netns: ns)
-            r.kernelFloorColdSeconds = try backendRun.feed(full, netns: ns, scratch: namespaces)
+            r.kernelFloorColdSeconds = try backendRun.feed(full, netns: ns, scratch: namespaces) { part, seconds in
+                progress("\(tag)   floor: \(part.command.isEmpty ? part.name : part.command) (\(part.text.utf8.count) bytes) \(BenchReport.seconds(seconds))")
+            }
             var floors: [Double] = []
             for delta in endpointDeltas where !delta.isEmpty { floors.append(try backendRun.feed(delta, netns: ns, scratch: namespaces)) }
             r.kernelFloorChangeSeconds = Percentile.of(floors, 50)
