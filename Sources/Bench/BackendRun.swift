@@ -44,12 +44,12 @@ struct BackendRun: Sendable {
     }
 
     /// The full text as the tools consume it, for a namespace that holds nothing of ours yet
-    /// (iptables: rendered against that namespace's own save output, as the applier does).
-    /// Empty for IPVS: its virtual servers go over netlink, no tool takes them as text, so it has
-    /// no floor of the same kind (a partial one, ipset + iptables only, would mislead).
+    /// (iptables: rendered against that namespace's own save output, as the applier does; IPVS:
+    /// `IPVSToolText.full` of the plan the applier builds in a fresh namespace, whose only
+    /// addresses are loopback ones, which NodePorts skip).
     func fullParts(_ state: ProxyState, netns: String) throws -> [RenderedPart] {
         switch backend {
-        case .ipvs: return []
+        case .ipvs: return IPVSToolText.full(IPVSRenderer().plan(state))
         case .nftables: return NftablesRenderer().renderFull(state).parts
         case .iptables:
             var saved: [IPFamily: String] = [:]
@@ -65,15 +65,19 @@ struct BackendRun: Sendable {
     /// The delta text the tools would be fed for `diff`. For nftables, as the applier sends it: the
     /// per-count objects (shared chains, their sets and maps) that an earlier script created — the full
     /// load or a previous delta, tracked in `record` — are not re-added (`NftTransaction.droppingExisting`).
-    func incrementalParts(_ diff: StateDiff, state: ProxyState, record: inout NftRecord) -> [RenderedPart] {
+    /// For IPVS: the operations as `IPVSToolText.delta`, with re-adds of draining real servers as the
+    /// applier does them (`FloorRecord.ipvsFloorOperations`).
+    func incrementalParts(_ diff: StateDiff, state: ProxyState, record: inout FloorRecord) -> [RenderedPart] {
         switch backend {
-        case .ipvs: return []
+        case .ipvs:
+            let ops = IPVSRenderer().renderIncremental(diff, state: state).operations
+            return IPVSToolText.delta(record.ipvsFloorOperations(ops))
         case .nftables:
             var out = NftablesRenderer().renderIncremental(diff, state: state)
-            let current = record
+            let current = record.nft
             out.transaction = out.transaction.droppingExisting(sets: { current.tables[$0]?.elements[$1] != nil },
                                                                chains: { current.tables[$0]?.chains.contains($1) == true })
-            record = record.applying(out.transaction)
+            record.nft = record.nft.applying(out.transaction)
             return out.isEmpty ? [] : out.parts
         case .iptables:
             let out = IptablesRenderer().renderIncremental(diff, state: state)
@@ -81,10 +85,13 @@ struct BackendRun: Sendable {
         }
     }
 
-    /// Feeds `parts` to their tools in `netns` (`nft -f FILE`, `ipset restore`,
-    /// `iptables-restore --noflush -w`), from files; returns the seconds the tools took.
-    /// `scratch` tracks the text files so Ctrl-C removes them too.
-    func feed(_ parts: [RenderedPart], netns: String, scratch: BenchNamespaces? = nil) throws -> Double {
+    /// Feeds `parts` to their tools in `netns` (`nft -f FILE`, `ip -batch FILE`, `ipset restore`,
+    /// `ipvsadm -R`, `iptables-restore --noflush -w`), from files; returns the seconds the tools took.
+    /// `scratch` tracks the text files so Ctrl-C removes them too. `ipvsadm -R` reports a failed
+    /// line on stderr and goes on (its status is the last line's), so any stderr from it fails too.
+    /// `onPart` receives each part with its own seconds (the cold floor's per-tool split).
+    func feed(_ parts: [RenderedPart], netns: String, scratch: BenchNamespaces? = nil,
+              onPart: (RenderedPart, Double) -> Void = { _, _ in }) throws -> Double {
         var total = 0.0
         for part in parts where !part.text.isEmpty {
             let file = NSTemporaryDirectory() + "\(netns)-\(part.name)"
@@ -94,21 +101,66 @@ struct BackendRun: Sendable {
             let argv = ["ip", "netns", "exec", netns] + command(for: part, file: file)
             let env = ["XTABLES_LOCKFILE=\(lockFile)"]
             let (r, seconds) = try timed {
-                try part.command.hasPrefix("nft") ? ToolProcess.run(argv, environment: env)
+                try Self.takesFileArgument(part) ? ToolProcess.run(argv, environment: env)
                     : ToolProcess.run(argv, stdinFile: file, environment: env)
             }
-            guard r.status == 0 else {
+            let ipvsadmComplained = part.command == IPVSToolText.ipvsadmRestore && !r.stderr.isEmpty
+            guard r.status == 0, !ipvsadmComplained else {
                 throw BenchError("floor: \(part.command) for \(part.name) failed: \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))")
             }
+            onPart(part, seconds)
             total += seconds
         }
         return total
     }
 
+    /// `nft -f FILE` and `ip -batch FILE` read the file; the others read it on stdin.
+    private static func takesFileArgument(_ part: RenderedPart) -> Bool {
+        part.command.hasPrefix("nft") || part.command == IPVSToolText.ipBatch
+    }
+
     private func command(for part: RenderedPart, file: String) -> [String] {
         if part.command.hasPrefix("nft") { return ["nft", "-f", file] }
+        if part.command == IPVSToolText.ipBatch { return ["ip", "-batch", file] }
+        if part.command == IPVSToolText.ipvsadmRestore { return ["ipvsadm", "-R"] }
         if part.command.hasPrefix("ipset") { return ["ipset", "restore"] }
         let family: IPFamily = part.name.hasSuffix("ipv6") ? .ipv6 : .ipv4
         return [variant.tool("restore", family: family), "--noflush", "-w"]
     }
+}
+
+/// What earlier floor scripts left in the floor's namespace that the text of the next delta
+/// depends on.
+struct FloorRecord: Sendable {
+    /// nftables: what the full load and earlier deltas created (see `BackendRun.incrementalParts`).
+    var nft = NftRecord()
+    /// IPVS: real servers drained to weight 0 by an earlier delta and not deleted since (the
+    /// applier deletes them later, once idle; the floor never does).
+    var ipvsDraining = Set<IPVSDrainKey>()
+
+    /// `ops` as the applier performs them on a kernel holding the draining real servers: adding
+    /// one that is still draining re-weights it (`-e`) instead, as `IPVSOperation.addDestination`
+    /// documents. Updates the draining set.
+    mutating func ipvsFloorOperations(_ ops: [IPVSOperation]) -> [IPVSOperation] {
+        ops.map { op in
+            switch op {
+            case let .addDestination(k, d):
+                guard ipvsDraining.remove(IPVSDrainKey(service: k, destination: d.key)) != nil else { return op }
+                return .updateDestination(service: k, destination: d, pendingDelete: false)
+            case let .updateDestination(k, d, pending):
+                let key = IPVSDrainKey(service: k, destination: d.key)
+                if pending { ipvsDraining.insert(key) } else { ipvsDraining.remove(key) }
+            case let .deleteDestination(k, d): ipvsDraining.remove(IPVSDrainKey(service: k, destination: d))
+            case let .deleteService(k): ipvsDraining = ipvsDraining.filter { $0.service != k }
+            default: break
+            }
+            return op
+        }
+    }
+}
+
+/// A real server of one virtual service.
+struct IPVSDrainKey: Hashable, Sendable {
+    var service: RenderIPVS.IPVSServiceKey
+    var destination: RenderIPVS.IPVSDestinationKey
 }

@@ -75,9 +75,12 @@ public enum BenchReport {
         (which renders again, and for iptables also reads `iptables-save`).
         - **render**: rendering the full state once, alone. **apply**: the applier's tool/kernel time (`ApplyReport.kernelSeconds`).
         - **floor cold**: the same full text fed directly to `nft -f` / `ipset restore` + `iptables-restore --noflush -w` \
-        in a second fresh namespace — the kernel's and tool's own cost, without Switchyard.
+        in a second fresh namespace — the kernel's and tool's own cost, without Switchyard. IPVS: the same plan fed to \
+        `ip -batch` (dummy interface and its addresses), `ipset restore`, `ipvsadm -R` (virtual and real servers) and \
+        `iptables-restore --noflush -w`, in a second fresh namespace inside the guest.
         - **ep change / svc add / svc remove**: one change end to end (model + diff + render + apply), nearest-rank p50/p99 \
-        over the runs. **floor change**: median of the endpoint-change delta text fed to the tool directly.
+        over the runs. **floor change**: median of the endpoint-change delta text fed to the tool directly \
+        (IPVS: the real-server changes as `ipvsadm -R` lines, `-a`/`-e`/`-d`, plus the hairpin set's `ipset restore` lines).
         - **churn held**: the highest rate of mixed changes (80 % endpoint changes, 10 % service adds, 10 % removes) \
         whose p99 latency (scheduled arrival → the coalesced sync that carried it returned) stayed under \
         \(seconds(config.churnBound)), over \(config.churnSeconds) s per rate (rates \(SustainedChurn.defaultRates.map(String.init).joined(separator: ", "))/s; \
@@ -147,7 +150,7 @@ public enum BenchReport {
     static func notes(_ results: [BenchResult], config: BenchConfig) -> String {
         var lines = [""]
         if config.backends.contains(.ipvs) {
-            lines.append("IPVS rows ran inside a User-Mode Linux guest (1 CPU, its own kernel; the host kernel has no IPVS), so they are not directly comparable with the host rows; IPVS has no text floor (its virtual servers go over netlink), so its floor columns are null.")
+            lines.append("IPVS rows ran inside a User-Mode Linux guest (1 CPU, its own kernel; the host kernel has no IPVS), so they are not directly comparable with the host rows. Their floor is the stock tools' cost, and for IPVS it is not a lower bound: `ipvsadm -R` opens a new generic-netlink socket and resolves the IPVS family for every line (two requests per virtual or real server), where Switchyard's applier sends them over one socket, so its floor can exceed its apply time; without ipvsadm installed the floor columns stay null and the row says why.")
         } else {
             lines.append("Not measured in this run: IPVS (`--backends ipvs` runs it inside User-Mode Linux).")
         }

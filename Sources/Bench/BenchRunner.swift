@@ -200,7 +200,8 @@ public struct BenchRunner: Sendable {
 
         var endpointDeltas: [[RenderedPart]] = []
         // What the floor's namespace will hold before the deltas: the full load of `state`.
-        var floorRecord = backend == .nftables ? NftRecord().applying(NftablesRenderer().renderFull(state).transaction) : NftRecord()
+        var floorRecord = FloorRecord()
+        if backend == .nftables { floorRecord.nft = floorRecord.nft.applying(NftablesRenderer().renderFull(state).transaction) }
         try await namespaces.with("sync") { ns in
             let applier = backendRun.applier(netns: ns)
             progress("\(tag) cold sync")
@@ -262,11 +263,17 @@ public struct BenchRunner: Sendable {
             } catch { r.addError("npl: \(error)"); progress("\(tag) npl failed: \(error)") }
         }
 
-        guard backend != .ipvs else { progress("\(tag) done (IPVS has no text floor)"); return }
+        if backend == .ipvs, let missing = ["ipvsadm", "ip", "ipset"].first(where: { !ToolProcess.exists($0) }) {
+            r.addError("floor: \(missing) not found (apt-get install ipvsadm ipset iproute2); kernel floor left null")
+            progress("\(tag) done (no kernel floor: \(missing) not found)")
+            return
+        }
         try await namespaces.with("floor") { ns in
             progress("\(tag) kernel floor (tools fed directly)")
             let full = try backendRun.fullParts(state, netns: ns)
-            r.kernelFloorColdSeconds = try backendRun.feed(full, netns: ns, scratch: namespaces)
+            r.kernelFloorColdSeconds = try backendRun.feed(full, netns: ns, scratch: namespaces) { part, seconds in
+                progress("\(tag)   floor: \(part.command.isEmpty ? part.name : part.command) (\(part.text.utf8.count) bytes) \(BenchReport.seconds(seconds))")
+            }
             var floors: [Double] = []
             for delta in endpointDeltas where !delta.isEmpty { floors.append(try backendRun.feed(delta, netns: ns, scratch: namespaces)) }
             r.kernelFloorChangeSeconds = Percentile.of(floors, 50)
