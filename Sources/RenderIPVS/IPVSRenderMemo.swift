@@ -2,8 +2,7 @@ import Foundation
 import Model
 
 /// What an `IPVSRenderer` remembers between calls so that `renderIncremental` costs O(change):
-/// the last state it rendered (in full or incrementally) and, once an incremental render needed
-/// it, the `IPVSPlanIndex` of that state.
+/// the last state it rendered (in full or incrementally) and the `IPVSPlanIndex` of that state.
 ///
 /// A memo, not state the output depends on: an entry is used only when the remembered state with
 /// the diff applied equals the state being rendered (and the options are the same), so the output
@@ -13,7 +12,8 @@ final class IPVSRenderMemo: @unchecked Sendable {
     struct Entry: Sendable {
         var state: ProxyState
         var options: IPVSOptions
-        /// Built lazily from `state` by the first incremental render that follows it.
+        /// Built by the full render of `state` (nil only for an entry stored without one; the next
+        /// incremental render then builds it).
         var index: IPVSPlanIndex?
     }
 
@@ -25,6 +25,12 @@ final class IPVSRenderMemo: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         defer { entry = nil }
         return entry
+    }
+
+    /// Whether an entry with an index is remembered.
+    var hasIndex: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return entry?.index != nil
     }
 
     /// Replaces the entry.

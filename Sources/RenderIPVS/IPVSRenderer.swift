@@ -44,11 +44,21 @@ public struct IPVSRenderer: ProxyRenderer {
         IPVSPlanBuilder(state: state, options: options).plan()
     }
 
+    /// The plan comes from an `IPVSPlanIndex` of `state` (the same plan, plus the reference counts),
+    /// which is remembered: the next incremental render then costs O(change) from the first one on,
+    /// instead of the first change after a full render paying a pass over every port. (The returned
+    /// plan shares storage with the remembered one: a caller that still holds it at the next
+    /// incremental render makes that render copy the plan once.)
     public func renderFull(_ state: ProxyState) -> IPVSOutput {
-        let p = plan(state)
-        memo.store(.init(state: state, options: options, index: nil))
+        let index = IPVSPlanIndex(state: state, options: options)
+        let p = index.plan
+        memo.store(.init(state: state, options: options, index: index))
         return IPVSOutput(plan: p, operations: IPVSPlan.operations(from: nil, to: p))
     }
+
+    /// True when the renderer remembers an index, so its next incremental render from the last
+    /// rendered state needs no pass over every port (for tests).
+    var hasMemoisedIndex: Bool { memo.hasIndex }
 
     /// Operations for the changed ports only. Resources a changed port shares with an unchanged
     /// one (a ClusterIP address, an LB IP, a hairpin entry for an endpoint used by two services, a
@@ -57,7 +67,7 @@ public struct IPVSRenderer: ProxyRenderer {
     /// When this renderer last rendered the state `diff` starts from (checked: that state with
     /// `diff` applied must equal `state`), the operations come from an `IPVSPlanIndex` of it, whose
     /// reference counts answer "is this resource still used?" in O(change); the index is built
-    /// once, by the first incremental render after a full one, and then follows every diff.
+    /// by the full render (or, if the memo lacks one, by this render) and then follows every diff.
     /// Otherwise the unchanged ports are scanned once (see `renderIncrementalByScan`).
     public func renderIncremental(_ diff: StateDiff, state: ProxyState) -> IPVSOutput {
         if !diff.requiresFullSync, var e = memo.take(), e.options == options, e.state.applying(diff) == state {

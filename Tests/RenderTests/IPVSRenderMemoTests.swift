@@ -1,6 +1,6 @@
 import Diff
 import Model
-import RenderIPVS
+@testable import RenderIPVS
 import SwitchyardCore
 import Testing
 
@@ -28,6 +28,20 @@ private typealias F = IPVSFixtures
             #expect(viaIndex.plan == IPVSTestKernel.comparable(renderer.plan(state)))
             prev = state
         }
+    }
+
+    /// The full render seeds the index, so no incremental render (the first one after a full
+    /// render included) pays a pass over every port to build it.
+    @Test func theFullRenderRemembersAnIndex() throws {
+        var rng = IPVSSeededRNG(seed: 31)
+        let renderer = IPVSRenderer()
+        let a = IPVSRandomStates.make(&rng), b = IPVSRandomStates.make(&rng)
+        #expect(!renderer.hasMemoisedIndex)
+        let full = renderer.renderFull(a)
+        #expect(renderer.hasMemoisedIndex)
+        #expect(full.plan == renderer.plan(a))
+        let d = F.diff(a, b)
+        #expect(renderer.renderIncremental(d, state: b) == renderer.renderIncrementalByScan(d, state: b))
     }
 
     @Test func anUnrelatedStateIsRenderedByTheScan() throws {
