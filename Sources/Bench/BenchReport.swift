@@ -87,7 +87,9 @@ public enum BenchReport {
         the ramp stops at the first rate not held — `churn_missed_per_s` in results.json).
         - **npl**: network-programming latency: `switchyard run` (this binary, a child process in the row's namespace) \
         watches the in-process test API server through a kubeconfig (min-sync-period 0); an EndpointSlice written to \
-        the server until the daemon logged the sync that applied it, p99 over the runs.
+        the server until the daemon logged the sync that applied it, p99 over the runs, which start 3 s after the \
+        daemon's initial sync (steady state). The one change written right after the initial sync is reported apart \
+        (`npl_first_after_initial_sync_s` in results.json): the daemon is then still busy with what follows a full sync.
         - **1st pkt**: TCP connect latency (SYN → SYN/ACK at the client) of new connections from a client namespace to \
         up to 20 ClusterIPs spread over the service list, through the proxy namespace's rules to an echo server in a \
         backend namespace; every connection is new, so its first packet walks the NAT rules.

@@ -51,6 +51,8 @@ public struct BenchResult: Hashable, Sendable {
     public var churnP99AtMissed: Double?
     /// Median network-programming latency through the test API server.
     public var nplP50: Double?
+    /// Network-programming latency of the change written right after the daemon's initial sync.
+    public var nplFirstAfterInitialSync: Double?
     /// Where the cluster came from: `synthetic` or `manifests:<path>`.
     public var source: String?
     /// Where the row was measured when not on the host kernel (IPVS: `UML guest (1 CPU)`).
@@ -83,7 +85,7 @@ public struct BenchResult: Hashable, Sendable {
          ("first_packet_samples", .int(firstPacketSamples)),
          ("churn_held_per_s", .int(churnHeldPerSecond)), ("churn_p99_at_held_s", .number(churnP99AtHeld)),
          ("churn_missed_per_s", .int(churnMissedPerSecond)), ("churn_p99_at_missed_s", .number(churnP99AtMissed)),
-         ("npl_p50_s", .number(nplP50)),
+         ("npl_p50_s", .number(nplP50)), ("npl_first_after_initial_sync_s", .number(nplFirstAfterInitialSync)),
          ("rss_after_initial_sync_bytes", .int(rssAfterInitialSyncBytes)),
          ("bench_process_rss_peak_bytes", .int(benchProcessRSSPeakBytes)),
          ("rules", .int(rules)), ("elements", .int(elements)), ("full_text_bytes", .int(fullTextBytes)),
@@ -105,7 +107,7 @@ public struct BenchResult: Hashable, Sendable {
         serviceAddP50 = d("service_add_p50_s"); serviceAddP99 = d("service_add_p99_s")
         serviceRemoveP50 = d("service_remove_p50_s"); serviceRemoveP99 = d("service_remove_p99_s")
         kernelFloorChangeSeconds = d("kernel_floor_change_s")
-        nplP50 = d("npl_p50_s"); nplP99 = d("npl_p99_s"); rssPeakBytes = i("rss_peak_bytes")
+        nplP50 = d("npl_p50_s"); nplP99 = d("npl_p99_s"); nplFirstAfterInitialSync = d("npl_first_after_initial_sync_s"); rssPeakBytes = i("rss_peak_bytes")
         rssAfterInitialSyncBytes = i("rss_after_initial_sync_bytes"); benchProcessRSSPeakBytes = i("bench_process_rss_peak_bytes")
         firstPacketP50 = d("first_packet_p50_s"); firstPacketP99 = d("first_packet_p99_s"); firstPacketSamples = i("first_packet_samples")
         churnHeldPerSecond = i("churn_held_per_s"); churnP99AtHeld = d("churn_p99_at_held_s")

@@ -257,6 +257,7 @@ public struct BenchRunner: Sendable {
                                                         iptablesVariant: backendRun.variant.rawValue)
                     let outcome = try await npl.measure(netns: ns, namespaces: namespaces, changes: &changes)
                     r.nplP50 = Percentile.of(outcome.samples, 50); r.nplP99 = Percentile.of(outcome.samples, 99)
+                    r.nplFirstAfterInitialSync = outcome.firstAfterInitialSync
                     r.rssPeakBytes = outcome.peakRSSBytes
                     r.rssAfterInitialSyncBytes = outcome.rssAfterInitialSyncBytes
                 }
