@@ -56,7 +56,8 @@ let benchmarks: @Sendable () -> Void = {
     let keeper = TrackerBox(changes: [])
     Benchmark("State_memory", configuration: .init(
         metrics: [.memoryLeakedBytes, .peakMemoryResidentDelta], warmupIterations: 0, maxIterations: 1,
-        thresholds: [.memoryLeakedBytes: countTolerance])) { _ in
+        // Resident memory moves in pages and with the allocator's arenas: 5 %, not exact.
+        thresholds: [.memoryLeakedBytes: countTolerance, .peakMemoryResidentDelta: countTolerance])) { _ in
         keeper.tracker = nil
         keeper.tracker = fixture.committedTracker()
     }
