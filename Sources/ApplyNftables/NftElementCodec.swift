@@ -24,17 +24,14 @@ enum NftElementCodec {
         "lb_fw": Layout(key: .frontend, data: .none),
         "reject_np": Layout(key: .nodePort, data: .none),
         "drop_np": Layout(key: .nodePort, data: .none),
-        "addr_dispatch": Layout(key: .frontend, data: .verdict),
-        "addr_sc_pod": Layout(key: .frontend, data: .verdict),
-        "addr_sc_node": Layout(key: .frontend, data: .verdict),
-        "np_dispatch": Layout(key: .nodePort, data: .verdict),
-        "np_sc_pod": Layout(key: .nodePort, data: .verdict),
-        "np_sc_node": Layout(key: .nodePort, data: .verdict),
     ]
 
-    /// Layout of `set`: a fixed set above, an endpoint map (`cip_eps_3`) or a frontend set (`cip_3`).
+    /// Layout of `set`: a fixed set above, an endpoint map (`cip_eps_3`), a frontend set (`cip_3`,
+    /// `cipaff_3_10800`) or an affinity position map (`cipaff_eps_0`).
     static func layout(_ set: String) -> Layout? {
         if let l = layouts[set] { return l }
+        if let m = NftAffinityChain.positionMap(parsing: set) { return Layout(key: m.path.isNodePort ? .nodePort : .frontend, data: .addrPort) }
+        if let c = NftAffinityChain(frontendSet: set) { return Layout(key: c.isNodePort ? .nodePort : .frontend, data: .none) }
         if let c = NftSharedChain(endpointMap: set) { return Layout(key: c.isNodePort ? .nodePortSlot : .slot, data: .addrPort) }
         guard let c = NftSharedChain(frontendSet: set) else { return nil }
         return Layout(key: c.isNodePort ? .nodePort : .frontend, data: .none)

@@ -29,6 +29,18 @@ struct NftLoadPlan {
     /// the existing endpoint maps, so only one transaction that replaces the table can load it.
     var fallback: String?
 
+    /// The shared chain (per count, or affinity per count and timeout) of a stale frontend set.
+    private struct Stale {
+        var name: String, dispatchChain: String, rule: NftRule
+        init?(frontendSet s: String, family f: NftFamily) {
+            if let c = NftSharedChain(frontendSet: s) {
+                name = c.name; dispatchChain = c.dispatchChain; rule = c.dispatchRule(family: f)
+            } else if let c = NftAffinityChain(frontendSet: s) {
+                name = c.name; dispatchChain = c.dispatchChain; rule = c.dispatchRule(family: f)
+            } else { return nil }
+        }
+    }
+
     /// A chain the batch creates, with its rules.
     struct Chain: Hashable { var family: NftFamily; var name: String; var rules: [NftRule] }
 
@@ -65,7 +77,7 @@ struct NftLoadPlan {
             let fam = fams[f]!
             guard fam.proxied else { step1 += [.addTable(f), .deleteTable(f)]; continue }
             let inv = inventory[f] ?? NftNetlink.Inventory()
-            let shared = Set(fam.chains.map(\.name).filter { NftSharedChain(chain: $0) != nil })
+            let shared = Set(fam.chains.map(\.name).filter { NftSharedChain(chain: $0) != nil || NftAffinityChain(chain: $0) != nil })
             // Shared chains already in the kernel stay as they are (same marker: same rules).
             var keep: Set<String> = []
             if inv.exists {
@@ -74,25 +86,25 @@ struct NftLoadPlan {
                     fallback = "\(f.rawValue) table has another shape (no chain \(marker ?? "shape-…"))"; break
                 }
                 // Missing ones are created with their (new) endpoint maps in the same script.
+                // (Affinity chains' rules are a function of their name and the marker too.)
                 keep = shared.intersection(inv.chains)
-                // Affinity chains are named after their content: one in the kernel is up to date.
-                keep.formUnion(fam.chains.map(\.name).filter { $0.hasPrefix(NftNames.affinityChainPrefix) && inv.chains.contains($0) })
             }
-            // Affinity chains the kernel lacks go to the batch when the codec encodes all their rules.
+            // Chains the kernel lacks go to the batch when the codec encodes all their rules (none of
+            // today's shapes: every shared chain has a text-only rule).
             var rulesByChain: [String: [NftRule]] = [:]
             for (chain, r) in fam.rules { rulesByChain[chain, default: []].append(r) }
             var viaBatch: Set<String> = []
             if let ruleLoadable {
-                for ch in fam.chains where ch.hook == nil && ch.name.hasPrefix(NftNames.affinityChainPrefix) && !keep.contains(ch.name) {
+                for ch in fam.chains where ch.hook == nil && !keep.contains(ch.name) {
                     let rules = rulesByChain[ch.name] ?? []
-                    guard rules.allSatisfy(ruleLoadable) else { continue }
+                    guard !rules.isEmpty, rules.allSatisfy(ruleLoadable) else { continue }
                     viaBatch.insert(ch.name)
                     chains.append(Chain(family: f, name: ch.name, rules: rules))
                 }
             }
             let setNames = Set(fam.sets.map { $0.0.name })
             let staleSets = inv.sets.subtracting(setNames).sorted()
-            let staleCounts = staleSets.compactMap { NftSharedChain(frontendSet: $0) }.sorted()
+            let staleCounts = staleSets.compactMap { Stale(frontendSet: $0, family: f) }
             step1.append(.addTable(f))
             for (s, isMap) in fam.sets { step1.append(.addSet(f, s, isMap: isMap)) }
             for ch in fam.chains where !viaBatch.contains(ch.name) { step1.append(.addChain(f, ch)) }
@@ -102,7 +114,7 @@ struct NftLoadPlan {
             for ch in fam.chains where !untouched.contains(ch.name) { step1.append(.flushChain(f, ch.name)) }
             for (chain, r) in fam.rules where !untouched.contains(chain) { step1.append(.addRule(f, chain: chain, r)) }
             // Stale count sets keep their dispatch rules (and data) until the batch replaced the data.
-            for c in staleCounts { step1.append(.addRule(f, chain: c.dispatchChain, c.dispatchRule(family: f))) }
+            for c in staleCounts { step1.append(.addRule(f, chain: c.dispatchChain, c.rule)) }
             for (s, isMap) in fam.sets where !loadable(s.name) && !s.flags.contains("dynamic") {
                 step1.append(.flushSet(f, s.name, isMap: isMap))
             }

@@ -27,18 +27,31 @@ public struct NftRecord: Hashable, Sendable {
         return r
     }
 
-    /// This record without the per-count objects a delta emptied: frontend sets (`cip_3`) and
-    /// endpoint maps (`cip_eps_3`) that hold no element, and the shared chains (`cip-3`) whose
-    /// endpoint map is gone. They stay in the kernel until the next full sync; compare with this.
+    /// This record without the per-count objects a delta emptied: frontend sets (`cip_3`,
+    /// `cipaff_3_10800`) and endpoint maps (`cip_eps_3`) that hold no element, the shared chains
+    /// (`cip-3`) whose endpoint map is gone, affinity chains whose frontend set is gone, and
+    /// affinity position maps and recent-client sets above the largest affinity count left. They
+    /// stay in the kernel until the next full sync; compare with this.
     public var withoutEmptyFrontendSets: NftRecord {
         var r = self
         for (f, t) in tables {
             for (name, n) in t.elements where n == 0
-                && (NftSharedChain(frontendSet: name) != nil || NftSharedChain(endpointMap: name) != nil) {
+                && (NftSharedChain(frontendSet: name) != nil || NftSharedChain(endpointMap: name) != nil
+                    || NftAffinityChain(frontendSet: name) != nil) {
                 r.tables[f]!.elements[name] = nil
             }
+            var maxByPath: [NftPath: Int] = [:], maxByKind: [Bool: Int] = [:]
             for ch in t.chains {
                 if let c = NftSharedChain(chain: ch), r.tables[f]!.elements[c.endpointMap] == nil { r.tables[f]!.chains.remove(ch) }
+                if let c = NftAffinityChain(chain: ch) {
+                    if r.tables[f]!.elements[c.setName] == nil { r.tables[f]!.chains.remove(ch); continue }
+                    maxByPath[c.path] = max(maxByPath[c.path] ?? 0, c.count)
+                    maxByKind[c.isNodePort] = max(maxByKind[c.isNodePort] ?? 0, c.count)
+                }
+            }
+            for name in t.elements.keys {
+                if let m = NftAffinityChain.positionMap(parsing: name), m.position >= maxByPath[m.path] ?? 0 { r.tables[f]!.elements[name] = nil }
+                if let s = NftAffinityChain.recentSet(parsing: name), s.position >= maxByKind[s.nodePort] ?? 0 { r.tables[f]!.elements[name] = nil }
             }
         }
         return r

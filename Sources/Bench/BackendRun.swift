@@ -73,7 +73,7 @@ struct BackendRun: Sendable {
             let ops = IPVSRenderer().renderIncremental(diff, state: state).operations
             return IPVSToolText.delta(record.ipvsFloorOperations(ops))
         case .nftables:
-            var out = NftablesRenderer().renderIncremental(diff, state: state)
+            var out = record.nftRenderer.renderIncremental(diff, state: state)
             let current = record.nft
             out.transaction = out.transaction.droppingExisting(sets: { current.tables[$0]?.elements[$1] != nil },
                                                                chains: { current.tables[$0]?.chains.contains($1) == true })
@@ -134,6 +134,9 @@ struct BackendRun: Sendable {
 struct FloorRecord: Sendable {
     /// nftables: what the full load and earlier deltas created (see `BackendRun.incrementalParts`).
     var nft = NftRecord()
+    /// nftables: the renderer of the floor's full load and deltas (it remembers the endpoint
+    /// positions of ClientIP-affinity ports from one render to the next, as the applier's does).
+    var nftRenderer = NftablesRenderer()
     /// IPVS: real servers drained to weight 0 by an earlier delta and not deleted since (the
     /// applier deletes them later, once idle; the floor never does).
     var ipvsDraining = Set<IPVSDrainKey>()

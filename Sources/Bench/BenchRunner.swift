@@ -201,7 +201,7 @@ public struct BenchRunner: Sendable {
         var endpointDeltas: [[RenderedPart]] = []
         // What the floor's namespace will hold before the deltas: the full load of `state`.
         var floorRecord = FloorRecord()
-        if backend == .nftables { floorRecord.nft = floorRecord.nft.applying(NftablesRenderer().renderFull(state).transaction) }
+        if backend == .nftables { floorRecord.nft = floorRecord.nft.applying(floorRecord.nftRenderer.renderFull(state).transaction) }
         try await namespaces.with("sync") { ns in
             let applier = backendRun.applier(netns: ns)
             progress("\(tag) cold sync")

@@ -9,32 +9,30 @@ struct NftIncremental {
     /// Elements that several ports may share; deleted only when no port of `state` still uses them.
     private static let sharedSets: Set<String> = [NftNames.hairpin, NftNames.clusterIPs]
 
-    func commands(old: [ServicePort], new: [ServicePort]) -> [NftCommand] {
+    /// `before`/`after`: the endpoint positions of the old and new affinity ports.
+    func commands(old: [ServicePort], new: [ServicePort],
+                  before beforePositions: [ServicePortKey: NftAffinityPositions] = [:],
+                  after afterPositions: [ServicePortKey: NftAffinityPositions] = [:]) -> [NftCommand] {
         let f = family
         let masq = state.clusterMasquerade(family: f.ipFamily)
         let nodeAddrs = state.node.addresses.filter { $0.family == f.ipFamily }
-        let before = old.map { NftPortObjects($0, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs) }
-        let after = new.map { NftPortObjects($0, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs) }
+        let before = old.map { NftPortObjects($0, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs, positions: beforePositions[$0.key]) }
+        let after = new.map { NftPortObjects($0, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs, positions: afterPositions[$0.key]) }
 
         var cmds: [NftCommand] = []
-        // 1. New affinity sets and (re)built affinity chains (add + flush + rules: idempotent).
-        // Shared slot sets are only ever added here (`add` keeps an existing one): other ports may use
-        // them; a full sync deletes the unused ones.
-        let oldAffSets = before.reduce(into: [String: NftSet]()) { $0.merge($1.affinitySets) { a, _ in a } }
-        let newAffSets = after.reduce(into: [String: NftSet]()) { $0.merge($1.affinitySets) { a, _ in a } }
-        for (name, s) in newAffSets.sorted(by: { $0.key < $1.key }) where oldAffSets[name] != s {
-            if oldAffSets[name] != nil { cmds.append(.deleteSet(f, name, isMap: false)) }
-            cmds.append(.addSet(f, s, isMap: false))
-        }
-        var chains: [(String, [NftRule])] = []
-        let newAffChains = after.reduce(into: [String: [NftRule]]()) { $0.merge($1.affinityChains) { a, _ in a } }
-        let oldAffChains = before.reduce(into: Set<String>()) { $0.formUnion($1.affinityChains.keys) }
-        // A name holds its content (`NftNames.affinityChain`): chains the old ports had stay as they are.
-        chains += newAffChains.sorted { $0.key < $1.key }.filter { !oldAffChains.contains($0.key) }.map { ($0.key, $0.value) }
-        for (name, rules) in chains {
-            cmds.append(.addChain(f, NftChain(name)))
-            cmds.append(.flushChain(f, name))
-            for r in rules { cmds.append(.addRule(f, chain: name, r)) }
+        // 1. Shared affinity chains (path, count, timeout) the old ports did not use, with their
+        // recent-client sets, position maps, frontend set and dispatch rule. Usually they exist
+        // already (the applier drops what its record holds: `NftTransaction.droppingExisting`),
+        // and an affinity change is element deltas only. Recent-client sets and position maps are
+        // only ever added here (`add` keeps an existing one); a full sync deletes unused ones.
+        let oldAff = before.reduce(into: Set<NftAffinityChain>()) { $0.formUnion($1.affinityChains) }
+        let newAff = after.reduce(into: Set<NftAffinityChain>()) { $0.formUnion($1.affinityChains) }.subtracting(oldAff).sorted()
+        for (s, isMap) in NftAffinityChain.declarations(newAff, family: f) { cmds.append(.addSet(f, s, isMap: isMap)) }
+        for c in newAff {
+            cmds.append(.addSet(f, NftAffinityChain.frontendSetDeclaration(c, family: f), isMap: false))
+            cmds.append(.addChain(f, NftChain(c.name)))
+            for r in c.rules(family: f, clusterMasquerade: masq) { cmds.append(.addRule(f, chain: c.name, r)) }
+            cmds.append(.addRule(f, chain: c.dispatchChain, c.dispatchRule(family: f)))
         }
         // Shared chains (with their endpoint maps), frontend sets and dispatch rules of the counts
         // the new ports use. They usually exist already (the applier drops what its record holds:
@@ -67,11 +65,6 @@ struct NftIncremental {
             if !added.isEmpty { adds.append(.addElements(f, set: set, added)) }
         }
         cmds += adds
-        // 3. Affinity chains and sets nothing references any more.
-        for name in oldAffChains.subtracting(newAffChains.keys).sorted() { cmds.append(.deleteChain(f, name)) }
-        for name in Set(oldAffSets.keys).subtracting(newAffSets.keys).sorted() where !name.hasPrefix(NftNames.affinitySlotPrefix) {
-            cmds.append(.deleteSet(f, name, isMap: false))
-        }
         return cmds
     }
 

@@ -25,24 +25,19 @@ struct NftLayout {
             (NftSet(NftNames.dropNodePort, spec: npFrontend), false),
             (NftSet(NftNames.firewallFrontends, spec: frontend), false),
             (NftSet(NftNames.firewallAllowed, spec: "\(frontend) . \(a)", flags: ["interval"]), false),
-            (NftSet(NftNames.addrDispatch, spec: frontend + " : verdict"), true),
-            (NftSet(NftNames.addrShortCircuitPod, spec: frontend + " : verdict"), true),
-            (NftSet(NftNames.addrShortCircuitNode, spec: frontend + " : verdict"), true),
-            (NftSet(NftNames.nodePortDispatch, spec: npFrontend + " : verdict"), true),
-            (NftSet(NftNames.nodePortShortCircuitPod, spec: npFrontend + " : verdict"), true),
-            (NftSet(NftNames.nodePortShortCircuitNode, spec: npFrontend + " : verdict"), true),
         ]
     }
 
     /// An empty chain whose name states what the shared chains' rules depend on (ruleset
-    /// version — 2 since each path has its own endpoint maps —, masquerade mode). A full sync that finds it in the kernel may keep the shared
+    /// version — 2 since each path has its own endpoint maps, 3 since ClientIP affinity has shared
+    /// chains per (path, count, timeout) and no verdict maps —, masquerade mode). A full sync that finds it in the kernel may keep the shared
     /// chains there as they are (it cannot re-add their rules: see the endpoint maps above).
     static func shapeMarker(_ masq: ClusterMasquerade) -> String {
         let p = NftNames.shapeMarkerPrefix
         switch masq {
-        case .all: return p + "2-masq-all"
-        case .none: return p + "2-masq-none"
-        case .sourcesOutside: return p + "2-masq-outside"
+        case .all: return p + "3-masq-all"
+        case .none: return p + "3-masq-none"
+        case .sourcesOutside: return p + "3-masq-outside"
         }
     }
 
@@ -92,14 +87,14 @@ struct NftLayout {
                 NftRule("fib saddr type local jump \(NftNames.nodePortShortCircuitNodeChain)"),
                 NftRule("jump \(NftNames.nodePortDispatchChain)"),
             ]),
-            // Dispatch chains: the affinity verdict map first, then one rule per count set in use
-            // (appended by the renderer: `dispatch(_:)`).
-            (NftChain(NftNames.addrShortCircuitPodChain), [NftRule("\(fe) vmap @\(NftNames.addrShortCircuitPod)")]),
-            (NftChain(NftNames.addrShortCircuitNodeChain), [NftRule("\(fe) vmap @\(NftNames.addrShortCircuitNode)")]),
-            (NftChain(NftNames.addrDispatchChain), [NftRule("\(fe) vmap @\(NftNames.addrDispatch)")]),
-            (NftChain(NftNames.nodePortShortCircuitPodChain), [NftRule("\(np) vmap @\(NftNames.nodePortShortCircuitPod)")]),
-            (NftChain(NftNames.nodePortShortCircuitNodeChain), [NftRule("\(np) vmap @\(NftNames.nodePortShortCircuitNode)")]),
-            (NftChain(NftNames.nodePortDispatchChain), [NftRule("\(np) vmap @\(NftNames.nodePortDispatch)")]),
+            // Dispatch chains: one rule per count set and affinity set in use (appended by the
+            // renderer: `NftRules.dispatch`, `NftAffinityChain.dispatchRule`).
+            (NftChain(NftNames.addrShortCircuitPodChain), []),
+            (NftChain(NftNames.addrShortCircuitNodeChain), []),
+            (NftChain(NftNames.addrDispatchChain), []),
+            (NftChain(NftNames.nodePortShortCircuitPodChain), []),
+            (NftChain(NftNames.nodePortShortCircuitNodeChain), []),
+            (NftChain(NftNames.nodePortDispatchChain), []),
             (NftChain(NftNames.checks), [
                 NftRule("\(fe) @\(NftNames.dropAddr) drop"),
                 NftRule("meta l4proto tcp \(fe) @\(NftNames.rejectAddr) reject with tcp reset"),

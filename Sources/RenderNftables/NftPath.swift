@@ -36,7 +36,7 @@ public enum NftPath: String, Hashable, Sendable, CaseIterable, Comparable {
     }
 
     /// True for NodePort paths (keyed by protocol and port only).
-    var isNodePort: Bool { self == .npext || self == .nploc || self == .npscpod || self == .npscnode }
+    public var isNodePort: Bool { self == .npext || self == .nploc || self == .npscpod || self == .npscnode }
 
     /// The base name of the endpoint maps this path indexes (one map per path and endpoint count:
     /// `cip_eps_3`). Never shared between paths: nft 1.0.6 cannot add a rule that uses an endpoint map
@@ -44,16 +44,10 @@ public enum NftPath: String, Hashable, Sendable, CaseIterable, Comparable {
     /// be created together with its own map — also when another path with the same count came first.
     var endpointMapBase: String { "\(rawValue)_eps" }
 
-    /// The dispatch verdict map whose elements jump to this path's chains.
-    var dispatchMap: String {
-        switch self {
-        case .cip, .ext, .loc: return NftNames.addrDispatch
-        case .scpod: return NftNames.addrShortCircuitPod
-        case .scnode: return NftNames.addrShortCircuitNode
-        case .npext, .nploc: return NftNames.nodePortDispatch
-        case .npscpod: return NftNames.nodePortShortCircuitPod
-        case .npscnode: return NftNames.nodePortShortCircuitNode
-        }
+    /// The dispatch group of a frontend set (a per-count set `cip_3` or an affinity set
+    /// `cipaff_3_10800`): its dispatch chain. A frontend lives in one set of its group.
+    static func dispatchGroup(frontendSet name: String) -> String? {
+        NftSharedChain(frontendSet: name)?.dispatchChain ?? NftAffinityChain(frontendSet: name)?.dispatchChain
     }
 
     /// The endpoint map of this path's frontends with `count` endpoints.
@@ -88,7 +82,7 @@ public enum NftNames {
     /// Prefix of the empty chain that names the shared chains' shape (`NftLayout.shapeMarker`).
     public static let shapeMarkerPrefix = "shape-"
 
-    /// The dispatch chains (their rules are the affinity verdict map and one rule per count set).
+    /// The dispatch chains (one rule per count set and per affinity set in use).
     public static var dispatchChains: Set<String> { Set(NftPath.allCases.map(\.dispatchChain)) }
 
     public static let markBit = "0x00004000"
@@ -107,12 +101,6 @@ public enum NftNames {
     static let nodePortIPs = "nodeport_ips"
     static let clusterIPs = "cluster_ips"
     static let hairpin = "hairpin"
-    static let addrDispatch = "addr_dispatch"
-    static let addrShortCircuitPod = "addr_sc_pod"
-    static let addrShortCircuitNode = "addr_sc_node"
-    static let nodePortDispatch = "np_dispatch"
-    static let nodePortShortCircuitPod = "np_sc_pod"
-    static let nodePortShortCircuitNode = "np_sc_node"
     static let rejectAddr = "reject_addr"
     static let dropAddr = "drop_addr"
     static let rejectNodePort = "reject_np"
@@ -120,48 +108,8 @@ public enum NftNames {
     static let firewallFrontends = "lb_fw"
     static let firewallAllowed = "lb_allowed"
 
-    /// Chain for a ClientIP-affinity port's path (rare; one chain per such port and path). The
-    /// name ends in a hash of its rules: a chain of that name in the kernel has those rules, so a
-    /// full sync keeps it and an endpoint change makes a new chain (the verdict element moves).
-    static func affinityChain(_ key: ServicePortKey, _ path: NftPath, rules: [NftRule]) -> String {
-        let content = StableHash.base32(StableHash.of(rules.map(\.text).joined(separator: "\n")), count: 8)
-        return "\(affinityChainPrefix)\(portID(key))-\(path.rawValue)-\(content)"
-    }
-
-    /// Prefix of affinity chain (and set) names.
-    public static let affinityChainPrefix = "aff-"
-
-    /// Per-endpoint dynamic set of recent clients for an affinity port (kube-proxy's shape).
-    static func affinitySet(_ key: ServicePortKey, _ ep: Endpoint) -> String {
-        "aff-\(portID(key))-\(StableHash.base32(StableHash.of(ep.description), count: 8))"
-    }
-
-    /// Prefix of the shared affinity slot sets (`aff_addr_5`, `aff_np_5`).
-    public static let affinitySlotPrefix = "aff_"
-
-    /// A shared recent-client slot set (`NftAffinitySlots`): keyed `client . address . protocol .
-    /// port`, or `client . protocol . port` for NodePort paths.
-    static func affinitySlotSet(_ slot: Int, nodePort: Bool) -> String {
-        "\(affinitySlotPrefix)\(nodePort ? "np" : "addr")_\(slot)"
-    }
-
-    /// Capacity of a shared slot set. Several ports' endpoints share a slot, so it is 16 times
-    /// nft's default of 65,535 (kube-proxy's per-endpoint sets): an `update` into a full set
-    /// fails and the new client would fall through the chain without DNAT.
-    static let affinitySlotSize: UInt32 = 1_048_576
-
-    /// The declaration of a shared slot set: dynamic, every element with its port's timeout.
-    static func affinitySlotDeclaration(_ name: String, family: NftFamily) -> NftSet {
-        let a = family.addrType
-        let spec = name.hasPrefix(affinitySlotPrefix + "np_") ? "type \(a) . inet_proto . inet_service"
-                                                               : "type \(a) . \(a) . inet_proto . inet_service"
-        return NftSet(name, spec: spec, flags: ["dynamic", "timeout"], size: affinitySlotSize)
-    }
-
-    /// The declaration of a per-endpoint affinity set (`affinitySet`), keyed by client.
-    static func affinityEndpointDeclaration(_ name: String, family: NftFamily, timeout: UInt32) -> NftSet {
-        NftSet(name, spec: "type \(family.addrType)", flags: ["dynamic", "timeout"], timeoutSeconds: timeout)
-    }
+    /// Prefix of the shared recent-client sets of ClientIP affinity (`aff_addr_0`, `aff_np_0`).
+    public static let affinityRecentPrefix = "aff_"
 
     /// 12 base-32 characters of the port's stable hash: names never contain Kubernetes text.
     static func portID(_ key: ServicePortKey) -> String { StableHash.base32(key.stableID, count: 12) }

@@ -65,16 +65,14 @@ public struct NftSharedChain: Hashable, Comparable, Sendable {
 }
 
 /// Everything one service port contributes to the table: elements of the global sets and
-/// maps, the shared chains it needs, and (ClientIP affinity only) its own chains and sets.
+/// maps, and the shared chains it needs (per count; ClientIP affinity: per count and timeout).
 struct NftPortObjects {
     /// Elements per set or map, sets in the order the port first added to them (a port touches a
     /// handful of sets: a list, no dictionary per port).
     var elements: [(set: String, elements: [NftElement])] = []
     var sharedChains: Set<NftSharedChain> = []
-    /// Affinity chain name → rules.
-    var affinityChains: [String: [NftRule]] = [:]
-    /// Affinity set name → declaration (shared slot sets and per-endpoint sets).
-    var affinitySets: [String: NftSet] = [:]
+    /// Shared ClientIP-affinity chains the port's frontends dispatch to.
+    var affinityChains: Set<NftAffinityChain> = []
 
     init() {}
 
@@ -88,10 +86,13 @@ struct NftPortObjects {
     }
 
     /// Renders `p` (a port of `family`). `nodeAddresses` are the node's own addresses (LB source ranges).
-    init(_ p: ServicePort, family: NftFamily, clusterMasquerade: ClusterMasquerade, nodeAddresses: [IPAddress]) {
+    /// `positions`: the endpoint positions of a ClientIP-affinity port (`NftAffinityMemo`; nil:
+    /// sorted order).
+    init(_ p: ServicePort, family: NftFamily, clusterMasquerade: ClusterMasquerade, nodeAddresses: [IPAddress],
+         positions: NftAffinityPositions? = nil) {
         let proto = p.key.proto
         let comment = NftNames.comment(p.key)
-        var ctx = Context(port: p, family: family, clusterMasquerade: clusterMasquerade, comment: comment)
+        var ctx = Context(port: p, family: family, clusterMasquerade: clusterMasquerade, comment: comment, positions: positions)
 
         ctx.objects.add(NftNames.clusterIPs, NftElement(.address(p.clusterIP)))
         ctx.frontend(NftFrontend(address: p.clusterIP, proto: proto, port: p.port), path: .cip, decision: p.internalTraffic)
@@ -148,12 +149,13 @@ struct NftPortObjects {
         var slotted = Set<Slotted>()
         /// A frontend in an endpoint map.
         struct Slotted: Hashable { let map: String; let key: NftFrontend }
-        /// Shared recent-client sets of the port's endpoints (affinity ports only).
-        let affinitySlots: NftAffinitySlots
+        /// Endpoint positions of an affinity port.
+        let positions: NftAffinityPositions?
 
-        init(port: ServicePort, family: NftFamily, clusterMasquerade: ClusterMasquerade, comment: String?) {
+        init(port: ServicePort, family: NftFamily, clusterMasquerade: ClusterMasquerade, comment: String?,
+             positions: NftAffinityPositions?) {
             self.port = port; self.family = family; self.clusterMasquerade = clusterMasquerade; self.comment = comment
-            affinitySlots = port.affinityTimeout == nil ? NftAffinitySlots() : NftAffinitySlots(port)
+            self.positions = positions
         }
 
         /// One frontend key on one path: dispatch + endpoint elements, or a reject/drop element.
@@ -168,22 +170,9 @@ struct NftPortObjects {
                 objects.add(set, NftElement(.frontend(key)))
                 return
             }
-            if let timeout = port.affinityTimeout {
-                let rules = NftRules.affinity(port.key, path: path, endpoints: eps, proto: port.key.proto,
-                                              family: family, clusterMasquerade: clusterMasquerade,
-                                              slots: affinitySlots, timeout: timeout)
-                let chain = NftNames.affinityChain(port.key, path, rules: rules)
-                objects.add(path.dispatchMap, NftElement(.frontend(key), data: .goto(chain), comment: comment))
-                if objects.affinityChains[chain] == nil { objects.affinityChains[chain] = rules }
-                for ep in eps {
-                    if let s = affinitySlots.slot(of: ep) {
-                        let name = NftNames.affinitySlotSet(s, nodePort: path.isNodePort)
-                        objects.affinitySets[name] = NftNames.affinitySlotDeclaration(name, family: family)
-                    } else {
-                        let name = NftNames.affinitySet(port.key, ep)
-                        objects.affinitySets[name] = NftNames.affinityEndpointDeclaration(name, family: family, timeout: timeout)
-                    }
-                }
+            if let timeout = port.affinityTimeout, case .forward(let list) = decision {
+                affinity(key, path: path, endpoints: positions?[list] ?? [Endpoint].affinityPositions(following: nil, current: eps),
+                         timeout: timeout)
                 return
             }
             let shared = NftSharedChain(path: path, count: eps.count)
@@ -195,6 +184,17 @@ struct NftPortObjects {
             els.reserveCapacity(eps.count)
             for (i, ep) in eps.enumerated() { els.append(NftElement(.slot(key, UInt32(i)), data: .endpoint(ep.ip, ep.port))) }
             objects.add(map, els)
+        }
+
+        /// An affinity frontend: its count set element and one element per position map.
+        mutating func affinity(_ key: NftFrontend, path: NftPath, endpoints ordered: [Endpoint], timeout: UInt32) {
+            let chain = NftAffinityChain(path: path, count: ordered.count, timeout: timeout)
+            objects.affinityChains.insert(chain)
+            objects.add(chain.setName, NftElement(.frontend(key), comment: comment))
+            guard slotted.insert(Slotted(map: NftAffinityChain.positionMap(path, 0), key: key)).inserted else { return }
+            for (k, ep) in ordered.enumerated() {
+                objects.add(NftAffinityChain.positionMap(path, k), NftElement(.frontend(key), data: .endpoint(ep.ip, ep.port)))
+            }
         }
     }
 }

@@ -37,40 +37,4 @@ enum NftRules {
     static func dispatch(_ c: NftSharedChain, family: NftFamily) -> NftRule {
         NftRule("\(frontendKey(c.path, family: family)) @\(c.setName) goto \(c.name)")
     }
-
-    /// `dnat ip to 10.0.0.1:80` / `dnat ip6 to [fd00::1]:80`, preceded by the protocol match nft requires.
-    static func dnat(_ ep: Endpoint, proto: L4Protocol) -> [NftExpr] { [.l4proto(proto), .dnat(ep.ip, port: ep.port)] }
-
-    /// The fields of `frontendKey`.
-    static func frontendFields(_ path: NftPath) -> [NftField] { path.isNodePort ? [.l4proto, .dport] : [.daddr, .l4proto, .dport] }
-
-    /// ClientIP affinity: a recent client returns to its endpoint; a new one picks uniformly by a
-    /// `numgen` cascade and is recorded. Each endpoint's recent clients live in a shared slot set
-    /// keyed `client . frontend` (`NftAffinitySlots`), whose elements carry the port's timeout, or —
-    /// when two endpoints of the port share a slot — in its own set keyed by client (kube-proxy's shape).
-    /// Every rule has a typed form (`NftRuleBody`).
-    static func affinity(_ key: ServicePortKey, path: NftPath, endpoints: [Endpoint], proto: L4Protocol,
-                         family: NftFamily, clusterMasquerade: ClusterMasquerade,
-                         slots: NftAffinitySlots, timeout: UInt32) -> [NftRule] {
-        var rules = markRules(path, family: family, clusterMasquerade: clusterMasquerade)
-        let sharedKey: [NftField] = [.saddr] + frontendFields(path)
-        func recent(_ ep: Endpoint) -> (set: String, key: [NftField], timeout: UInt32?) {
-            if let s = slots.slot(of: ep) {
-                return (NftNames.affinitySlotSet(s, nodePort: path.isNodePort), sharedKey, timeout)
-            }
-            return (NftNames.affinitySet(key, ep), [.saddr], nil)
-        }
-        func rule(_ exprs: [NftExpr]) -> NftRule { NftRule(NftRuleBody(family: family, exprs)) }
-        for ep in endpoints {
-            let r = recent(ep)
-            rules.append(rule([.lookup(r.key, set: r.set, inverted: false)] + dnat(ep, proto: proto)))
-        }
-        for (i, ep) in endpoints.enumerated() {
-            let remaining = endpoints.count - i
-            let pick: [NftExpr] = remaining > 1 ? [.numgen(modulus: UInt32(remaining), equals: 0)] : []
-            let r = recent(ep)
-            rules.append(rule(pick + [.update(set: r.set, key: r.key, timeoutSeconds: r.timeout)] + dnat(ep, proto: proto)))
-        }
-        return rules
-    }
 }

@@ -8,33 +8,49 @@ public struct NftTransaction: Hashable, Sendable {
     public init(table: String = "switchyard", commands: [NftCommand] = []) { self.table = table; self.commands = commands }
 
     /// This transaction without the per-count objects that already exist: frontend sets
-    /// (`cip_3`) and endpoint maps (`cip_eps_3`) `setExists` reports, shared chains (`cip-3`,
-    /// with their rules) `chainExists` reports, and dispatch rules of existing frontend sets
-    /// (a rule added twice would match twice).
+    /// (`cip_3`, `cipaff_3_10800`), endpoint maps (`cip_eps_3`), affinity position maps
+    /// (`cipaff_eps_0`) and recent-client sets (`aff_addr_0`) `setExists` reports, shared chains
+    /// (`cip-3`, `cipaff-3-10800`, with their rules) `chainExists` reports, and dispatch rules of
+    /// existing frontend sets (a rule added twice would match twice).
     public func droppingExisting(sets setExists: (NftFamily, String) -> Bool,
                                  chains chainExists: (NftFamily, String) -> Bool) -> NftTransaction {
         var t = self
         t.commands = commands.filter { c in
             switch c {
             case .addSet(let f, let s, _):
-                let perCount = NftSharedChain(frontendSet: s.name) != nil || NftSharedChain(endpointMap: s.name) != nil
-                return !(perCount && setExists(f, s.name))
+                return !(Self.isShared(set: s.name) && setExists(f, s.name))
             case .addChain(let f, let ch):
-                return !(NftSharedChain(chain: ch.name) != nil && chainExists(f, ch.name))
+                return !(Self.isShared(chain: ch.name) && chainExists(f, ch.name))
             case .addRule(let f, let chain, let r):
-                if NftSharedChain(chain: chain) != nil { return !chainExists(f, chain) }
-                guard let c = Self.dispatchTarget(chain: chain, rule: r, family: f) else { return true }
-                return !setExists(f, c.setName)
+                if Self.isShared(chain: chain) { return !chainExists(f, chain) }
+                guard let set = Self.dispatchTarget(chain: chain, rule: r, family: f) else { return true }
+                return !setExists(f, set)
             default: return true
             }
         }
         return t
     }
 
-    /// The shared chain a dispatch rule sends to, when `rule` in `chain` is one.
-    static func dispatchTarget(chain: String, rule: NftRule, family: NftFamily) -> NftSharedChain? {
-        guard let target = rule.text.split(separator: " ").last, let c = NftSharedChain(chain: String(target)) else { return nil }
-        return c.path.dispatchChain == chain && NftRules.dispatch(c, family: family) == rule ? c : nil
+    /// A set or map shared by many ports that a delta only ever adds.
+    static func isShared(set name: String) -> Bool {
+        NftSharedChain(frontendSet: name) != nil || NftSharedChain(endpointMap: name) != nil
+            || NftAffinityChain(frontendSet: name) != nil || NftAffinityChain.positionMap(parsing: name) != nil
+            || NftAffinityChain.recentSet(parsing: name) != nil
+    }
+
+    /// A shared chain (per count, or per affinity count and timeout).
+    static func isShared(chain name: String) -> Bool { NftSharedChain(chain: name) != nil || NftAffinityChain(chain: name) != nil }
+
+    /// The frontend set of the shared chain a dispatch rule sends to, when `rule` in `chain` is one.
+    static func dispatchTarget(chain: String, rule: NftRule, family: NftFamily) -> String? {
+        guard let target = rule.text.split(separator: " ").last else { return nil }
+        if let c = NftSharedChain(chain: String(target)) {
+            return c.path.dispatchChain == chain && NftRules.dispatch(c, family: family) == rule ? c.setName : nil
+        }
+        if let c = NftAffinityChain(chain: String(target)) {
+            return c.dispatchChain == chain && c.dispatchRule(family: family) == rule ? c.setName : nil
+        }
+        return nil
     }
 
     /// Elements per `add element` line; keeps lines and netlink batches moderate.

@@ -9,43 +9,65 @@ import SwitchyardCore
 /// count N in use ONE plain frontend set keyed `addr . proto . port` (NodePorts: `proto . port`)
 /// with one dispatch rule `<frontend> @cip_N goto cip-N`; ONE endpoint map keyed
 /// `frontend . index` → `addr . port`; and one tiny shared chain per (path, N) whose single rule is
-/// `dnat to <frontend> . numgen random mod N map @eps`. There are no per-service chains, sets or
-/// maps and no per-service verdict elements (except for ClientIP affinity ports, which use a verdict
-/// map), so adding a service adds only plain elements: the kernel never revalidates the table
-/// for it, and updates are element deltas.
+/// `dnat to <frontend> . numgen random mod N map @eps`. ClientIP-affinity frontends likewise go
+/// through a plain frontend set per (path, N, timeout) to one shared chain (`NftAffinityChain`),
+/// their endpoints in per-position maps. There are no per-service chains, sets or maps and no
+/// verdict elements, so adding a service or changing an endpoint adds only plain elements: the
+/// kernel never revalidates the table for it, and updates are element deltas.
+///
+/// The renderer remembers the endpoint positions of affinity ports (`NftAffinityMemo`), so they
+/// stay stable across renders: keep one renderer for a sequence of syncs.
 public struct NftablesRenderer: ProxyRenderer {
     /// Table name in both families.
     public var table: String
+    /// Endpoint positions of the affinity ports last rendered (shared by copies).
+    private let memo = NftAffinityMemo()
 
     public init(table: String = "switchyard") { self.table = table }
 
     public func renderFull(_ state: ProxyState) -> NftOutput {
         var commands: [NftCommand] = []
+        var positions: [ServicePortKey: NftAffinityPositions] = [:]
         let proxied = state.config.families.union(state.activeFamilies)
         for fam in IPFamily.allCases {
             let f = NftFamily(fam)
             // `add` first so `delete` never fails; the new table replaces the old atomically.
             commands.append(.addTable(f))
             commands.append(.deleteTable(f))
-            if proxied.contains(fam) { commands += fullTable(state, family: f) }
+            if proxied.contains(fam) { commands += fullTable(state, family: f, positions: &positions) }
         }
+        memo.replaceAll(positions)
         return NftOutput(transaction: NftTransaction(table: table, commands: commands), isFull: true)
     }
 
     public func renderIncremental(_ diff: StateDiff, state: ProxyState) -> NftOutput {
         var commands: [NftCommand] = []
+        var memoChanges: [ServicePortKey: NftAffinityPositions?] = [:]
         for fam in IPFamily.allCases {
             let f = NftFamily(fam)
             let old = diff.removed.filter { $0.key.family == fam } + diff.changed.compactMap { $0.old.key.family == fam ? $0.old : nil }
             let new = diff.added.filter { $0.key.family == fam } + diff.changed.compactMap { $0.new.key.family == fam ? $0.new : nil }
             if old.isEmpty && new.isEmpty { continue }
-            commands += NftIncremental(family: f, state: state).commands(old: old, new: new)
+            // Positions before (as remembered) and after this change, of the affinity ports.
+            var before: [ServicePortKey: NftAffinityPositions] = [:], after: [ServicePortKey: NftAffinityPositions] = [:]
+            for p in old where p.affinityTimeout != nil {
+                before[p.key] = NftAffinityMemo.positions(of: p, following: memo.get(p.key))
+                memoChanges[p.key] = .some(nil)
+            }
+            for p in new where p.affinityTimeout != nil {
+                let pos = NftAffinityMemo.positions(of: p, following: before[p.key] ?? memo.get(p.key))
+                after[p.key] = pos
+                memoChanges[p.key] = .some(pos)
+            }
+            commands += NftIncremental(family: f, state: state).commands(old: old, new: new, before: before, after: after)
         }
+        memo.update(memoChanges)
         return NftOutput(transaction: NftTransaction(table: table, commands: commands), isFull: false)
     }
 
-    /// The whole table of one family, after it was deleted.
-    func fullTable(_ state: ProxyState, family f: NftFamily) -> [NftCommand] {
+    /// The whole table of one family, after it was deleted. `positions` collects the affinity
+    /// ports' endpoint positions (following the memo's).
+    func fullTable(_ state: ProxyState, family f: NftFamily, positions: inout [ServicePortKey: NftAffinityPositions]) -> [NftCommand] {
         let fam = f.ipFamily
         let masq = state.clusterMasquerade(family: fam)
         let layout = NftLayout(family: f, clusterMasquerade: masq, nodePorts: state.nodePortAddresses(family: fam))
@@ -54,27 +76,33 @@ public struct NftablesRenderer: ProxyRenderer {
 
         var merged = NftElementMerger()
         var shared = Set<NftSharedChain>()
-        var affChains: [(String, [NftRule])] = []
-        var affSets: [String: NftSet] = [:]
+        var affinity = Set<NftAffinityChain>()
         let nodeAddrs = state.node.addresses.filter { $0.family == fam }
         for p in state.ports(family: fam) {
-            let o = NftPortObjects(p, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs)
+            var pos: NftAffinityPositions?
+            if p.affinityTimeout != nil {
+                pos = NftAffinityMemo.positions(of: p, following: memo.get(p.key))
+                positions[p.key] = pos
+            }
+            let o = NftPortObjects(p, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs, positions: pos)
             merged.merge(o.elements)
             shared.formUnion(o.sharedChains)
-            affChains += o.affinityChains.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-            affSets.merge(o.affinitySets) { a, _ in a }
+            affinity.formUnion(o.affinityChains)
         }
-        for (_, s) in affSets.sorted(by: { $0.key < $1.key }) { cmds.append(.addSet(f, s, isMap: false)) }
+        let affInUse = affinity.sorted()
+        for (s, isMap) in NftAffinityChain.declarations(affInUse, family: f) { cmds.append(.addSet(f, s, isMap: isMap)) }
+        for c in affInUse { cmds.append(.addSet(f, NftAffinityChain.frontendSetDeclaration(c, family: f), isMap: false)) }
         // Shared chains, their endpoint maps, frontend sets and dispatch rules only for the
         // (path, count) pairs in use: each dispatch rule is one lookup per new connection.
         let inUse = shared.sorted()
         for s in NftSharedChain.endpointMaps(inUse, family: f) { cmds.append(.addSet(f, s, isMap: true)) }
         for c in inUse { cmds.append(.addSet(f, NftLayout.frontendSet(c, family: f), isMap: false)) }
         var chains = layout.chains.map { chain, rules in
-            (chain, rules + inUse.filter { $0.path.dispatchChain == chain.name }.map { NftRules.dispatch($0, family: f) })
+            (chain, rules + inUse.filter { $0.path.dispatchChain == chain.name }.map { NftRules.dispatch($0, family: f) }
+                + affInUse.filter { $0.dispatchChain == chain.name }.map { $0.dispatchRule(family: f) })
         }
         chains += inUse.map { (NftChain($0.name), NftRules.shared($0, family: f, clusterMasquerade: masq)) }
-        chains += affChains.map { (NftChain($0.0), $0.1) }
+        chains += affInUse.map { (NftChain($0.name), $0.rules(family: f, clusterMasquerade: masq)) }
         for (c, _) in chains { cmds.append(.addChain(f, c)) }
         for (c, rules) in chains { for r in rules { cmds.append(.addRule(f, chain: c.name, r)) } }
         for (set, els) in layout.configElements(podCIDRs: NftElementMerger.outermost(state.podCIDRs(family: fam))) {
@@ -92,7 +120,7 @@ struct NftElementMerger {
     private var names: [String] = []
     private var lists: [[NftElement]] = []
     /// Dispatch group of each set (index into `seen`): a frontend lives in one set of its group
-    /// (the verdict map or a count set).
+    /// (a count set or an affinity set).
     private var groupOf: [Int] = []
     private var groupIndex: [String: Int] = [:]
     private var seen: [Set<NftKey>] = []
@@ -108,7 +136,7 @@ struct NftElementMerger {
 
     private mutating func slot(_ set: String) -> Int {
         if let i = index[set] { return i }
-        let group = NftSharedChain(frontendSet: set)?.path.dispatchMap ?? set
+        let group = NftPath.dispatchGroup(frontendSet: set) ?? set
         let g: Int
         if let known = groupIndex[group] { g = known } else {
             g = seen.count; seen.append([]); groupIndex[group] = g

@@ -33,10 +33,17 @@ struct NftElementCodecTests {
         #expect(key == v6.bytes + [132, 0, 0, 0, 0x01, 0xbb, 0, 0])
         #expect(NftElementCodec.key(NftElement(.address(cip)), set: "cluster_ips", family: .ip) == [10, 96, 0, 10])
         #expect(NftElementCodec.key(NftElement(.addressPair(pod, pod)), set: "hairpin", family: .ip) == pod.bytes + pod.bytes)
-        let aff = NftElement(.frontend(NftFrontend(address: cip, proto: .tcp, port: 80)), data: .goto("aff-x"))
-        #expect(NftElementCodec.data(aff, set: "addr_dispatch", family: .ip) == .verdict(code: -4, chain: "aff-x"))
-        #expect(NftElementCodec.data(NftElement(aff.key, data: .jump("c")), set: "addr_dispatch", family: .ip) == .verdict(code: -3, chain: "c"))
-        #expect(NftElementCodec.data(NftElement(aff.key), set: "addr_dispatch", family: .ip) == nil, "a verdict map needs a verdict")
+        let fe4 = NftFrontend(address: cip, proto: .tcp, port: 80)
+        let aff = NftElement(.frontend(fe4), data: .endpoint(pod, 8080))
+        // Affinity position maps: frontend → address . port; affinity frontend sets: plain.
+        #expect(NftElementCodec.key(aff, set: "cipaff_eps_2", family: .ip) == [10, 96, 0, 10, 6, 0, 0, 0, 0, 80, 0, 0])
+        #expect(NftElementCodec.data(aff, set: "cipaff_eps_2", family: .ip) == .value(pod.bytes + [0x1f, 0x90, 0, 0]))
+        #expect(NftElementCodec.key(NftElement(.frontend(NftFrontend(address: nil, proto: .udp, port: 30000))), set: "npextaff_eps_0", family: .ip)
+                == [17, 0, 0, 0, 0x75, 0x30, 0, 0])
+        #expect(NftElementCodec.data(NftElement(.frontend(fe4)), set: "cipaff_3_10800", family: .ip) == NftElementCodec.ElementData.none)
+        #expect(NftElementCodec.data(NftElement(.frontend(fe4)), set: "cipaff_eps_0", family: .ip) == nil, "a position map needs an endpoint")
+        #expect(NftElementCodec.data(NftElement(.frontend(fe4), data: .goto("x")), set: "cip_3", family: .ip) == nil,
+                "no verdicts anywhere")
         #expect(NftElementCodec.data(aff, set: "cip_3", family: .ip) == nil, "a plain set takes no data")
     }
 

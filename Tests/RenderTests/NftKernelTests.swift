@@ -43,14 +43,15 @@ struct NftKernelTests {
                 let r = try fresh.nft(script: renderer.renderFull(NftScenario.newState).text)
                 try #require(r.0 == 0, "\(r.1)")
                 let countSets = renderer.renderFull(NftScenario.newState).transaction.commands.compactMap { c -> String? in
-                    if case .addSet(.ip, let s, _) = c, NftSharedChain(frontendSet: s.name) != nil || NftSharedChain(endpointMap: s.name) != nil {
+                    if case .addSet(.ip, let s, _) = c, NftSharedChain(frontendSet: s.name) != nil || NftSharedChain(endpointMap: s.name) != nil
+                        || NftAffinityChain(frontendSet: s.name) != nil || NftAffinityChain.positionMap(parsing: s.name) != nil {
                         return s.name
                     }
                     return nil
                 }
-                #expect(!countSets.isEmpty)
-                for name in ["addr_dispatch", "np_dispatch", "cluster_ips", "hairpin", "reject_addr"] + countSets {
-                    let kind = name.contains("dispatch") || NftSharedChain(endpointMap: name) != nil ? "map" : "set"
+                #expect(countSets.contains { NftAffinityChain.positionMap(parsing: $0) != nil })
+                for name in ["cluster_ips", "hairpin", "reject_addr"] + countSets {
+                    let kind = NftSharedChain(endpointMap: name) != nil || NftAffinityChain.positionMap(parsing: name) != nil ? "map" : "set"
                     let a = try elements(ns.nft("list", kind, "ip", "switchyard", name))
                     let b = try elements(fresh.nft("list", kind, "ip", "switchyard", name))
                     #expect(a == b, "\(name) differs between incremental and full")
