@@ -70,6 +70,7 @@ public actor NftablesApplier: ProxyApplier {
     }
 
     public func applyFull(_ state: ProxyState) async throws -> ApplyReport {
+        if record == nil { rememberKernelPositions(state) }
         let out = renderer.renderFull(state)
         let previous = record
         let drift = previous.map(measureDrift) ?? 0
@@ -119,6 +120,19 @@ public actor NftablesApplier: ProxyApplier {
         // `add` first so `delete` never fails; touches only our two tables.
         let t = renderer.table
         try runScript("add table ip \(t)\ndelete table ip \(t)\nadd table ip6 \(t)\ndelete table ip6 \(t)\n")
+    }
+
+    /// Before the first full sync of this applier (a restart over an existing table): the
+    /// renderer learns the ClientIP-affinity endpoint positions the table holds, so clients keep
+    /// their endpoints across the restart (`NftablesRenderer.rememberAffinityPositions`). Reads only
+    /// the position maps (affinity frontends); does nothing when they cannot be read.
+    func rememberKernelPositions(_ state: ProxyState) {
+        guard elementFastPath, let nl = try? netlinkSocket() else { return }
+        var kernel: [NftFamily: NftKernelPositions] = [:]
+        for f in [NftFamily.ip, .ip6] {
+            if let p = try? nl.affinityPositions(family: f, table: renderer.table), !p.isEmpty { kernel[f] = p }
+        }
+        if !kernel.isEmpty { renderer.rememberAffinityPositions(state, kernel: kernel) }
     }
 
     /// How far the kernel is from `record`: for each of our tables missing, 1 plus its recorded

@@ -1,4 +1,5 @@
 import Model
+import SwitchyardCore
 import Synchronization
 
 /// The positions of one ClientIP-affinity port's endpoints: per endpoint list (cluster, local),
@@ -55,6 +56,67 @@ final class NftAffinityMemo: Sendable {
         var out: NftAffinityPositions = [:]
         for (set, eps) in [(EndpointSet.cluster, port.clusterEndpoints), (.local, port.localEndpoints)] where !eps.isEmpty {
             out[set] = [Endpoint].affinityPositions(following: previous?[set], current: eps)
+        }
+        return out
+    }
+}
+
+/// A frontend on one path, as the kernel's position maps hold it.
+public struct NftPositionKey: Hashable, Sendable {
+    public var path: NftPath
+    public var frontend: NftFrontend
+    public init(path: NftPath, frontend: NftFrontend) { self.path = path; self.frontend = frontend }
+}
+
+/// An endpoint as a position map holds it (`address . port`).
+public struct NftPositionEndpoint: Hashable, Sendable {
+    public var ip: IPAddress
+    public var port: UInt16
+    public init(ip: IPAddress, port: UInt16) { self.ip = ip; self.port = port }
+}
+
+/// What one family's table holds in its position maps: per frontend and path, position → endpoint.
+public typealias NftKernelPositions = [NftPositionKey: [Int: NftPositionEndpoint]]
+
+extension NftablesRenderer {
+    /// Makes the renderer remember the endpoint positions that `kernel` (per family, read back from
+    /// the position maps of a table a previous Switchyard process loaded) holds for the affinity
+    /// ports of `state`, so the first full sync after a restart keeps clients on their endpoints
+    /// instead of starting from sorted order. A port's list is taken from the first of its
+    /// frontends whose positions are dense (0..N-1); ports without one are left as they are.
+    public func rememberAffinityPositions(_ state: ProxyState, kernel: [NftFamily: NftKernelPositions]) {
+        var changes: [ServicePortKey: NftAffinityPositions?] = [:]
+        for p in state.allPorts where p.affinityTimeout != nil {
+            guard let table = kernel[NftFamily(p.key.family)], !table.isEmpty else { continue }
+            var found: NftAffinityPositions = [:]
+            for (path, fe, decision) in Self.frontends(p) {
+                guard case .forward(let list) = decision, found[list] == nil,
+                      let byPosition = table[NftPositionKey(path: path, frontend: fe)],
+                      byPosition.keys.sorted() == Array(0..<byPosition.count) else { continue }
+                let current = p.endpoints(for: decision)
+                found[list] = (0..<byPosition.count).map { k in
+                    let e = byPosition[k]!
+                    return current.first { $0.ip == e.ip && $0.port == e.port } ?? Endpoint(ip: e.ip, port: e.port, isLocal: false)
+                }
+            }
+            if !found.isEmpty { changes[p.key] = .some(found) }
+        }
+        memo.update(changes)
+    }
+
+    /// Every (path, frontend, decision) a port's frontends use (as `NftPortObjects` renders them).
+    static func frontends(_ p: ServicePort) -> [(NftPath, NftFrontend, TrafficDecision)] {
+        let proto = p.key.proto
+        var out: [(NftPath, NftFrontend, TrafficDecision)] = [(.cip, NftFrontend(address: p.clusterIP, proto: proto, port: p.port), p.internalTraffic)]
+        for ip in p.externalIPs + p.loadBalancerIPs {
+            let fe = NftFrontend(address: ip, proto: proto, port: p.port)
+            out.append((p.masqueradesExternal ? .ext : .loc, fe, p.externalTraffic))
+            if let sc = p.externalShortCircuit { out += [(.scpod, fe, sc), (.scnode, fe, sc)] }
+        }
+        if let np = p.nodePort {
+            let fe = NftFrontend(address: nil, proto: proto, port: np)
+            out.append((p.masqueradesExternal ? .npext : .nploc, fe, p.externalTraffic))
+            if let sc = p.externalShortCircuit { out += [(.npscpod, fe, sc), (.npscnode, fe, sc)] }
         }
         return out
     }

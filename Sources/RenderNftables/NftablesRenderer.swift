@@ -21,7 +21,7 @@ public struct NftablesRenderer: ProxyRenderer {
     /// Table name in both families.
     public var table: String
     /// Endpoint positions of the affinity ports last rendered (shared by copies).
-    private let memo = NftAffinityMemo()
+    let memo = NftAffinityMemo()
 
     public init(table: String = "switchyard") { self.table = table }
 
