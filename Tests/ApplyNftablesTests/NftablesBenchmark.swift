@@ -20,8 +20,7 @@ struct NftablesBenchmark {
 
     @Test(arguments: ProcessInfo.processInfo.environment["SWITCHYARD_NFT_BENCH_PROCESS"] == "1" ? [NftTransport.library, .process] : [.library])
     func fullAndIncremental(transport: NftTransport) async throws {
-        // SWITCHYARD_NFT_BENCH_NO_AFFINITY=1: the default mix without its 5 % ClientIP-affinity services
-        // (their per-endpoint chains and sets are nearly all of the skeleton `nft -f` parses).
+        // SWITCHYARD_NFT_BENCH_NO_AFFINITY=1: the default mix without its 5 % ClientIP-affinity services.
         var mix = ServiceMix.default
         if ProcessInfo.processInfo.environment["SWITCHYARD_NFT_BENCH_NO_AFFINITY"] == "1" { mix.clientIPAffinity = 0 }
         let cluster = SyntheticCluster(seed: 42, services: Self.services, endpointsPerService: 10, mix: mix)
@@ -38,8 +37,8 @@ struct NftablesBenchmark {
             let plan = NftLoadPlan(full: NftablesRenderer().renderFull(state).transaction, inventory: [:],
                                    loadable: { NftElementCodec.layout($0) != nil }, ruleLoadable: rulesViaNft ? nil : { $0.body != nil })
             let lines = plan.skeleton.text.split(separator: "\n")
-            let aff = lines.filter { $0.contains(" aff-") }.count
-            print("bench skeleton: \(lines.count) lines, \(aff) of them affinity chains/sets/rules, \(plan.skeleton.text.utf8.count) bytes; " +
+            let aff = lines.filter { $0.contains("aff") }.count
+            print("bench skeleton: \(lines.count) lines, \(aff) of them affinity chains/sets/maps/rules, \(plan.skeleton.text.utf8.count) bytes; " +
                   "batch: \(plan.chains.count) affinity chains with \(plan.chains.reduce(0) { $0 + $1.rules.count }) rules")
             let second = try await timed { try await applier.applyFull(state) }
             print("bench \(transport) replace full: \(ms(second.1)) ms total, kernel \(ms(second.0.kernelSeconds)) ms, drift \(second.0.driftRepaired)")
@@ -74,7 +73,30 @@ struct NftablesBenchmark {
                 kernel.sort(); total.sort()
                 print("bench \(transport) incremental \(kind): kernel median \(ms(kernel[10])) ms max \(ms(kernel.last!)) ms; total median \(ms(total[10])) ms max \(ms(total.last!)) ms, CPU of the slowest \(ms(cpu[slowest])) ms, CPU max \(ms(cpu.max()!)) ms")
             }
-            // Deltas that wrote rules: ClientIP-affinity ports (new chains) or a new endpoint count.
+            // Endpoint changes on ClientIP-affinity ports only: one endpoint replaced (same count),
+            // straight on the model (the churn above picks an affinity service 1 time in 20).
+            var affKernel: [Double] = [], affTotal: [Double] = [], affRules = 0
+            let sticky = Array(state.allPorts.filter { $0.affinityTimeout != nil && $0.clusterEndpoints.count > 1 }.prefix(20))
+            for (i, old) in sticky.enumerated() {
+                var new = old
+                let was = old.clusterEndpoints[0]
+                let ip = old.key.family == .ipv4 ? IPAddress(v4: 0x0AF5_0000 + UInt32(i) + 1) : IPAddress(v6High: 0xfd00_0010_0245_0000, low: UInt64(i) + 1)
+                let now = Endpoint(ip: ip, port: was.port, isLocal: false)
+                new.clusterEndpoints[0] = now
+                new.localEndpoints.removeAll { $0 == was }
+                var next = state
+                next.services[old.key.service]!.ports = next.services[old.key.service]!.ports.map { $0.key == old.key ? new : $0 }
+                let r = try await timed { try await applier.applyIncremental(StateDiff(changed: [PortChange(old: old, new: new)]), state: next) }
+                #expect(!r.0.full)
+                affKernel.append(r.0.kernelSeconds); affTotal.append(r.1); affRules += r.0.rulesWritten
+                state = next
+            }
+            if !affTotal.isEmpty {
+                affKernel.sort(); affTotal.sort()
+                print("bench \(transport) affinity endpoint change (\(affTotal.count)): kernel median \(ms(affKernel[affKernel.count / 2])) ms max \(ms(affKernel.last!)) ms; " +
+                      "total median \(ms(affTotal[affTotal.count / 2])) ms max \(ms(affTotal.last!)) ms; rules written \(affRules)")
+            }
+            // Deltas that wrote rules: a new endpoint count (shared chain, also per affinity timeout).
             if !affinity.isEmpty {
                 print("bench \(transport) deltas with rules (\(rulesViaNft ? "nft" : "netlink")): \(affinity.count), total " +
                       affinity.map { ms($0) }.joined(separator: " ") + " ms; CPU " + affinityCPU.map { ms($0) }.joined(separator: " ") + " ms")
