@@ -8,7 +8,9 @@ public struct NftRecord: Hashable, Sendable {
     public struct Table: Hashable, Sendable {
         /// Set or map name → number of elements committed.
         public var elements: [String: Int] = [:]
-        /// Names of interval sets (their kernel element count is not one per element).
+        /// Names of interval sets (their kernel element count is not one per element) and dynamic
+        /// sets (the kernel adds their elements: the affinity recent-client sets); the drift check
+        /// skips them.
         public var intervalSets: Set<String> = []
         /// Chain names.
         public var chains: Set<String> = []
@@ -51,7 +53,9 @@ public struct NftRecord: Hashable, Sendable {
             }
             for name in t.elements.keys {
                 if let m = NftAffinityChain.positionMap(parsing: name), m.position >= maxByPath[m.path] ?? 0 { r.tables[f]!.elements[name] = nil }
-                if let s = NftAffinityChain.recentSet(parsing: name), s.position >= maxByKind[s.nodePort] ?? 0 { r.tables[f]!.elements[name] = nil }
+                if let s = NftAffinityChain.recentSet(parsing: name), s.position >= maxByKind[s.nodePort] ?? 0 {
+                    r.tables[f]!.elements[name] = nil; r.tables[f]!.intervalSets.remove(name)
+                }
             }
         }
         return r
@@ -69,7 +73,7 @@ public struct NftRecord: Hashable, Sendable {
         case .deleteChain(let f, let n): tables[f]?.chains.remove(n)
         case .addSet(let f, let s, _):
             if tables[f, default: Table()].elements[s.name] == nil { tables[f]!.elements[s.name] = 0 }
-            if s.flags.contains("interval") { tables[f]!.intervalSets.insert(s.name) }
+            if s.flags.contains("interval") || s.flags.contains("dynamic") { tables[f]!.intervalSets.insert(s.name) }
         case .deleteSet(let f, let n, _): tables[f]?.elements[n] = nil; tables[f]?.intervalSets.remove(n)
         case .flushSet(let f, let n, _): if tables[f]?.elements[n] != nil { tables[f]!.elements[n] = 0 }
         case .addRule: break

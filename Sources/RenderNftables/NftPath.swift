@@ -111,9 +111,6 @@ public enum NftNames {
     /// Prefix of the shared recent-client sets of ClientIP affinity (`aff_addr_0`, `aff_np_0`).
     public static let affinityRecentPrefix = "aff_"
 
-    /// 12 base-32 characters of the port's stable hash: names never contain Kubernetes text.
-    static func portID(_ key: ServicePortKey) -> String { StableHash.base32(key.stableID, count: 12) }
-
     /// A comment for `key`, or nil unless the printed name consists only of DNS-label
     /// characters and separators (so it can never close the quoted string or the line).
     static func comment(_ key: ServicePortKey) -> String? {

@@ -39,6 +39,20 @@ struct NftAffinityRestartTests {
         }
     }
 
+    /// Recent clients the kernel recorded are not drift: a full sync keeps them and reports none.
+    @Test func recentClientsAreNotDrift() async throws {
+        let state = F.state(F.base + [Self.sticky((1...3).map { F.ep("10.244.5.\($0)", 8080) })])
+        try await TestNamespace.with { ns in
+            let applier = NftablesApplier(netns: ns.name)
+            _ = try await applier.applyFull(state)
+            try ns.nft(script: "add element ip switchyard aff_addr_0 { 203.0.113.10 . 10.96.0.30 . tcp . 80 timeout 300s }\n").check()
+            let again = try await applier.applyFull(state)
+            #expect(again.driftRepaired == 0)
+            #expect(try ns.nft("list", "set", "ip", "switchyard", "aff_addr_0").check().out.contains("203.0.113.10 . 10.96.0.30 . tcp . 80"),
+                    "a full sync keeps the recent clients")
+        }
+    }
+
     /// The element lines of the IPv4 table's affinity position maps, each prefixed with its map
     /// (an emptied map a delta left behind, which a full sync deletes, lists none).
     static func positionMaps(_ ns: TestNamespace) throws -> [String] {
