@@ -78,13 +78,15 @@ public struct NftablesRenderer: ProxyRenderer {
         var shared = Set<NftSharedChain>()
         var affinity = Set<NftAffinityChain>()
         let nodeAddrs = state.node.addresses.filter { $0.family == fam }
-        for p in state.ports(family: fam) {
-            var pos: NftAffinityPositions?
-            if p.affinityTimeout != nil {
-                pos = NftAffinityMemo.positions(of: p, following: memo.get(p.key))
-                positions[p.key] = pos
+        // Endpoint positions of the affinity ports first (following the memo), so building each
+        // port's objects is a pure function of the port and its positions.
+        for (_, svc) in state.services {
+            for p in svc.ports where p.key.family == fam && p.affinityTimeout != nil {
+                positions[p.key] = NftAffinityMemo.positions(of: p, following: memo.get(p.key))
             }
-            let o = NftPortObjects(p, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs, positions: pos)
+        }
+        for p in state.ports(family: fam) {
+            let o = NftPortObjects(p, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs, positions: positions[p.key])
             merged.merge(o.elements)
             shared.formUnion(o.sharedChains)
             affinity.formUnion(o.affinityChains)
