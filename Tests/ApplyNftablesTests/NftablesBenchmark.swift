@@ -40,6 +40,10 @@ struct NftablesBenchmark {
             let aff = lines.filter { $0.contains("aff") }.count
             print("bench skeleton: \(lines.count) lines, \(aff) of them affinity chains/sets/maps/rules, \(plan.skeleton.text.utf8.count) bytes; " +
                   "batch: \(plan.chains.count) affinity chains with \(plan.chains.reduce(0) { $0 + $1.rules.count }) rules")
+            // A restarted applier first reads the affinity positions back (one dump per position map).
+            let restarted = NftablesApplier(netns: ns.name, transport: transport)
+            let readBack = try await timed { await restarted.rememberKernelPositions(state) }
+            print("bench affinity positions read back: \(ms(readBack.1)) ms")
             let second = try await timed { try await applier.applyFull(state) }
             print("bench \(transport) replace full: \(ms(second.1)) ms total, kernel \(ms(second.0.kernelSeconds)) ms, drift \(second.0.driftRepaired)")
             if let l = await applier.lastFullLoad { print("bench replace full steps: \(l)") }
