@@ -86,7 +86,7 @@ extension NftablesRenderer {
     /// frontends whose positions are dense (0..N-1); ports without one are left as they are.
     public func rememberAffinityPositions(_ state: ProxyState, kernel: [NftFamily: NftKernelPositions]) {
         var changes: [ServicePortKey: NftAffinityPositions?] = [:]
-        for p in state.allPorts where p.affinityTimeout != nil {
+        for (_, svc) in state.services { for p in svc.ports where p.affinityTimeout != nil {
             guard let table = kernel[NftFamily(p.key.family)], !table.isEmpty else { continue }
             var found: NftAffinityPositions = [:]
             for (path, fe, decision) in Self.frontends(p) {
@@ -100,7 +100,7 @@ extension NftablesRenderer {
                 }
             }
             if !found.isEmpty { changes[p.key] = .some(found) }
-        }
+        } }
         memo.update(changes)
     }
 
