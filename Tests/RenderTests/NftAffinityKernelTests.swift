@@ -37,6 +37,15 @@ struct NftAffinityKernelTests {
             #expect(try counted() == 1, "a hit DNATs: the packet never reaches the last rule")
             #expect(try ns.nft("list", "set", "ip", "switchyard", "aff_addr_0").contains("10.96.0.1 . 10.96.0.1 . tcp . 80"),
                     "the pick recorded the client")
+            // A recent client's entry is refreshed to the chain's timeout (60 s) on each new connection.
+            _ = try ns.nft("flush", "set", "ip", "switchyard", "aff_addr_0")
+            _ = try ns.nft("add", "element", "ip", "switchyard", "aff_addr_0", "{ 10.96.0.1 . 10.96.0.1 . tcp . 80 timeout 5s }")
+            try connect()
+            let listing = try ns.nft("list", "set", "ip", "switchyard", "aff_addr_0")
+            let expires = listing.components(separatedBy: "expires ").dropFirst().first.map { String($0.prefix { $0 != " " && $0 != "\n" && $0 != "}" }) }
+            #expect(expires.map { $0.contains("m") || (Int($0.split(separator: "s")[0]) ?? 0) > 5 } ?? false,
+                    "refreshed beyond the 5 s it was added with: \(listing)")
+            #expect(try counted() == 1)
         }
     }
 }
