@@ -16,17 +16,41 @@ public struct ProxyState: Sendable, Equatable {
     }
 
     /// All ports of one family, sorted by key (deterministic rendering order).
-    public func ports(family: IPFamily) -> [ServicePort] {
-        var out: [ServicePort] = []
-        for (_, svc) in services { for p in svc.ports where p.key.family == family { out.append(p) } }
-        return Self.sortedByKey(out)
-    }
+    public func ports(family: IPFamily) -> [ServicePort] { portsInKeyOrder { $0.key.family == family } }
 
     /// All ports of both families, sorted by key.
-    public var allPorts: [ServicePort] {
+    public var allPorts: [ServicePort] { portsInKeyOrder { _ in true } }
+
+    /// The ports `include` accepts, sorted by key. A key orders by service name first and a
+    /// service's ports are in key order (`ServiceState.init`), so only the services are sorted
+    /// and each port is copied once; a state whose services break that (a port list edited out
+    /// of order, a port of another service) is sorted port by port instead.
+    func portsInKeyOrder(_ include: (ServicePort) -> Bool) -> [ServicePort] {
+        var names: [ServiceName] = []
+        var states: [ServiceState] = []
+        names.reserveCapacity(services.count)
+        states.reserveCapacity(services.count)
+        var portCount = 0
+        var ordered = true
+        for (name, svc) in services {
+            names.append(name)
+            states.append(svc)
+            portCount += svc.ports.count
+            if ordered { ordered = Self.isInKeyOrder(svc) }
+        }
+        var order = Array(names.indices)
+        order.sort { names[$0] < names[$1] }
         var out: [ServicePort] = []
-        for (_, svc) in services { out.append(contentsOf: svc.ports) }
-        return Self.sortedByKey(out)
+        out.reserveCapacity(portCount)
+        for i in order { for p in states[i].ports where include(p) { out.append(p) } }
+        return ordered ? out : Self.sortedByKey(out)
+    }
+
+    /// The service's ports are its own and in key order.
+    private static func isInKeyOrder(_ svc: ServiceState) -> Bool {
+        for p in svc.ports where p.key.service != svc.name { return false }
+        for i in svc.ports.indices.dropFirst() where !(svc.ports[i - 1].key < svc.ports[i].key) { return false }
+        return true
     }
 
     /// `ports` sorted by key. The keys are sorted through an index array, so the large
