@@ -57,8 +57,12 @@ public struct NftablesRenderer: ProxyRenderer {
         var affChains: [(String, [NftRule])] = []
         var affSets: [String: NftSet] = [:]
         let nodeAddrs = state.node.addresses.filter { $0.family == fam }
-        for p in state.ports(family: fam) {
-            let o = NftPortObjects(p, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs)
+        // Each port's objects are a pure function of the port: built on every core, then merged
+        // here in key order (the merge keeps the first element of each key, as before).
+        let objects = ParallelMap.map(state.ports(family: fam), minimumChunk: 256) {
+            NftPortObjects($0, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs)
+        }
+        for o in objects {
             merged.merge(o.elements)
             shared.formUnion(o.sharedChains)
             affChains += o.affinityChains.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
@@ -82,48 +86,5 @@ public struct NftablesRenderer: ProxyRenderer {
         }
         for (set, els) in merged.sorted where !els.isEmpty { cmds.append(.addElements(f, set: set, els)) }
         return cmds
-    }
-}
-
-/// Collects elements per set, keeping the first element of each key (a later duplicate frontend loses).
-struct NftElementMerger {
-    /// Set name → index into `lists` / `groupOf`; each name is looked up once per port.
-    private var index: [String: Int] = [:]
-    private var names: [String] = []
-    private var lists: [[NftElement]] = []
-    /// Dispatch group of each set (index into `seen`): a frontend lives in one set of its group
-    /// (the verdict map or a count set).
-    private var groupOf: [Int] = []
-    private var groupIndex: [String: Int] = [:]
-    private var seen: [Set<NftKey>] = []
-
-    mutating func merge(_ elements: [(set: String, elements: [NftElement])]) {
-        for (set, new) in elements {
-            let i = slot(set)
-            let g = groupOf[i]
-            // Array elements mutated in place: no copy of the accumulated lists per port.
-            for e in new where seen[g].insert(e.key).inserted { lists[i].append(e) }
-        }
-    }
-
-    private mutating func slot(_ set: String) -> Int {
-        if let i = index[set] { return i }
-        let group = NftSharedChain(frontendSet: set)?.path.dispatchMap ?? set
-        let g: Int
-        if let known = groupIndex[group] { g = known } else {
-            g = seen.count; seen.append([]); groupIndex[group] = g
-        }
-        let i = lists.count
-        index[set] = i; names.append(set); lists.append([]); groupOf.append(g)
-        return i
-    }
-
-    /// Sets in name order with their elements in insertion (port key) order.
-    var sorted: [(String, [NftElement])] { names.indices.sorted { names[$0] < names[$1] }.map { (names[$0], lists[$0]) } }
-
-    /// CIDRs not contained in another of the list (interval sets reject overlaps).
-    static func outermost(_ cidrs: [CIDR]) -> [CIDR] {
-        let unique = Array(Set(cidrs)).sorted()
-        return unique.filter { c in !unique.contains { $0 != c && $0.prefixLength < c.prefixLength && $0.contains(c.address) } }
     }
 }
