@@ -16,34 +16,40 @@ public struct ProxyState: Sendable, Equatable {
     }
 
     /// All ports of one family, sorted by key (deterministic rendering order).
-    public func ports(family: IPFamily) -> [ServicePort] { portsInKeyOrder { $0.key.family == family } }
+    public func ports(family: IPFamily) -> [ServicePort] { Array(keyOrderedPorts(family: family)) }
 
     /// All ports of both families, sorted by key.
-    public var allPorts: [ServicePort] { portsInKeyOrder { _ in true } }
+    public var allPorts: [ServicePort] { Array(keyOrderedPorts(family: nil)) }
 
-    /// The ports `include` accepts, sorted by key. A key orders by service name first and a
-    /// service's ports are in key order (`ServiceState.init`), so only the services are sorted
-    /// and each port is copied once; a state whose services break that (a port list edited out
-    /// of order, a port of another service) is sorted port by port instead.
-    func portsInKeyOrder(_ include: (ServicePort) -> Bool) -> [ServicePort] {
+    /// `ports(family:)` (every family for nil) read in place: a renderer mapping every port
+    /// need not copy each one out of the state first.
+    public func keyOrderedPorts(family: IPFamily?) -> KeyOrderedPorts {
+        // A key orders by service name first and a service's ports are in key order
+        // (`ServiceState.init`), so only the services are sorted. A state whose services break
+        // that (a port list edited out of order, a port of another service) is sorted port by port.
         var names: [ServiceName] = []
         var states: [ServiceState] = []
         names.reserveCapacity(services.count)
         states.reserveCapacity(services.count)
-        var portCount = 0
         var ordered = true
         for (name, svc) in services {
             names.append(name)
             states.append(svc)
-            portCount += svc.ports.count
             if ordered { ordered = Self.isInKeyOrder(svc) }
         }
         var order = Array(names.indices)
         order.sort { names[$0] < names[$1] }
-        var out: [ServicePort] = []
-        out.reserveCapacity(portCount)
-        for i in order { for p in states[i].ports where include(p) { out.append(p) } }
-        return ordered ? out : Self.sortedByKey(out)
+        let sorted = order.map { states[$0] }
+        var locations: [UInt64] = []
+        locations.reserveCapacity(sorted.count)
+        for (s, svc) in sorted.enumerated() {
+            for (i, p) in svc.ports.enumerated() where family == nil || p.key.family == family {
+                locations.append(UInt64(s) << 32 | UInt64(i))
+            }
+        }
+        let ports = KeyOrderedPorts(services: sorted, locations: locations)
+        guard !ordered else { return ports }
+        return KeyOrderedPorts(services: sorted, locations: locations.indices.sorted { ports[$0].key < ports[$1].key }.map { locations[$0] })
     }
 
     /// The service's ports are its own and in key order.
@@ -51,16 +57,6 @@ public struct ProxyState: Sendable, Equatable {
         for p in svc.ports where p.key.service != svc.name { return false }
         for i in svc.ports.indices.dropFirst() where !(svc.ports[i - 1].key < svc.ports[i].key) { return false }
         return true
-    }
-
-    /// `ports` sorted by key. The keys are sorted through an index array, so the large
-    /// `ServicePort` values are moved once instead of at every swap.
-    static func sortedByKey(_ ports: [ServicePort]) -> [ServicePort] {
-        guard ports.count > 1 else { return ports }
-        let keys = ports.map(\.key)
-        var order = Array(keys.indices)
-        order.sort { keys[$0] < keys[$1] }
-        return order.map { ports[$0] }
     }
 
     /// Families that have at least one port.
@@ -96,5 +92,23 @@ public struct ProxyState: Sendable, Equatable {
         var p = 0, e = 0
         for (_, svc) in services { p += svc.ports.count; for port in svc.ports { e += port.allReachableEndpoints.count } }
         return (p, e)
+    }
+}
+
+/// Service ports in key order, read in place from their services (`ProxyState.keyOrderedPorts`).
+public struct KeyOrderedPorts: RandomAccessCollection, Sendable {
+    /// The services, sorted by name.
+    let services: [ServiceState]
+    /// Per port: service index (high 32 bits) and port index in that service.
+    let locations: [UInt64]
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { locations.count }
+
+    public subscript(i: Int) -> ServicePort {
+        _read {
+            let l = locations[i]
+            yield services[Int(truncatingIfNeeded: l >> 32)].ports[Int(truncatingIfNeeded: l & 0xffff_ffff)]
+        }
     }
 }

@@ -178,19 +178,26 @@ struct PortRules: Sendable, Equatable {
                     + "-m recent --name \(list) --mask \(mask) --rsource --set -j DNAT --to-destination " + targets[i])
             }
         }
+        // The fixed text around the probability, joined once per port (fewer appends per rule).
+        let random = proto + "-m statistic --mode random --probability "
+        let jump = lists.isEmpty ? " -j DNAT --to-destination " : " "
+        let last = proto + "-j DNAT --to-destination "
         for i in eps.indices {
             let remaining = eps.count - i
             // Appended in place: one allocation per rule.
             var rule = ""
             rule.reserveCapacity(120)
-            rule += proto
             if remaining > 1 {
-                rule += "-m statistic --mode random --probability "
+                rule += random
                 rule += IptablesFormat.probability(oneIn: remaining)
-                rule += " "
+                rule += jump
+            } else {
+                rule += lists.isEmpty ? last : proto
             }
-            if !lists.isEmpty { rule += "-m recent --name "; rule += lists[i]; rule += " --mask "; rule += mask; rule += " --rsource --set " }
-            rule += "-j DNAT --to-destination "
+            if !lists.isEmpty {
+                rule += "-m recent --name "; rule += lists[i]; rule += " --mask "; rule += mask; rule += " --rsource --set "
+                rule += "-j DNAT --to-destination "
+            }
             if targets.isEmpty { IptablesFormat.appendDNATTarget(eps[i], to: &rule) } else { rule += targets[i] }
             rules.append(rule)
         }

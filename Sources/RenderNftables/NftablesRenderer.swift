@@ -59,7 +59,7 @@ public struct NftablesRenderer: ProxyRenderer {
         let nodeAddrs = state.node.addresses.filter { $0.family == fam }
         // Each port's objects are a pure function of the port: built on every core, then merged
         // here in key order (the merge keeps the first element of each key, as before).
-        let objects = ParallelMap.map(state.ports(family: fam), minimumChunk: 256) {
+        let objects = ParallelMap.map(state.keyOrderedPorts(family: fam), minimumChunk: 256) {
             NftPortObjects($0, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs)
         }
         for o in objects {

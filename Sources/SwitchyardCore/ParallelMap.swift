@@ -37,4 +37,23 @@ public enum ParallelMap {
             initializedCount = items.count
         }
     }
+
+    /// `map(_:minimumChunk:_:)` over any random-access collection indexed from 0 (a view that
+    /// reads its elements in place, so they are not copied into an array first).
+    public static func map<Items: RandomAccessCollection & Sendable, Result: Sendable>(
+        _ items: Items, minimumChunk: Int = 512, _ transform: @Sendable (Items.Element) -> Result
+    ) -> [Result] where Items.Index == Int {
+        let count = items.count
+        let chunks = min(4 * workers(), count / max(1, minimumChunk))
+        if chunks < 2 || workers() < 2 { return items.map(transform) }
+        return [Result](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+            nonisolated(unsafe) let slots = buffer
+            let start = items.startIndex
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = count * c / chunks, hi = count * (c + 1) / chunks
+                for i in lo..<hi { (slots.baseAddress! + i).initialize(to: transform(items[start + i])) }
+            }
+            initializedCount = count
+        }
+    }
 }
