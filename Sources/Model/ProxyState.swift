@@ -27,23 +27,16 @@ public struct ProxyState: Sendable, Equatable {
         // A key orders by service name first and a service's ports are in key order
         // (`ServiceState.init`), so only the services are sorted. A state whose services break
         // that (a port list edited out of order, a port of another service) is sorted port by port.
-        var names: [ServiceName] = []
-        var states: [ServiceState] = []
-        names.reserveCapacity(services.count)
-        states.reserveCapacity(services.count)
+        // Sorting moves the entries; only building the array copies them.
+        var sorted = Array(services)
+        sorted.sort { $0.key < $1.key }
         var ordered = true
-        for (name, svc) in services {
-            names.append(name)
-            states.append(svc)
-            if ordered { ordered = Self.isInKeyOrder(svc) }
-        }
-        var order = Array(names.indices)
-        order.sort { names[$0] < names[$1] }
-        let sorted = order.map { states[$0] }
         var locations: [UInt64] = []
         locations.reserveCapacity(sorted.count)
-        for (s, svc) in sorted.enumerated() {
-            for (i, p) in svc.ports.enumerated() where family == nil || p.key.family == family {
+        // (Indices only: no port is copied, so none of its arrays and strings is retained.)
+        for s in sorted.indices {
+            if ordered { ordered = Self.isInKeyOrder(sorted[s].value) }
+            for i in sorted[s].value.ports.indices where family == nil || sorted[s].value.ports[i].key.family == family {
                 locations.append(UInt64(s) << 32 | UInt64(i))
             }
         }
@@ -54,8 +47,10 @@ public struct ProxyState: Sendable, Equatable {
 
     /// The service's ports are its own and in key order.
     private static func isInKeyOrder(_ svc: ServiceState) -> Bool {
-        for p in svc.ports where p.key.service != svc.name { return false }
-        for i in svc.ports.indices.dropFirst() where !(svc.ports[i - 1].key < svc.ports[i].key) { return false }
+        for i in svc.ports.indices {
+            if svc.ports[i].key.service != svc.name { return false }
+            if i > 0, !(svc.ports[i - 1].key < svc.ports[i].key) { return false }
+        }
         return true
     }
 
@@ -98,7 +93,7 @@ public struct ProxyState: Sendable, Equatable {
 /// Service ports in key order, read in place from their services (`ProxyState.keyOrderedPorts`).
 public struct KeyOrderedPorts: RandomAccessCollection, Sendable {
     /// The services, sorted by name.
-    let services: [ServiceState]
+    let services: [(key: ServiceName, value: ServiceState)]
     /// Per port: service index (high 32 bits) and port index in that service.
     let locations: [UInt64]
 
@@ -108,7 +103,7 @@ public struct KeyOrderedPorts: RandomAccessCollection, Sendable {
     public subscript(i: Int) -> ServicePort {
         _read {
             let l = locations[i]
-            yield services[Int(truncatingIfNeeded: l >> 32)].ports[Int(truncatingIfNeeded: l & 0xffff_ffff)]
+            yield services[Int(truncatingIfNeeded: l >> 32)].value.ports[Int(truncatingIfNeeded: l & 0xffff_ffff)]
         }
     }
 }

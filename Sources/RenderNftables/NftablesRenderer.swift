@@ -62,8 +62,8 @@ public struct NftablesRenderer: ProxyRenderer {
         let objects = ParallelMap.map(state.keyOrderedPorts(family: fam), minimumChunk: 256) {
             NftPortObjects($0, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs)
         }
+        merged.merge(all: objects)
         for o in objects {
-            merged.merge(o.elements)
             shared.formUnion(o.sharedChains)
             affChains += o.affinityChains.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             affSets.merge(o.affinitySets) { a, _ in a }
