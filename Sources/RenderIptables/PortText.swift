@@ -33,8 +33,7 @@ struct PortText: Sendable {
         chainRules.reserveCapacity(ruleLength)
         for c in r.chains {
             declarations += ":"; declarations += c.name; declarations += " - [0:0]\n"
-            let head = "-A " + c.name + " "
-            for rule in c.rules { chainRules += head; chainRules += rule; chainRules += "\n" }
+            for rule in c.rules { chainRules += "-A "; chainRules += c.name; chainRules += " "; chainRules += rule; chainRules += "\n" }
             chainRuleCount += c.rules.count
             if keepNames { chainNames.append(c.name) }
         }
@@ -51,8 +50,7 @@ struct PortText: Sendable {
         guard !rules.isEmpty else { return "" }
         var out = ""
         out.reserveCapacity(rules.reduce(0) { $0 + $1.utf8.count + chain.utf8.count + 5 })
-        let head = "-A " + chain + " "
-        for rule in rules { out += head; out += rule; out += "\n" }
+        for rule in rules { out += "-A "; out += chain; out += " "; out += rule; out += "\n" }
         return out
     }
 }
