@@ -151,6 +151,7 @@ public struct ProxyStateTracker: Sendable {
                 let new = tracker.computeService(name)
                 return previous.services[name] != new ? .some(new) : .none
             }
+            changed.reserveCapacity(names.count)
             for (name, result) in zip(names, computed) {
                 guard let new = result else { continue }
                 next.services[name] = new
@@ -177,8 +178,8 @@ public struct ProxyStateTracker: Sendable {
         record(service: Self.name(of: s), ServiceValidation.intake(s, config: config))
     }
 
-    private mutating func record(service name: ServiceName, _ intake: ServiceIntake) -> [Diagnostic] {
-        switch intake {
+    private mutating func record(service name: ServiceName, _ intake: consuming ServiceIntake) -> [Diagnostic] {
+        switch consume intake {
         case .handled(let v):
             // One lookup: storing an equal value changes nothing.
             if services.updateValue(v, forKey: name) != v { dirty.insert(name) }
