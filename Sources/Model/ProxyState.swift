@@ -16,27 +16,42 @@ public struct ProxyState: Sendable, Equatable {
     }
 
     /// All ports of one family, sorted by key (deterministic rendering order).
-    public func ports(family: IPFamily) -> [ServicePort] {
-        var out: [ServicePort] = []
-        for (_, svc) in services { for p in svc.ports where p.key.family == family { out.append(p) } }
-        return Self.sortedByKey(out)
-    }
+    public func ports(family: IPFamily) -> [ServicePort] { Array(keyOrderedPorts(family: family)) }
 
     /// All ports of both families, sorted by key.
-    public var allPorts: [ServicePort] {
-        var out: [ServicePort] = []
-        for (_, svc) in services { out.append(contentsOf: svc.ports) }
-        return Self.sortedByKey(out)
+    public var allPorts: [ServicePort] { Array(keyOrderedPorts(family: nil)) }
+
+    /// `ports(family:)` (every family for nil) read in place: a renderer mapping every port
+    /// need not copy each one out of the state first.
+    public func keyOrderedPorts(family: IPFamily?) -> KeyOrderedPorts {
+        // A key orders by service name first and a service's ports are in key order
+        // (`ServiceState.init`), so only the services are sorted. A state whose services break
+        // that (a port list edited out of order, a port of another service) is sorted port by port.
+        // Sorting moves the entries; only building the array copies them.
+        var sorted = Array(services)
+        sorted.sort { $0.key < $1.key }
+        var ordered = true
+        var locations: [UInt64] = []
+        locations.reserveCapacity(sorted.count)
+        // (Indices only: no port is copied, so none of its arrays and strings is retained.)
+        for s in sorted.indices {
+            if ordered { ordered = Self.isInKeyOrder(sorted[s].value) }
+            for i in sorted[s].value.ports.indices where family == nil || sorted[s].value.ports[i].key.family == family {
+                locations.append(UInt64(s) << 32 | UInt64(i))
+            }
+        }
+        let ports = KeyOrderedPorts(services: sorted, locations: locations)
+        guard !ordered else { return ports }
+        return KeyOrderedPorts(services: sorted, locations: locations.indices.sorted { ports[$0].key < ports[$1].key }.map { locations[$0] })
     }
 
-    /// `ports` sorted by key. The keys are sorted through an index array, so the large
-    /// `ServicePort` values are moved once instead of at every swap.
-    static func sortedByKey(_ ports: [ServicePort]) -> [ServicePort] {
-        guard ports.count > 1 else { return ports }
-        let keys = ports.map(\.key)
-        var order = Array(keys.indices)
-        order.sort { keys[$0] < keys[$1] }
-        return order.map { ports[$0] }
+    /// The service's ports are its own and in key order.
+    private static func isInKeyOrder(_ svc: ServiceState) -> Bool {
+        for i in svc.ports.indices {
+            if svc.ports[i].key.service != svc.name { return false }
+            if i > 0, !(svc.ports[i - 1].key < svc.ports[i].key) { return false }
+        }
+        return true
     }
 
     /// Families that have at least one port.

@@ -45,15 +45,22 @@ public struct ProxyStateTracker: Sendable {
         // Validation is a pure function of each object: for a large batch (a first list) it runs
         // on every core, and only the recording below is sequential, in event order.
         let config = self.config
-        let intakes: [Intake] = events.count < 2 * Self.parallelBatch ? [] : ParallelMap.map(events, minimumChunk: Self.parallelBatch) {
+        var intakes: [Intake] = events.count < 2 * Self.parallelBatch ? [] : ParallelMap.map(events, minimumChunk: Self.parallelBatch) {
             Intake($0, config: config)
         }
-        if !intakes.isEmpty { reserve(for: intakes) }
-        for (i, e) in events.enumerated() {
-            if intakes.isEmpty {
-                out.append(contentsOf: apply(e))
+        if intakes.isEmpty {
+            for e in events { out.append(contentsOf: apply(e)) }
+            return out
+        }
+        reserve(for: intakes)
+        for i in events.indices {
+            // Moved out of the array (no copy of every validated object, no release of it later).
+            var intake = Intake.none
+            swap(&intake, &intakes[i])
+            if case .none = intake {
+                out.append(contentsOf: apply(events[i]))
             } else {
-                out.append(contentsOf: record(e, intakes[i]))
+                out.append(contentsOf: record(intake))
             }
         }
         return out
@@ -93,11 +100,12 @@ public struct ProxyStateTracker: Sendable {
         dirty.reserveCapacity(dirty.count + serviceCount)
     }
 
-    private mutating func record(_ e: ObjectEvent, _ intake: Intake) -> [Diagnostic] {
-        switch intake {
+    /// Records a service or slice intake (`.none` records nothing).
+    private mutating func record(_ intake: consuming Intake) -> [Diagnostic] {
+        switch consume intake {
         case .service(let name, let i): return record(service: name, i)
         case .slice(let ref, let i): return record(slice: ref, i)
-        case .none: return apply(e)
+        case .none: return []
         }
     }
 
@@ -143,6 +151,7 @@ public struct ProxyStateTracker: Sendable {
                 let new = tracker.computeService(name)
                 return previous.services[name] != new ? .some(new) : .none
             }
+            changed.reserveCapacity(names.count)
             for (name, result) in zip(names, computed) {
                 guard let new = result else { continue }
                 next.services[name] = new
@@ -169,10 +178,11 @@ public struct ProxyStateTracker: Sendable {
         record(service: Self.name(of: s), ServiceValidation.intake(s, config: config))
     }
 
-    private mutating func record(service name: ServiceName, _ intake: ServiceIntake) -> [Diagnostic] {
-        switch intake {
+    private mutating func record(service name: ServiceName, _ intake: consuming ServiceIntake) -> [Diagnostic] {
+        switch consume intake {
         case .handled(let v):
-            if services[name] != v { services[name] = v; dirty.insert(name) }
+            // One lookup: storing an equal value changes nothing.
+            if services.updateValue(v, forKey: name) != v { dirty.insert(name) }
             return []
         case .ignored:
             removeService(name)

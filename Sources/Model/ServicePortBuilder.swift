@@ -49,28 +49,61 @@ public enum ServicePortBuilder {
     /// ip:port and deduplicated (a ready copy wins over a not-ready one, then a local copy over a remote one).
     public static func joinEndpoints(_ spec: ValidatedServicePortSpec, slices: [ValidatedSlice],
                                      nodeName: String) -> [EndpointSelection.Candidate] {
-        var all: [EndpointSelection.Candidate] = []
-        for slice in slices {
-            guard let sp = slice.ports.first(where: { $0.name == spec.name && $0.proto == spec.proto }) else { continue }
-            all.reserveCapacity(all.count + slice.endpoints.count)
-            for ep in slice.endpoints {
-                all.append(EndpointSelection.Candidate(endpoint: ep, port: sp.port, isLocal: ep.nodeName == nodeName))
+        // Sorted through small keys (address, port, preference, position), so no candidate is
+        // copied before it is kept: the order a stable sort by address, port and `preferred`
+        // gives, the position keeping equal candidates in slice order.
+        var keys: [CandidateKey] = []
+        for s in slices.indices {
+            guard let sp = slices[s].ports.first(where: { $0.name == spec.name && $0.proto == spec.proto }) else { continue }
+            keys.reserveCapacity(keys.count + slices[s].endpoints.count)
+            for e in slices[s].endpoints.indices {
+                keys.append(CandidateKey(slices[s].endpoints[e], port: sp.port, isLocal: slices[s].endpoints[e].nodeName == nodeName,
+                                         slice: s, endpoint: e))
             }
         }
-        // Sort by address, the preferred copy first among equal addresses, then keep the first of each run.
-        func ordered(_ a: EndpointSelection.Candidate, _ b: EndpointSelection.Candidate) -> Bool {
-            if a.endpoint.ip != b.endpoint.ip { return a.endpoint.ip < b.endpoint.ip }
-            if a.port != b.port { return a.port < b.port }
-            return preferred(a, over: b)
-        }
         // Slices usually list their endpoints in address order already: check before sorting.
-        if zip(all, all.dropFirst()).contains(where: { !ordered($0, $1) }) { all.sort(by: ordered) }
+        if zip(keys, keys.dropFirst()).contains(where: { !($0 < $1) }) { keys.sort() }
         var out: [EndpointSelection.Candidate] = []
-        out.reserveCapacity(all.count)
-        for c in all where out.last.map({ $0.endpoint.ip != c.endpoint.ip || $0.port != c.port }) ?? true {
-            out.append(c)
+        out.reserveCapacity(keys.count)
+        var last: CandidateKey? = nil
+        for k in keys where last.map({ !$0.sameAddressAndPort(k) }) ?? true {
+            last = k
+            out.append(EndpointSelection.Candidate(endpoint: slices[k.slice].endpoints[k.endpoint], port: k.port, isLocal: k.isLocal))
         }
         return out
+    }
+
+    /// A candidate's sort key: family, address, port, then `preferred` as a rank (ready,
+    /// serving, local), then its place in the slices.
+    private struct CandidateKey: Comparable {
+        let family: UInt8, high: UInt64, low: UInt64
+        /// port (bits 35–50), rank (32–34: lower is preferred), position in the endpoint list (0–31).
+        let tail: UInt64
+        let slice: Int
+        var port: UInt16 { UInt16(truncatingIfNeeded: tail >> 35) }
+        var isLocal: Bool { tail & (1 << 32) == 0 }
+        var endpoint: Int { Int(tail & 0xffff_ffff) }
+
+        init(_ ep: SliceEndpoint, port: UInt16, isLocal: Bool, slice: Int, endpoint: Int) {
+            family = ep.ip.family == .ipv4 ? 0 : 1
+            high = ep.ip.high; low = ep.ip.low
+            let rank = UInt64((ep.ready ? 0 : 4) | (ep.serving ? 0 : 2) | (isLocal ? 0 : 1))
+            tail = UInt64(port) << 35 | rank << 32 | UInt64(UInt32(truncatingIfNeeded: endpoint))
+            self.slice = slice
+        }
+
+        func sameAddressAndPort(_ o: CandidateKey) -> Bool {
+            family == o.family && high == o.high && low == o.low && tail >> 35 == o.tail >> 35
+        }
+
+        static func < (a: CandidateKey, b: CandidateKey) -> Bool {
+            if a.family != b.family { return a.family < b.family }
+            if a.high != b.high { return a.high < b.high }
+            if a.low != b.low { return a.low < b.low }
+            if a.tail >> 32 != b.tail >> 32 { return a.tail >> 32 < b.tail >> 32 }
+            if a.slice != b.slice { return a.slice < b.slice }
+            return a.tail & 0xffff_ffff < b.tail & 0xffff_ffff
+        }
     }
 
     static func preferred(_ a: EndpointSelection.Candidate, over b: EndpointSelection.Candidate) -> Bool {

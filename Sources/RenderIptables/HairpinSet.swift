@@ -8,8 +8,7 @@ enum HairpinSet {
         guard members.count > 1 else { return members }
         if members.allSatisfy({ $0.ip.family == .ipv4 }) {
             // (address, protocol number, port) packed in order into one integer: the same order.
-            var keys = members.map { UInt64($0.ip.v4Value) << 24 | UInt64($0.proto.number) << 16 | UInt64($0.port) }
-            keys.sort()
+            let keys = sortedKeys(members.map { UInt64($0.ip.v4Value) << 24 | UInt64($0.proto.number) << 16 | UInt64($0.port) })
             var out: [HairpinMember] = []
             out.reserveCapacity(keys.count)
             var last: UInt64? = nil
@@ -25,6 +24,26 @@ enum HairpinSet {
         out.reserveCapacity(sorted.count)
         for m in sorted where out.last != m { out.append(m) }
         return out
+    }
+
+    /// `keys` sorted; a large list in chunks on every core, then merged.
+    static func sortedKeys(_ keys: [UInt64]) -> [UInt64] {
+        let chunks = min(ParallelMap.workers(), keys.count / 8_192)
+        guard chunks >= 2 else { return keys.sorted() }
+        let bounds = (0...chunks).map { keys.count * $0 / chunks }
+        let runs = ParallelMap.map(Array(0..<chunks), minimumChunk: 1) { c in keys[bounds[c]..<bounds[c + 1]].sorted() }
+        var heads = [Int](repeating: 0, count: chunks)
+        var out: [UInt64] = []
+        out.reserveCapacity(keys.count)
+        while true {
+            var best = -1
+            for r in runs.indices where heads[r] < runs[r].count {
+                if best < 0 || runs[r][heads[r]] < runs[best][heads[best]] { best = r }
+            }
+            guard best >= 0 else { return out }
+            out.append(runs[best][heads[best]])
+            heads[best] += 1
+        }
     }
 
     /// Protocols by IANA number.

@@ -90,7 +90,7 @@ public struct IptablesRenderer: ProxyRenderer {
 
         // Each port's rules, as finished lines, are a pure function of the port and the
         // context: build them on every core, then add them to the builder in key order.
-        let texts = ParallelMap.map(state.ports(family: family), minimumChunk: 256) {
+        let texts = ParallelMap.map(state.keyOrderedPorts(family: family), minimumChunk: 256) {
             PortText($0, ctx, keepNames: tracksChains)
         }
         var pending = 0, hairpinCount = 0

@@ -1,3 +1,5 @@
+import SwitchyardCore
+
 /// Builds `iptables-restore` / `ip6tables-restore` input for one or more tables, meant for `--noflush`.
 ///
 /// Within each table the text is ordered so a single restore transaction is always valid:
@@ -25,11 +27,10 @@ public struct IptablesRestoreBuilder: Sendable, Equatable {
         var rule: String
         /// Rule commands this entry stands for.
         var count = 1
-        /// Bytes of `VERB CHAIN RULE\n`.
-        var length: Int { verb == .rendered ? rule.utf8.count : 3 + chain.utf8.count + 1 + rule.utf8.count + 1 }
-        func write(to out: inout String) {
-            if verb == .rendered { out += rule; return }
-            out += verb.rawValue; out += chain; out += " "; out += rule; out += "\n"
+        /// The pieces of `VERB CHAIN RULE\n` (or the rendered lines), in order.
+        func pieces(into out: inout [String]) {
+            if verb == .rendered { out.append(rule); return }
+            out.append(verb.rawValue); out.append(chain); out.append(" "); out.append(rule); out.append("\n")
         }
     }
 
@@ -126,26 +127,21 @@ public struct IptablesRestoreBuilder: Sendable, Equatable {
     /// Number of chain declarations across all tables.
     public var declarationCount: Int { tables.reduce(0) { $0 + $1.declarationCount } }
 
-    /// The restore input; empty tables are left out unless touched.
+    /// The restore input; empty tables are left out unless touched. A large text (a full
+    /// render) is assembled on every core: its pieces are listed here in order, then copied.
     public var text: String {
-        var size = 0
+        var count = 0
+        for t in tables { count += 2 + t.declarations.count + 5 * (t.deletes.count + t.commands.count) + 2 * t.chainDeletions.count }
+        var pieces: [String] = []
+        pieces.reserveCapacity(count)
         for t in tables {
-            size += t.name.utf8.count + 9 // "*NAME\n" + "COMMIT\n"
-            for l in t.declarations { size += l.utf8.count }
-            for c in t.deletes { size += c.length }
-            for c in t.commands { size += c.length }
-            for l in t.chainDeletions { size += l.utf8.count + 1 }
+            pieces.append("*"); pieces.append(t.name); pieces.append("\n")
+            pieces.append(contentsOf: t.declarations)
+            for c in t.deletes { c.pieces(into: &pieces) }
+            for c in t.commands { c.pieces(into: &pieces) }
+            for l in t.chainDeletions { pieces.append(l); pieces.append("\n") }
+            pieces.append("COMMIT\n")
         }
-        var out = ""
-        out.reserveCapacity(size)
-        for t in tables {
-            out += "*"; out += t.name; out += "\n"
-            for l in t.declarations { out += l }
-            for c in t.deletes { c.write(to: &out) }
-            for c in t.commands { c.write(to: &out) }
-            for l in t.chainDeletions { out += l; out += "\n" }
-            out += "COMMIT\n"
-        }
-        return out
+        return ParallelMap.join(pieces)
     }
 }

@@ -178,23 +178,38 @@ struct PortRules: Sendable, Equatable {
                     + "-m recent --name \(list) --mask \(mask) --rsource --set -j DNAT --to-destination " + targets[i])
             }
         }
+        // The fixed text around the probability as literals (fewer appends per rule, no allocation).
+        let (random, last) = Self.dnatHeads(p.key.proto)
+        let jump = lists.isEmpty ? " -j DNAT --to-destination " : " "
         for i in eps.indices {
             let remaining = eps.count - i
             // Appended in place: one allocation per rule.
             var rule = ""
             rule.reserveCapacity(120)
-            rule += proto
             if remaining > 1 {
-                rule += "-m statistic --mode random --probability "
+                rule += random
                 rule += IptablesFormat.probability(oneIn: remaining)
-                rule += " "
+                rule += jump
+            } else {
+                rule += lists.isEmpty ? last : proto
             }
-            if !lists.isEmpty { rule += "-m recent --name "; rule += lists[i]; rule += " --mask "; rule += mask; rule += " --rsource --set " }
-            rule += "-j DNAT --to-destination "
+            if !lists.isEmpty {
+                rule += "-m recent --name "; rule += lists[i]; rule += " --mask "; rule += mask; rule += " --rsource --set "
+                rule += "-j DNAT --to-destination "
+            }
             if targets.isEmpty { IptablesFormat.appendDNATTarget(eps[i], to: &rule) } else { rule += targets[i] }
             rules.append(rule)
         }
         return rules
+    }
+
+    /// `-p P -m statistic --mode random --probability ` and `-p P -j DNAT --to-destination `.
+    static func dnatHeads(_ proto: L4Protocol) -> (random: String, last: String) {
+        switch proto {
+        case .tcp: return ("-p tcp -m statistic --mode random --probability ", "-p tcp -j DNAT --to-destination ")
+        case .udp: return ("-p udp -m statistic --mode random --probability ", "-p udp -j DNAT --to-destination ")
+        case .sctp: return ("-p sctp -m statistic --mode random --probability ", "-p sctp -j DNAT --to-destination ")
+        }
     }
 
     /// Hairpin ipset members for every endpoint some DNAT rule of the port can pick.

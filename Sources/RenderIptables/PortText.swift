@@ -33,7 +33,7 @@ struct PortText: Sendable {
         chainRules.reserveCapacity(ruleLength)
         for c in r.chains {
             declarations += ":"; declarations += c.name; declarations += " - [0:0]\n"
-            for rule in c.rules { Self.line(c.name, rule, into: &chainRules) }
+            for rule in c.rules { chainRules += "-A "; chainRules += c.name; chainRules += " "; chainRules += rule; chainRules += "\n" }
             chainRuleCount += c.rules.count
             if keepNames { chainNames.append(c.name) }
         }
@@ -46,16 +46,11 @@ struct PortText: Sendable {
         PortRules.forEachHairpinEndpoint(p) { hairpin.append(HairpinMember(ip: $0.ip, proto: p.key.proto, port: $0.port)) }
     }
 
-    /// `-A CHAIN RULE\n`.
-    static func line(_ chain: String, _ rule: String, into out: inout String) {
-        out += "-A "; out += chain; out += " "; out += rule; out += "\n"
-    }
-
     static func lines(_ chain: String, _ rules: [String]) -> String {
         guard !rules.isEmpty else { return "" }
         var out = ""
         out.reserveCapacity(rules.reduce(0) { $0 + $1.utf8.count + chain.utf8.count + 5 })
-        for rule in rules { line(chain, rule, into: &out) }
+        for rule in rules { out += "-A "; out += chain; out += " "; out += rule; out += "\n" }
         return out
     }
 }

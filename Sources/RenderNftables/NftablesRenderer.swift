@@ -85,9 +85,14 @@ public struct NftablesRenderer: ProxyRenderer {
                 positions[p.key] = NftAffinityMemo.positions(of: p, following: memo.get(p.key))
             }
         }
-        for p in state.ports(family: fam) {
-            let o = NftPortObjects(p, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs, positions: positions[p.key])
-            merged.merge(o.elements)
+        // Each port's objects are a pure function of the port (and its positions): built on every
+        // core, then merged here in key order (the merge keeps the first element of each key).
+        let known = positions
+        let objects = ParallelMap.map(state.keyOrderedPorts(family: fam), minimumChunk: 256) {
+            NftPortObjects($0, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs, positions: known[$0.key])
+        }
+        merged.merge(all: objects)
+        for o in objects {
             shared.formUnion(o.sharedChains)
             affinity.formUnion(o.affinityChains)
         }
@@ -112,48 +117,5 @@ public struct NftablesRenderer: ProxyRenderer {
         }
         for (set, els) in merged.sorted where !els.isEmpty { cmds.append(.addElements(f, set: set, els)) }
         return cmds
-    }
-}
-
-/// Collects elements per set, keeping the first element of each key (a later duplicate frontend loses).
-struct NftElementMerger {
-    /// Set name → index into `lists` / `groupOf`; each name is looked up once per port.
-    private var index: [String: Int] = [:]
-    private var names: [String] = []
-    private var lists: [[NftElement]] = []
-    /// Dispatch group of each set (index into `seen`): a frontend lives in one set of its group
-    /// (a count set or an affinity set).
-    private var groupOf: [Int] = []
-    private var groupIndex: [String: Int] = [:]
-    private var seen: [Set<NftKey>] = []
-
-    mutating func merge(_ elements: [(set: String, elements: [NftElement])]) {
-        for (set, new) in elements {
-            let i = slot(set)
-            let g = groupOf[i]
-            // Array elements mutated in place: no copy of the accumulated lists per port.
-            for e in new where seen[g].insert(e.key).inserted { lists[i].append(e) }
-        }
-    }
-
-    private mutating func slot(_ set: String) -> Int {
-        if let i = index[set] { return i }
-        let group = NftPath.dispatchGroup(frontendSet: set) ?? set
-        let g: Int
-        if let known = groupIndex[group] { g = known } else {
-            g = seen.count; seen.append([]); groupIndex[group] = g
-        }
-        let i = lists.count
-        index[set] = i; names.append(set); lists.append([]); groupOf.append(g)
-        return i
-    }
-
-    /// Sets in name order with their elements in insertion (port key) order.
-    var sorted: [(String, [NftElement])] { names.indices.sorted { names[$0] < names[$1] }.map { (names[$0], lists[$0]) } }
-
-    /// CIDRs not contained in another of the list (interval sets reject overlaps).
-    static func outermost(_ cidrs: [CIDR]) -> [CIDR] {
-        let unique = Array(Set(cidrs)).sorted()
-        return unique.filter { c in !unique.contains { $0 != c && $0.prefixLength < c.prefixLength && $0.contains(c.address) } }
     }
 }

@@ -6,8 +6,8 @@ import Darwin
 #endif
 
 /// An order-preserving parallel map for the pure pipeline (model commit, renderers): each worker
-/// maps one contiguous chunk into its own slot, so there is no shared mutable state and the
-/// result equals `items.map(transform)`.
+/// maps one contiguous chunk into its own disjoint range of the result, so there is no shared
+/// mutable state and the result equals `items.map(transform)`.
 public enum ParallelMap {
     /// Worker threads to use: the processors available, at most `limit`.
     public static func workers(limit: Int = 8) -> Int {
@@ -23,17 +23,37 @@ public enum ParallelMap {
     ) -> [Result] {
         let chunks = min(4 * workers(), items.count / max(1, minimumChunk))
         if chunks < 2 || workers() < 2 { return items.map(transform) }
-        var parts = [[Result]](repeating: [], count: chunks)
-        parts.withUnsafeMutableBufferPointer { buffer in
+        // Each chunk's results are written straight into their place in the result: no
+        // per-chunk arrays to copy (retaining every result) and destroy afterwards.
+        return [Result](unsafeUninitializedCapacity: items.count) { buffer, initializedCount in
             nonisolated(unsafe) let slots = buffer
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = items.count * c / chunks, hi = items.count * (c + 1) / chunks
-                slots[c] = items[lo..<hi].map(transform)
+            items.withUnsafeBufferPointer { source in
+                nonisolated(unsafe) let input = source
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    let lo = input.count * c / chunks, hi = input.count * (c + 1) / chunks
+                    for i in lo..<hi { (slots.baseAddress! + i).initialize(to: transform(input[i])) }
+                }
             }
+            initializedCount = items.count
         }
-        var out: [Result] = []
-        out.reserveCapacity(items.count)
-        for p in parts { out.append(contentsOf: p) }
-        return out
+    }
+
+    /// `map(_:minimumChunk:_:)` over any random-access collection indexed from 0 (a view that
+    /// reads its elements in place, so they are not copied into an array first).
+    public static func map<Items: RandomAccessCollection & Sendable, Result: Sendable>(
+        _ items: Items, minimumChunk: Int = 512, _ transform: @Sendable (Items.Element) -> Result
+    ) -> [Result] where Items.Index == Int {
+        let count = items.count
+        let chunks = min(4 * workers(), count / max(1, minimumChunk))
+        if chunks < 2 || workers() < 2 { return items.map(transform) }
+        return [Result](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+            nonisolated(unsafe) let slots = buffer
+            let start = items.startIndex
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = count * c / chunks, hi = count * (c + 1) / chunks
+                for i in lo..<hi { (slots.baseAddress! + i).initialize(to: transform(items[start + i])) }
+            }
+            initializedCount = count
+        }
     }
 }

@@ -28,4 +28,26 @@ import Testing
         }
         #expect(state.allPorts.count == all.count)
     }
+
+    /// A state whose port lists are out of key order (or hold another service's port) still
+    /// yields the ports sorted by key, and `keyOrderedPorts` reads the same ports as `ports`.
+    @Test func outOfOrderServicesAreSortedPortByPort() {
+        var state = ProxyState(config: NodeConfig(nodeName: "n"))
+        for i in 0..<50 {
+            let name = ServiceName(namespace: "ns", name: "svc-\(i)")
+            let ports = ["a", "b", "c"].map { portName in
+                ServicePort(key: ServicePortKey(service: name, portName: portName, proto: .tcp, family: .ipv4),
+                            clusterIP: IPAddress(v4: UInt32(i)), port: 80)
+            }
+            var svc = ServiceState(name: name, ports: ports)
+            if i % 7 == 0 { svc.ports.reverse() }
+            if i == 10 { svc.ports[0].key.service = ServiceName(namespace: "aa", name: "other") }
+            state.services[name] = svc
+        }
+        var all: [ServicePort] = []
+        for (_, svc) in state.services { all += svc.ports }
+        #expect(state.ports(family: .ipv4) == all.sorted { $0.key < $1.key })
+        #expect(Array(state.keyOrderedPorts(family: .ipv4)) == state.ports(family: .ipv4))
+        #expect(state.keyOrderedPorts(family: .ipv6).isEmpty)
+    }
 }

@@ -21,4 +21,20 @@ import Testing
         #expect(calls.withLock { $0 } == items.count)
         #expect(out == items.map { $0 + 1 })
     }
+
+    /// The collection overload reads the items in place; its indices need not start at 0.
+    @Test(arguments: [0, 3, 1024, 5_001])
+    func collectionMapEqualsSerialMap(count: Int) {
+        let items = 7..<(7 + count)
+        let out = ParallelMap.map(items, minimumChunk: 128) { $0 * 3 }
+        #expect(out == items.map { $0 * 3 })
+    }
+
+    /// Below and above the parallel threshold, with empty and multi-byte pieces: the plain join.
+    @Test(arguments: [0, 1, 10, 20_000])
+    func joinEqualsJoined(count: Int) {
+        let pieces = (0..<count).map { i in i % 5 == 0 ? "" : (i % 3 == 0 ? "é\(i)ü\n" : String(repeating: "x", count: i % 97)) }
+        #expect(ParallelMap.join(pieces) == pieces.joined())
+        #expect(ParallelMap.join(pieces, minimumBytes: 1) == pieces.joined())
+    }
 }

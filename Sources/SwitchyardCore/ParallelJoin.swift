@@ -1,0 +1,59 @@
+import Dispatch
+
+extension ParallelMap {
+    /// `pieces.joined()`. Above `minimumBytes` the bytes are copied on up to `workers()` threads,
+    /// each into its own range of the result (a full ruleset's text is tens of megabytes: one
+    /// thread copying it, and faulting in its pages, would hold the whole render back).
+    public static func join(_ pieces: [String], minimumBytes: Int = 1 << 20) -> String {
+        var offsets: [Int] = []
+        offsets.reserveCapacity(pieces.count + 1)
+        var sum = 0
+        for p in pieces { offsets.append(sum); sum += p.utf8.count }
+        offsets.append(sum)
+        let total = sum
+        let chunks = min(4 * workers(), pieces.count)
+        guard total >= minimumBytes, chunks >= 2 else {
+            var out = ""
+            out.reserveCapacity(total)
+            for p in pieces { out += p }
+            return out
+        }
+        return String(unsafeUninitializedCapacity: total) { buffer in
+            nonisolated(unsafe) let out = buffer
+            pieces.withUnsafeBufferPointer { source in
+                nonisolated(unsafe) let input = source
+                offsets.withUnsafeBufferPointer { starts in
+                    nonisolated(unsafe) let at = starts
+                    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                        // Chunks of about equal bytes: the pieces starting in this chunk's byte range.
+                        let lo = firstPiece(at: total * c / chunks, starts: at)
+                        let hi = firstPiece(at: total * (c + 1) / chunks, starts: at)
+                        for i in lo..<hi { copy(input[i], to: out, at: at[i]) }
+                    }
+                }
+            }
+            return total
+        }
+    }
+
+    /// The first piece starting at or after byte `offset` (`starts` ascending, ending in the total).
+    private static func firstPiece(at offset: Int, starts: UnsafeBufferPointer<Int>) -> Int {
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if starts[mid] < offset { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    private static func copy(_ piece: String, to out: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        let done: Void? = piece.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+            (out.baseAddress! + offset).update(from: base, count: bytes.count)
+        }
+        if done == nil {
+            var i = offset
+            for b in piece.utf8 { out[i] = b; i += 1 }
+        }
+    }
+}
