@@ -57,7 +57,15 @@ struct IPVSApplierKernelTests {
             let plan = try #require(await applier.record).plan
             #expect(Self.same(try Self.dump(c), Self.expected(plan)))
             let onLink = try UMLGuest.sh(ns, "ip -o addr show dev switchyard-ipvs")
-            for a in plan.addresses { #expect(onLink.contains(" \(a)/"), "\(a) on the dummy interface") }
+            let routed = try UMLGuest.sh(ns, "ip -4 route show table local dev switchyard-ipvs proto 83")
+            for a in plan.addresses {
+                if a.family == .ipv4 {
+                    #expect(routed.contains("local \(a) "), "\(a): a local route through the dummy interface")
+                    #expect(!onLink.contains(" \(a)/"), "\(a): no address")
+                } else {
+                    #expect(onLink.contains(" \(a)/"), "\(a) on the dummy interface")
+                }
+            }
             let sets = try UMLGuest.sh(ns, "ipset list SWITCHYARD-CLUSTER-IP")
             #expect(sets.contains("10.96.0.10,udp:53"))
             let nat = try UMLGuest.sh(ns, "iptables-legacy-save -t nat")
@@ -77,7 +85,7 @@ struct IPVSApplierKernelTests {
             let plan2 = try #require(await applier.record).plan
             #expect(plan2 == IPVSRenderer(options: try #require(await applier.record).options).plan(state))
             #expect(Self.same(try Self.dump(c), Self.expected(plan2)))
-            #expect(!(try UMLGuest.sh(ns, "ip -o addr show dev switchyard-ipvs")).contains(" 10.96.0.10/"))
+            #expect(!(try UMLGuest.sh(ns, "ip -4 route show table local dev switchyard-ipvs")).contains("local 10.96.0.10 "))
 
             // Restart: a new applier finds real servers at weight 0 (left by a drain) and restores them.
             let webKey = IPVSNetlink.IPVSServiceKey.address(protocol: .tcp, address: F.ip("10.96.0.20"), port: 80)
@@ -97,6 +105,7 @@ struct IPVSApplierKernelTests {
             try await restarted.cleanup()
             #expect(try c.services().isEmpty)
             #expect(!(try UMLGuest.sh(ns, "ip -o link")).contains("switchyard-ipvs"))
+            #expect(!(try UMLGuest.sh(ns, "ip route show table local")).contains("proto 83"), "the routes went with the link")
             #expect(!(try UMLGuest.sh(ns, "iptables-legacy-save")).contains("SWITCHYARD"))
             #expect(!(try UMLGuest.sh(ns, "ipset list -n")).contains("SWITCHYARD"))
         }
