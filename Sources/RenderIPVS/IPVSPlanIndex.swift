@@ -31,6 +31,7 @@ public struct IPVSPlanIndex: Sendable {
         plan = builder.skeleton()
         let families = state.config.families
         let ports = state.allPorts.filter { families.contains($0.key.family) }
+        reserve(for: ports)
         let workers = ParallelMap.workers()
         if workers < 2 || ports.count < 2048 {
             // One reused collector instead of a plan (dictionaries, sets) per port.
@@ -54,6 +55,24 @@ public struct IPVSPlanIndex: Sendable {
             }
         }) {
             for c in part { insertFirst(c) }
+        }
+    }
+
+    /// Sizes the tables every port adds to (a virtual server, an address, a CLUSTER-IP and an
+    /// IPVS-IPS member each) once, instead of growing them by rehashing into fresh memory — which
+    /// User-Mode Linux makes expensive to touch.
+    private mutating func reserve(for ports: [ServicePort]) {
+        plan.virtualServers.reserveCapacity(ports.count)
+        plan.addresses.reserveCapacity(ports.count)
+        addressRefs.reserveCapacity(ports.count)
+        for f in IPFamily.allCases {
+            let n = ports.count { $0.key.family == f }
+            guard n > 0 else { continue }
+            for role in [IPVSSetRole.clusterIP, .ipvsIPs] {
+                let name = role.name(f)
+                memberRefs[name, default: [:]].reserveCapacity(n)
+                plan.ipsets[name]?.members.reserveCapacity(n)
+            }
         }
     }
 
@@ -85,17 +104,16 @@ public struct IPVSPlanIndex: Sendable {
         for vs in c.services {
             if plan.virtualServers[vs.key] == nil { plan.virtualServers[vs.key] = vs } else { otherClaims[vs.key, default: []].append(vs) }
         }
-        for a in c.addresses {
-            addressRefs[a, default: 0] += 1
-            if addressRefs[a] == 1 { plan.addresses.insert(a) }
-        }
-        for m in c.members {
-            if plan.ipsets[m.name] == nil { plan.ipsets[m.name] = IPVSIPSet(role: m.role, family: m.family) }
-            let n = memberRefs[m.name, default: [:]][m.member, default: 0] + 1
-            memberRefs[m.name, default: [:]][m.member] = n
-            if n == 1 { plan.ipsets[m.name]!.members.insert(m.member) }
+        for a in c.addresses where Self.increment(&addressRefs[a, default: 0]) == 1 { plan.addresses.insert(a) }
+        // One lookup of the set's name and one of the member per table (names are strings: hashing
+        // them was most of this loop).
+        for m in c.members where Self.increment(&memberRefs[m.name, default: [:]][m.member, default: 0]) == 1 {
+            plan.ipsets[m.name, default: IPVSIPSet(role: m.role, family: m.family)].members.insert(m.member)
         }
     }
+
+    /// Adds one to `n` in place and returns the new count.
+    private static func increment(_ n: inout Int) -> Int { n += 1; return n }
 
     /// Number of virtual servers claimed by more than one service port (conflicts).
     public var conflictingKeys: Int { otherClaims.count }
