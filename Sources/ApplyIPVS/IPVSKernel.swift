@@ -39,6 +39,15 @@ public protocol IPVSKernel: AnyObject {
     /// Releases service addresses (route or address, whichever holds it); returns the rejected ones
     /// (EADDRNOTAVAIL when neither does).
     func deleteAddresses(_ addresses: [IPAddress], fromLinkIndex index: Int32) throws -> [NetlinkOperationFailure]
+    /// Removes every IPv4 address from link `index` (how an older version held service addresses)
+    /// and returns them. Deleting a link's last IPv4 address makes the kernel drop every IPv4 route
+    /// through it, ours included, so a full sync does this before it lists and adds routes.
+    func removeIPv4Addresses(ofLinkIndex index: Int32) throws -> [IPAddress]
+}
+
+extension IPVSKernel {
+    /// Fakes hold no addresses of an older version.
+    public func removeIPv4Addresses(ofLinkIndex index: Int32) throws -> [IPAddress] { [] }
 }
 
 extension IPVSKernel {
@@ -126,6 +135,15 @@ public final class NetlinkIPVSKernel: IPVSKernel {
         let asAddresses = notRoutes + v6
         let deleted = try route.deleteAddresses(asAddresses.map { addresses[$0] }, fromLinkIndex: index)
         return stillFailed + Self.reindex(deleted, asAddresses)
+    }
+
+    public func removeIPv4Addresses(ofLinkIndex index: Int32) throws -> [IPAddress] {
+        let v4 = try route.addresses(ofLinkIndex: index).map(\.address).filter { $0.family == .ipv4 }
+        guard !v4.isEmpty else { return [] }
+        if let f = try route.deleteAddresses(v4, fromLinkIndex: index).first(where: { $0.errno != 99 }) { // EADDRNOTAVAIL: gone
+            throw NetlinkError.kernel(errno: f.errno, message: "delete \(v4[f.index]): \(f.message ?? "refused")")
+        }
+        return v4
     }
 
     /// Indices of the IPv4 and of the IPv6 addresses.

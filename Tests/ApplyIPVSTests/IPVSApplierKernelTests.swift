@@ -113,6 +113,38 @@ struct IPVSApplierKernelTests {
 
     /// A TCP connection held open through the virtual server keeps its removed real server at
     /// weight 0; once it closes, the drain check deletes it.
+    /// IPv4 service addresses an older version left as addresses on the dummy interface become
+    /// local routes (planned) or go (unplanned) in the first full sync. Deleting a link's last IPv4
+    /// address makes the kernel drop every route through it: a later sync must not lose ours.
+    @Test func addressesOfAnOlderVersionAreKeptAndReleased() async throws {
+        try await UMLGuest.withNamespaces(["upgrade"]) { names in
+            let ns = names[0]
+            try Self.prepareNode(ns)
+            var state = F.goldenState()
+            let web = state.allPorts.first { $0.key.service.name == "web" && $0.key.family == .ipv4 }!
+            try UMLGuest.sh(ns, """
+                ip link add switchyard-ipvs type dummy
+                ip addr add \(web.clusterIP)/32 dev switchyard-ipvs && ip addr add 10.96.0.250/32 dev switchyard-ipvs
+                """)
+            let applier = IPVSApplier(netns: ns, iptables: UMLGuest.iptables)
+            _ = try await applier.applyFull(state)
+            var onLink = try UMLGuest.sh(ns, "ip -o addr show dev switchyard-ipvs")
+            var routed = try UMLGuest.sh(ns, "ip -4 route show table local dev switchyard-ipvs proto 83")
+            #expect(!onLink.contains(" \(web.clusterIP)/"), "the old address is gone")
+            #expect(routed.contains("local \(web.clusterIP) "), "planned: now a route")
+            #expect(!onLink.contains(" 10.96.0.250/") && !routed.contains("10.96.0.250"), "unplanned: released")
+            #expect(routed.contains("local 10.96.0.10 "), "new ones are routes")
+
+            state.services[web.key.service] = nil
+            _ = try await applier.applyFull(state)
+            onLink = try UMLGuest.sh(ns, "ip -o addr show dev switchyard-ipvs")
+            routed = try UMLGuest.sh(ns, "ip -4 route show table local dev switchyard-ipvs proto 83")
+            #expect(!routed.contains("local \(web.clusterIP) "), "unplanned: the route goes")
+            #expect(routed.contains("local 10.96.0.10 "), "the other routes stay")
+            try await applier.cleanup()
+        }
+    }
+
     @Test func gracefulTerminationWaitsForALiveConnection() async throws {
         try await UMLGuest.withNamespaces(["node", "pod", "client"]) { names in
             let (node, pod, client) = (names[0], names[1], names[2])
