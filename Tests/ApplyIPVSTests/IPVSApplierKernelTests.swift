@@ -116,7 +116,7 @@ struct IPVSApplierKernelTests {
     /// IPv4 service addresses an older version left as addresses on the dummy interface become
     /// local routes (planned) or go (unplanned) in the first full sync. Deleting a link's last IPv4
     /// address makes the kernel drop every route through it: a later sync must not lose ours.
-    @Test func addressesOfAnOlderVersionAreKeptAndReleased() async throws {
+    @Test func addressesOfAnOlderVersionBecomeRoutes() async throws {
         try await UMLGuest.withNamespaces(["upgrade"]) { names in
             let ns = names[0]
             try Self.prepareNode(ns)
