@@ -101,6 +101,8 @@ public actor IPVSApplier: ProxyApplier {
         try syncIptables(plan, previous: previous?.plan)
         try executeSets(IPVSSetSync.stale(plan, kernel: kernelSets).map { .destroy($0) }, on: k)
 
+        // IPv4 addresses an older version held go first: deleting the last one drops our routes too.
+        _ = try step("address migration") { try k.removeIPv4Addresses(ofLinkIndex: link) }
         let onLink = Set(try step("address dump") { try k.addresses(ofLinkIndex: link) })
         let toAdd = plan.addresses.subtracting(onLink).sorted()
         try addressFailures(try k.addAddresses(toAdd, toLinkIndex: link), toAdd, ignoring: 17, "add") // EEXIST

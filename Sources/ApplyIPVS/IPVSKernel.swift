@@ -1,4 +1,5 @@
 import IPVSNetlink
+import RenderIPVS
 import SwitchyardCore
 
 /// What the IPVS applier needs from the kernel: IPVS virtual servers and real servers (generic
@@ -27,14 +28,26 @@ public protocol IPVSKernel: AnyObject {
     /// Creates the dummy link unless it exists; returns its index.
     func ensureDummyLink(named name: String) throws -> Int32
     func deleteLink(named name: String) throws
-    /// Addresses on link `index`.
+    /// The service addresses held on link `index`: its addresses and the local routes of ours
+    /// through it (`IPVSPlan.routeProtocol`).
     func addresses(ofLinkIndex index: Int32) throws -> [IPAddress]
     /// Every address of every link except `index` (the node's own addresses).
     func localAddresses(excludingLinkIndex index: Int32?) throws -> [IPAddress]
-    /// Adds host addresses; returns the rejected ones.
+    /// Holds service addresses on link `index` (IPv4: local routes, IPv6: addresses); returns the
+    /// rejected ones (EEXIST when held already).
     func addAddresses(_ addresses: [IPAddress], toLinkIndex index: Int32) throws -> [NetlinkOperationFailure]
-    /// Deletes host addresses; returns the rejected ones.
+    /// Releases service addresses (route or address, whichever holds it); returns the rejected ones
+    /// (EADDRNOTAVAIL when neither does).
     func deleteAddresses(_ addresses: [IPAddress], fromLinkIndex index: Int32) throws -> [NetlinkOperationFailure]
+    /// Removes every IPv4 address from link `index` (how an older version held service addresses)
+    /// and returns them. Deleting a link's last IPv4 address makes the kernel drop every IPv4 route
+    /// through it, ours included, so a full sync does this before it lists and adds routes.
+    func removeIPv4Addresses(ofLinkIndex index: Int32) throws -> [IPAddress]
+}
+
+extension IPVSKernel {
+    /// Fakes hold no addresses of an older version.
+    public func removeIPv4Addresses(ofLinkIndex index: Int32) throws -> [IPAddress] { [] }
 }
 
 extension IPVSKernel {
@@ -97,14 +110,51 @@ public final class NetlinkIPVSKernel: IPVSKernel {
     public func linkIndex(named name: String) throws -> Int32? { try route.linkIndex(named: name) }
     public func ensureDummyLink(named name: String) throws -> Int32 { try route.ensureDummyLink(named: name) }
     public func deleteLink(named name: String) throws { try route.deleteLink(named: name) }
-    public func addresses(ofLinkIndex index: Int32) throws -> [IPAddress] { try route.addresses(ofLinkIndex: index).map(\.address) }
+    /// Addresses on the link (IPv6, and IPv4 ones an older version added) plus our IPv4 local routes through it.
+    public func addresses(ofLinkIndex index: Int32) throws -> [IPAddress] {
+        try route.addresses(ofLinkIndex: index).map(\.address)
+            + route.localRoutes(linkIndex: index, routeProtocol: IPVSPlan.routeProtocol, families: [.ipv4]).map(\.address)
+    }
     public func localAddresses(excludingLinkIndex index: Int32?) throws -> [IPAddress] {
         try route.allAddresses().filter { $0.interfaceIndex != index }.map(\.address)
     }
+    /// IPv4 as local routes (one trie insert each; an address add walks every address of the
+    /// link), IPv6 as addresses. Failures keep the indices of `addresses`.
     public func addAddresses(_ addresses: [IPAddress], toLinkIndex index: Int32) throws -> [NetlinkOperationFailure] {
-        try route.addAddresses(addresses, toLinkIndex: index)
+        let (v4, v6) = Self.split(addresses)
+        let routed = try route.addLocalRoutes(v4.map { addresses[$0] }, linkIndex: index, routeProtocol: IPVSPlan.routeProtocol)
+        let added = try route.addAddresses(v6.map { addresses[$0] }, toLinkIndex: index)
+        return Self.reindex(routed, v4) + Self.reindex(added, v6)
     }
+    /// IPv4: the route, else (ESRCH) an address an older version added; IPv6: the address.
     public func deleteAddresses(_ addresses: [IPAddress], fromLinkIndex index: Int32) throws -> [NetlinkOperationFailure] {
-        try route.deleteAddresses(addresses, fromLinkIndex: index)
+        let (v4, v6) = Self.split(addresses)
+        let unrouted = try route.deleteLocalRoutes(v4.map { addresses[$0] }, linkIndex: index, routeProtocol: IPVSPlan.routeProtocol)
+        let notRoutes = unrouted.filter { $0.errno == 3 }.map { v4[$0.index] } // ESRCH: no such route
+        let stillFailed = Self.reindex(unrouted.filter { $0.errno != 3 }, v4)
+        let asAddresses = notRoutes + v6
+        let deleted = try route.deleteAddresses(asAddresses.map { addresses[$0] }, fromLinkIndex: index)
+        return stillFailed + Self.reindex(deleted, asAddresses)
+    }
+
+    public func removeIPv4Addresses(ofLinkIndex index: Int32) throws -> [IPAddress] {
+        let v4 = try route.addresses(ofLinkIndex: index).map(\.address).filter { $0.family == .ipv4 }
+        guard !v4.isEmpty else { return [] }
+        if let f = try route.deleteAddresses(v4, fromLinkIndex: index).first(where: { $0.errno != 99 }) { // EADDRNOTAVAIL: gone
+            throw NetlinkError.kernel(errno: f.errno, message: "delete \(v4[f.index]): \(f.message ?? "refused")")
+        }
+        return v4
+    }
+
+    /// Indices of the IPv4 and of the IPv6 addresses.
+    private static func split(_ addresses: [IPAddress]) -> ([Int], [Int]) {
+        var v4: [Int] = [], v6: [Int] = []
+        for (i, a) in addresses.enumerated() { if a.family == .ipv4 { v4.append(i) } else { v6.append(i) } }
+        return (v4, v6)
+    }
+
+    /// Failures of a sub-batch, with indices into the whole list.
+    private static func reindex(_ failures: [NetlinkOperationFailure], _ indices: [Int]) -> [NetlinkOperationFailure] {
+        failures.map { var f = $0; f.index = indices[$0.index]; return f }
     }
 }

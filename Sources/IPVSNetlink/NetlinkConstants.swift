@@ -87,6 +87,17 @@ public enum RouteNetlink {
     public static let addressFlagNoDAD: UInt8 = 0x02      // IFA_F_NODAD
     public static let scopeUniverse: UInt8 = 0            // RT_SCOPE_UNIVERSE
     public static let scopeHost: UInt8 = 254              // RT_SCOPE_HOST
+
+    public static let newRoute: UInt16 = 24             // RTM_NEWROUTE
+    public static let deleteRoute: UInt16 = 25          // RTM_DELROUTE
+    public static let getRoute: UInt16 = 26             // RTM_GETROUTE
+    /// sizeof(struct rtmsg): family, dst_len, src_len, tos, table, protocol, scope, type (u8 each), flags u32.
+    public static let rtmsgLength = 12
+    public static let routeAttributeDestination: UInt16 = 1 // RTA_DST
+    public static let routeAttributeOutputInterface: UInt16 = 4 // RTA_OIF
+    public static let routeAttributeTable: UInt16 = 15  // RTA_TABLE
+    public static let tableLocal: UInt8 = 255           // RT_TABLE_LOCAL
+    public static let routeTypeLocal: UInt8 = 2         // RTN_LOCAL
 }
 
 /// Socket address families as the kernel numbers them.

@@ -1,7 +1,8 @@
 import SwitchyardCore
 
 /// The few rtnetlink operations the IPVS backend needs for its dummy interface (`switchyard-ipvs`):
-/// create/delete a dummy link, add/delete/list its addresses. Raw NETLINK_ROUTE, batched like IPVS.
+/// create/delete a dummy link, add/delete/list its addresses and the local routes through it. Raw
+/// NETLINK_ROUTE, batched like IPVS.
 /// Not thread-safe: one owner at a time.
 public final class RouteNetlinkClient {
     /// The interface name the IPVS backend binds service addresses to. ("switchyard-ipvs0" would be 16
@@ -94,6 +95,40 @@ public final class RouteNetlinkClient {
         NetlinkBytes.append(UInt32(0), to: &header)
         let replies = try connection.dump(NetlinkRequest(type: RouteNetlink.getAddress, payload: header))
         return try replies.filter { $0.type == RouteNetlink.newAddress }.compactMap { try InterfaceAddress.decode($0.payload) }
+    }
+
+    /// Adds a host route of type local in the local table for each address, through link `index`,
+    /// tagged with `routeProtocol`, batched. Returns the rejected ones (EEXIST when present).
+    public func addLocalRoutes(_ addresses: [IPAddress], linkIndex index: Int32, routeProtocol: UInt8) throws -> [NetlinkOperationFailure] {
+        try connection.execute(addresses.map {
+            NetlinkRequest(type: RouteNetlink.newRoute, flags: Netlink.flagCreate | Netlink.flagExclusive,
+                           payload: LocalRoute.requestPayload($0, interfaceIndex: index, routeProtocol: routeProtocol))
+        })
+    }
+
+    /// Deletes such routes, batched. Returns the rejected ones (ESRCH when absent).
+    public func deleteLocalRoutes(_ addresses: [IPAddress], linkIndex index: Int32, routeProtocol: UInt8) throws -> [NetlinkOperationFailure] {
+        try connection.execute(addresses.map {
+            NetlinkRequest(type: RouteNetlink.deleteRoute,
+                           payload: LocalRoute.requestPayload($0, interfaceIndex: index, routeProtocol: routeProtocol))
+        })
+    }
+
+    /// The local-table host routes of type local through link `index` with protocol `routeProtocol`
+    /// (one dump per family in `families`).
+    public func localRoutes(linkIndex index: Int32, routeProtocol: UInt8, families: [IPFamily] = IPFamily.allCases) throws -> [LocalRoute] {
+        var out: [LocalRoute] = []
+        for f in families {
+            var header = [UInt8](repeating: 0, count: RouteNetlink.rtmsgLength)
+            header[0] = UInt8(f == .ipv4 ? AddressFamilyNumber.inet : AddressFamilyNumber.inet6)
+            header[4] = RouteNetlink.tableLocal
+            try connection.dump(NetlinkRequest(type: RouteNetlink.getRoute, payload: header), restart: { out.removeAll { $0.address.family == f } }) { m in
+                guard m.type == RouteNetlink.newRoute, let r = try LocalRoute.decode(m.payload),
+                      r.interfaceIndex == index, r.routeProtocol == routeProtocol else { return }
+                out.append(r)
+            }
+        }
+        return out
     }
 
     static func hostPrefix(_ a: IPAddress) -> Int { a.family == .ipv4 ? 32 : 128 }

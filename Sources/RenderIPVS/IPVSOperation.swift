@@ -10,7 +10,8 @@ public enum IPVSOperation: Hashable, Sendable, CustomStringConvertible {
     /// `ipset create` (the set is empty here; members follow as `addSetMember`).
     case createSet(IPVSIPSet)
     case addSetMember(set: String, member: IPSetMember)
-    /// Add an address (/32 or /128) to `switchyard-ipvs`.
+    /// Hold a service address on `switchyard-ipvs` (IPv4: a local route through it; IPv6: an
+    /// address; see `IPVSPlan.routeProtocol`).
     case addAddress(IPAddress)
     case addService(IPVSService)
     /// Change scheduler, flags or persistence of an existing service.
@@ -53,11 +54,10 @@ public enum IPVSOperation: Hashable, Sendable, CustomStringConvertible {
 
     /// One readable line (ipvsadm / ipset / ip syntax where one exists).
     public var description: String {
-        let dev = IPVSPlan.dummyInterface
         switch self {
         case .createSet(let s): return "ipset " + s.createLine
         case .addSetMember(let n, let m): return "ipset add \(n) \(m)"
-        case .addAddress(let a): return "ip address add \(a)/\(a.family == .ipv4 ? 32 : 128) dev \(dev)"
+        case .addAddress(let a): return "ip " + IPVSPlan.holdCommand("add", a)
         case .addService(let s): return "ipvsadm " + s.ipvsadmLine
         case .updateService(let s): return "ipvsadm -E" + s.ipvsadmLine.dropFirst(2)
         case .addDestination(let k, let d): return "ipvsadm " + IPVSVirtualServer.destinationLine(k, d)
@@ -66,7 +66,7 @@ public enum IPVSOperation: Hashable, Sendable, CustomStringConvertible {
         case .restoreIptables(let r): return "iptables-restore --noflush (\(r.family.rawValue), \(r.restoreText.split(separator: "\n").count) lines)"
         case .deleteDestination(let k, let d): return "ipvsadm -d \(k.ipvsadmSelector) -r \(d)"
         case .deleteService(let k): return "ipvsadm -D \(k.ipvsadmSelector)"
-        case .deleteAddress(let a): return "ip address del \(a)/\(a.family == .ipv4 ? 32 : 128) dev \(dev)"
+        case .deleteAddress(let a): return "ip " + IPVSPlan.holdCommand("del", a)
         case .deleteSetMember(let n, let m): return "ipset del \(n) \(m)"
         case .removeIptables(let f): return "remove switchyard chains (\(f.rawValue))"
         case .destroySet(let n): return "ipset destroy \(n)"

@@ -7,10 +7,27 @@ import SwitchyardCore
 public struct IPVSPlan: Hashable, Sendable {
     /// The dummy interface that holds every service address, so IPVS sees the packets in LOCAL_IN.
     public static let dummyInterface = "switchyard-ipvs"
+    /// `rtm_protocol` of the routes that hold IPv4 service addresses: each is a host route of type
+    /// `local` in the `local` table through `dummyInterface` (`ip route add local 10.96.0.1/32 dev
+    /// switchyard-ipvs table local proto 83`), not an address on the interface as in kube-proxy:
+    /// the kernel walks an interface's whole IPv4 address list on every address add (10,000 adds
+    /// are quadratic), a route insert is a trie insert, and packets for the address are delivered
+    /// locally (to IPVS) the same way. IPv6 service addresses stay addresses on the interface
+    /// (their insert is hashed, and the kernel refuses IPv6 routes through a link that is down).
+    public static let routeProtocol: UInt8 = 83
+
+    /// How a service address is held, as an `ip` command without `ip` (`ip -batch` syntax);
+    /// `verb` is `add` or `del`.
+    public static func holdCommand(_ verb: String, _ a: IPAddress) -> String {
+        a.family == .ipv4
+            ? "route \(verb) local \(a)/32 dev \(dummyInterface) table local proto \(routeProtocol)"
+            : "address \(verb) \(a)/128 dev \(dummyInterface)"
+    }
 
     /// Virtual servers by key.
     public var virtualServers: [IPVSServiceKey: IPVSVirtualServer]
-    /// Addresses on `switchyard-ipvs`: ClusterIPs, externalIPs and LoadBalancer IPs (never node IPs).
+    /// Service addresses held on `switchyard-ipvs` (IPv4 as local routes through it, IPv6 as
+    /// addresses; see `routeProtocol`): ClusterIPs, externalIPs and LoadBalancer IPs (never node IPs).
     public var addresses: Set<IPAddress>
     /// ipsets by name (every role for every configured family exists, possibly empty).
     public var ipsets: [String: IPVSIPSet]

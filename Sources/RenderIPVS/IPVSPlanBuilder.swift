@@ -90,8 +90,10 @@ struct IPVSPlanBuilder: Sendable {
         var timeout: UInt32 = 0
         if let t = p.affinityTimeout { flags.insert(.persistent); timeout = t }
         if scheduler == "mh" { flags.insert(.sched2) }
-        let dests = p.endpoints(for: decision).filter { $0.ip.family == key.family }
-            .map { IPVSDestination(address: $0.ip, port: $0.port) }
+        let endpoints = p.endpoints(for: decision)
+        var dests: [IPVSDestination] = []
+        dests.reserveCapacity(endpoints.count)
+        for e in endpoints where e.ip.family == key.family { dests.append(IPVSDestination(address: e.ip, port: e.port)) }
         return IPVSVirtualServer(service: IPVSService(key: key, scheduler: scheduler, flags: flags, timeout: timeout),
                                  destinations: dests, origin: p.key)
     }

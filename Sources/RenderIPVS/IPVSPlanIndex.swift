@@ -17,8 +17,9 @@ import SwitchyardCore
 public struct IPVSPlanIndex: Sendable {
     /// The effective plan: what the kernel should hold.
     public private(set) var plan: IPVSPlan
-    /// Claimants of each virtual server key, the owner first.
-    private var claims: [IPVSServiceKey: [IPVSVirtualServer]] = [:]
+    /// Claimants of a virtual server key after its owner (the owner is `plan.virtualServers[key]`),
+    /// only for keys claimed more than once: a full build then allocates no list per key.
+    private var otherClaims: [IPVSServiceKey: [IPVSVirtualServer]] = [:]
     private var addressRefs: [IPAddress: Int] = [:]
     private var memberRefs: [String: [IPSetMember: Int]] = [:]
     public let options: IPVSOptions
@@ -28,17 +29,55 @@ public struct IPVSPlanIndex: Sendable {
         self.options = options
         let builder = IPVSPlanBuilder(state: state, options: options)
         plan = builder.skeleton()
-        // One reused collector instead of a plan (dictionaries, sets) per port.
-        var c = PortContribution()
-        for p in state.allPorts where state.config.families.contains(p.key.family) {
-            c.removeAll()
-            builder.add(p, to: &c)
-            insertFirst(c)
+        let families = state.config.families
+        let ports = state.allPorts.filter { families.contains($0.key.family) }
+        reserve(for: ports)
+        let workers = ParallelMap.workers()
+        if workers < 2 || ports.count < 2048 {
+            // One reused collector instead of a plan (dictionaries, sets) per port.
+            var c = PortContribution()
+            for p in ports {
+                c.removeAll()
+                builder.add(p, to: &c)
+                insertFirst(c)
+            }
+            return
+        }
+        // Contributions in contiguous chunks on every core, inserted in port order (the first
+        // claimant of a key stays its owner, as in the serial pass).
+        let chunks = 4 * workers
+        let bounds = (0..<chunks).map { c in (ports.count * c / chunks)..<(ports.count * (c + 1) / chunks) }
+        for part in ParallelMap.map(bounds, minimumChunk: 1, { r in
+            r.map { i in
+                var c = PortContribution()
+                builder.add(ports[i], to: &c)
+                return c
+            }
+        }) {
+            for c in part { insertFirst(c) }
+        }
+    }
+
+    /// Sizes the tables every port adds to (a virtual server, an address, a CLUSTER-IP and an
+    /// IPVS-IPS member each) once, instead of growing them by rehashing into fresh memory — which
+    /// User-Mode Linux makes expensive to touch.
+    private mutating func reserve(for ports: [ServicePort]) {
+        plan.virtualServers.reserveCapacity(ports.count)
+        plan.addresses.reserveCapacity(ports.count)
+        addressRefs.reserveCapacity(ports.count)
+        for f in IPFamily.allCases {
+            let n = ports.count { $0.key.family == f }
+            guard n > 0 else { continue }
+            for role in [IPVSSetRole.clusterIP, .ipvsIPs] {
+                let name = role.name(f)
+                memberRefs[name, default: [:]].reserveCapacity(n)
+                plan.ipsets[name]?.members.reserveCapacity(n)
+            }
         }
     }
 
     /// A port's contribution as short lists, each entry once (what a per-port `IPVSPlan` would hold).
-    private struct PortContribution: IPVSPlanSink {
+    private struct PortContribution: IPVSPlanSink, Sendable {
         var services: [IPVSVirtualServer] = []
         var addresses: [IPAddress] = []
         var members: [(name: String, role: IPVSSetRole, family: IPFamily, member: IPSetMember)] = []
@@ -63,23 +102,33 @@ public struct IPVSPlanIndex: Sendable {
     /// `insert(c, slots: [:])` for the collector, updating every table in place.
     private mutating func insertFirst(_ c: PortContribution) {
         for vs in c.services {
-            claims[vs.key, default: []].append(vs)
-            if plan.virtualServers[vs.key] == nil { plan.virtualServers[vs.key] = vs }
+            if plan.virtualServers[vs.key] == nil { plan.virtualServers[vs.key] = vs } else { otherClaims[vs.key, default: []].append(vs) }
         }
-        for a in c.addresses {
-            addressRefs[a, default: 0] += 1
-            if addressRefs[a] == 1 { plan.addresses.insert(a) }
-        }
-        for m in c.members {
-            if plan.ipsets[m.name] == nil { plan.ipsets[m.name] = IPVSIPSet(role: m.role, family: m.family) }
-            let n = memberRefs[m.name, default: [:]][m.member, default: 0] + 1
-            memberRefs[m.name, default: [:]][m.member] = n
-            if n == 1 { plan.ipsets[m.name]!.members.insert(m.member) }
+        for a in c.addresses where Self.increment(&addressRefs[a, default: 0]) == 1 { plan.addresses.insert(a) }
+        // One lookup of the set's name and one of the member per table (names are strings: hashing
+        // them was most of this loop).
+        for m in c.members where Self.increment(&memberRefs[m.name, default: [:]][m.member, default: 0]) == 1 {
+            plan.ipsets[m.name, default: IPVSIPSet(role: m.role, family: m.family)].members.insert(m.member)
         }
     }
 
+    /// Adds one to `n` in place and returns the new count.
+    private static func increment(_ n: inout Int) -> Int { n += 1; return n }
+
     /// Number of virtual servers claimed by more than one service port (conflicts).
-    public var conflictingKeys: Int { claims.values.reduce(0) { $0 + ($1.count > 1 ? 1 : 0) } }
+    public var conflictingKeys: Int { otherClaims.count }
+
+    /// Every claimant of `k`, the owner first.
+    private func claims(_ k: IPVSServiceKey) -> [IPVSVirtualServer] {
+        guard let owner = plan.virtualServers[k] else { return [] }
+        return [owner] + (otherClaims[k] ?? [])
+    }
+
+    /// Makes `list` the claimants of `k` (the first owns it; empty: nobody claims it).
+    private mutating func setClaims(_ k: IPVSServiceKey, _ list: [IPVSVirtualServer]) {
+        plan.virtualServers[k] = list.first
+        otherClaims[k] = list.count > 1 ? Array(list.dropFirst()) : nil
+    }
 
     /// Follows `diff` (from the followed state to `state`) and returns the operations that take the
     /// kernel from the old plan to the new one. Touches only the resources the changed ports
@@ -151,10 +200,9 @@ public struct IPVSPlanIndex: Sendable {
 
     private mutating func insert(_ c: IPVSPlan, slots: [Slot: Int]) {
         for (k, vs) in c.virtualServers {
-            var list = claims[k] ?? []
+            var list = claims(k)
             if let i = slots[Slot(key: k, origin: vs.origin)], i <= list.count { list.insert(vs, at: i) } else { list.append(vs) }
-            claims[k] = list
-            plan.virtualServers[k] = claims[k]![0]
+            setClaims(k, list)
         }
         for a in c.addresses {
             addressRefs[a, default: 0] += 1
@@ -171,11 +219,11 @@ public struct IPVSPlanIndex: Sendable {
 
     private mutating func remove(_ c: IPVSPlan, slots: inout [Slot: Int]) {
         for (k, vs) in c.virtualServers {
-            guard var list = claims[k], let i = list.firstIndex(where: { $0.origin == vs.origin }) else { continue }
+            var list = claims(k)
+            guard let i = list.firstIndex(where: { $0.origin == vs.origin }) else { continue }
             list.remove(at: i)
             slots[Slot(key: k, origin: vs.origin)] = i
-            claims[k] = list.isEmpty ? nil : list
-            plan.virtualServers[k] = list.first
+            setClaims(k, list)
         }
         for a in c.addresses {
             guard let n = addressRefs[a] else { continue }

@@ -10,20 +10,10 @@ extension IPVSPlan {
         out.reserveCapacity(lines * 72)
         out += "# addresses on \(IPVSPlan.dummyInterface)\n"
         for a in addresses.sorted() {
-            out += "ip address add \(a)/\(a.family == .ipv4 ? 32 : 128) dev \(IPVSPlan.dummyInterface)\n"
+            out += "ip "; out += IPVSPlan.holdCommand("add", a); out += "\n"
         }
         out += "# ipvsadm-restore\n"
-        for vs in sortedVirtualServers {
-            if let o = vs.origin { out += "# \(o) \(o.proto.rawValue)\n" }
-            out += vs.service.ipvsadmLine; out += "\n"
-            // `IPVSVirtualServer.destinationLine`, with the selector formatted once per server.
-            let selector = vs.key.ipvsadmSelector
-            for d in vs.destinations {
-                out += "-a "; out += selector; out += " -r "
-                IPVSPlan.appendHostPort(d.address, d.port, to: &out)
-                out += " "; out += d.forwarding.ipvsadmFlag; out += " -w "; out += String(d.weight); out += "\n"
-            }
-        }
+        for part in Self.inChunks(sortedVirtualServers, Self.appendVirtualServer) { out += part }
         out += "# ipset restore\n" + ipsetRestoreText
         for f in iptables.keys.sorted() {
             let r = iptables[f]!
@@ -31,6 +21,32 @@ extension IPVSPlan {
             for j in r.jumps { out += "# ensure: -t \(j.table) -A \(j.chain) \(j.rule)\n" }
         }
         return out
+    }
+
+    /// One virtual server's comment, `-A` line and `-a` lines.
+    static func appendVirtualServer(_ vs: IPVSVirtualServer, to out: inout String) {
+        if let o = vs.origin { out += "# \(o) \(o.proto.rawValue)\n" }
+        out += vs.service.ipvsadmLine; out += "\n"
+        // `IPVSVirtualServer.destinationLine`, with the selector formatted once per server.
+        let selector = vs.key.ipvsadmSelector
+        for d in vs.destinations {
+            out += "-a "; out += selector; out += " -r "
+            IPVSPlan.appendHostPort(d.address, d.port, to: &out)
+            out += " "; out += d.forwarding.ipvsadmFlag; out += " -w "; out += String(d.weight); out += "\n"
+        }
+    }
+
+    /// The text of `items` in order, formatted in contiguous chunks on every core (`ParallelMap`);
+    /// the caller concatenates the chunks.
+    static func inChunks<T: Sendable>(_ items: [T], _ append: @escaping @Sendable (T, inout String) -> Void) -> [String] {
+        let chunks = items.count >= 2048 ? 4 * ParallelMap.workers() : 1
+        let bounds = (0..<chunks).map { c in (items.count * c / chunks)..<(items.count * (c + 1) / chunks) }
+        return ParallelMap.map(bounds, minimumChunk: 1) { r in
+            var s = ""
+            s.reserveCapacity(r.count * 160)
+            for i in r { append(items[i], &s) }
+            return s
+        }
     }
 
     /// Appends `IPVSServiceKey.hostPort(ip, port)` (`10.0.0.1:80`, `[fd00::1]:80`); IPv4 from a table of octets.
@@ -50,7 +66,11 @@ extension IPVSPlan {
     /// `ipset restore` text for every set (create lines, then add lines).
     public var ipsetRestoreText: String {
         var out = ""
-        for s in sortedIPSets { out += s.restoreText }
+        for s in sortedIPSets {
+            out += s.createLine; out += "\n"
+            let prefix = "add \(s.name) "
+            for part in Self.inChunks(s.members.sorted(), { m, o in o += prefix; o += m.description; o += "\n" }) { out += part }
+        }
         return out
     }
 

@@ -53,7 +53,7 @@ public struct IPVSRenderer: ProxyRenderer {
         let index = IPVSPlanIndex(state: state, options: options)
         let p = index.plan
         memo.store(.init(state: state, options: options, index: index))
-        return IPVSOutput(plan: p, operations: IPVSPlan.operations(from: nil, to: p))
+        return IPVSOutput(fullPlan: p)
     }
 
     /// True when the renderer remembers an index, so its next incremental render from the last
@@ -122,9 +122,27 @@ public struct IPVSOutput: RenderedOutput, Hashable {
     /// The whole desired plan; nil for an incremental render.
     public var plan: IPVSPlan?
     /// Steps from nothing (full render) or from the previous state of the changed ports (incremental).
-    public var operations: [IPVSOperation]
+    /// A full render's are derived from its plan when first read: sorting ~150,000 operations of a
+    /// 10k-service plan is most of a full render, and neither its text nor an applier needs them.
+    public var operations: [IPVSOperation] {
+        get { storedOperations ?? plan.map { IPVSPlan.operations(from: nil, to: $0) } ?? [] }
+        set { storedOperations = newValue }
+    }
+    private var storedOperations: [IPVSOperation]?
 
-    public init(plan: IPVSPlan?, operations: [IPVSOperation]) { self.plan = plan; self.operations = operations }
+    public init(plan: IPVSPlan?, operations: [IPVSOperation]) { self.plan = plan; storedOperations = operations }
+
+    /// A full render's output: `operations` are the plan's from nothing, computed when read.
+    public init(fullPlan: IPVSPlan) { plan = fullPlan; storedOperations = nil }
+
+    public static func == (a: IPVSOutput, b: IPVSOutput) -> Bool {
+        a.plan == b.plan && (a.storedOperations == b.storedOperations || a.operations == b.operations)
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(plan)
+        if plan == nil { h.combine(operations) } // equal plans may come with derived or given operations
+    }
 
     /// Full render: the readable plan. Incremental: one line per operation.
     public var text: String {

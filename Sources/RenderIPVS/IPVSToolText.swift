@@ -82,10 +82,9 @@ public enum IPVSToolText {
         return parts
     }
 
-    /// `address add 10.96.0.1/32 dev switchyard-ipvs` (an `ip -batch` line: `ip` without its name).
-    static func addressLine(_ verb: String, _ a: IPAddress) -> String {
-        "address \(verb) \(a)/\(a.family == .ipv4 ? 32 : 128) dev \(IPVSPlan.dummyInterface)\n"
-    }
+    /// `route add local 10.96.0.1/32 dev switchyard-ipvs table local proto 83` or `address add
+    /// fd00::1/128 dev switchyard-ipvs` (an `ip -batch` line: `ip` without its name).
+    static func addressLine(_ verb: String, _ a: IPAddress) -> String { IPVSPlan.holdCommand(verb, a) + "\n" }
 
     /// `-a -t 10.96.0.1:80 -r 10.244.1.5:8080 -m -w 1` (or `-e`): forwarding and weight always
     /// given, since `ipvsadm -e` without `-m` would switch the real server to direct routing.

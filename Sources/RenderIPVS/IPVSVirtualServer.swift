@@ -163,8 +163,23 @@ public struct IPVSVirtualServer: Hashable, Sendable {
 
     public init(service: IPVSService, destinations: [IPVSDestination], origin: ServicePortKey? = nil) {
         self.service = service; self.origin = origin
-        var seen = Set<IPVSDestinationKey>()
-        self.destinations = destinations.sorted().filter { seen.insert($0.key).inserted }
+        // The model hands endpoints over sorted and unique: then there is nothing to sort or hash.
+        if Self.isStrictlySorted(destinations) {
+            self.destinations = destinations
+        } else {
+            var seen = Set<IPVSDestinationKey>()
+            self.destinations = destinations.sorted().filter { seen.insert($0.key).inserted }
+        }
+    }
+
+    /// Each key greater than the one before (so sorted and unique by key).
+    private static func isStrictlySorted(_ d: [IPVSDestination]) -> Bool {
+        var i = 1
+        while i < d.count {
+            if !(d[i - 1].key < d[i].key) { return false }
+            i += 1
+        }
+        return true
     }
 
     public var key: IPVSServiceKey { service.key }

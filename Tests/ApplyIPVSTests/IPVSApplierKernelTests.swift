@@ -57,7 +57,15 @@ struct IPVSApplierKernelTests {
             let plan = try #require(await applier.record).plan
             #expect(Self.same(try Self.dump(c), Self.expected(plan)))
             let onLink = try UMLGuest.sh(ns, "ip -o addr show dev switchyard-ipvs")
-            for a in plan.addresses { #expect(onLink.contains(" \(a)/"), "\(a) on the dummy interface") }
+            let routed = try UMLGuest.sh(ns, "ip -4 route show table local dev switchyard-ipvs proto 83")
+            for a in plan.addresses {
+                if a.family == .ipv4 {
+                    #expect(routed.contains("local \(a) "), "\(a): a local route through the dummy interface")
+                    #expect(!onLink.contains(" \(a)/"), "\(a): no address")
+                } else {
+                    #expect(onLink.contains(" \(a)/"), "\(a) on the dummy interface")
+                }
+            }
             let sets = try UMLGuest.sh(ns, "ipset list SWITCHYARD-CLUSTER-IP")
             #expect(sets.contains("10.96.0.10,udp:53"))
             let nat = try UMLGuest.sh(ns, "iptables-legacy-save -t nat")
@@ -77,7 +85,7 @@ struct IPVSApplierKernelTests {
             let plan2 = try #require(await applier.record).plan
             #expect(plan2 == IPVSRenderer(options: try #require(await applier.record).options).plan(state))
             #expect(Self.same(try Self.dump(c), Self.expected(plan2)))
-            #expect(!(try UMLGuest.sh(ns, "ip -o addr show dev switchyard-ipvs")).contains(" 10.96.0.10/"))
+            #expect(!(try UMLGuest.sh(ns, "ip -4 route show table local dev switchyard-ipvs")).contains("local 10.96.0.10 "))
 
             // Restart: a new applier finds real servers at weight 0 (left by a drain) and restores them.
             let webKey = IPVSNetlink.IPVSServiceKey.address(protocol: .tcp, address: F.ip("10.96.0.20"), port: 80)
@@ -97,6 +105,7 @@ struct IPVSApplierKernelTests {
             try await restarted.cleanup()
             #expect(try c.services().isEmpty)
             #expect(!(try UMLGuest.sh(ns, "ip -o link")).contains("switchyard-ipvs"))
+            #expect(!(try UMLGuest.sh(ns, "ip route show table local")).contains("proto 83"), "the routes went with the link")
             #expect(!(try UMLGuest.sh(ns, "iptables-legacy-save")).contains("SWITCHYARD"))
             #expect(!(try UMLGuest.sh(ns, "ipset list -n")).contains("SWITCHYARD"))
         }
@@ -104,6 +113,38 @@ struct IPVSApplierKernelTests {
 
     /// A TCP connection held open through the virtual server keeps its removed real server at
     /// weight 0; once it closes, the drain check deletes it.
+    /// IPv4 service addresses an older version left as addresses on the dummy interface become
+    /// local routes (planned) or go (unplanned) in the first full sync. Deleting a link's last IPv4
+    /// address makes the kernel drop every route through it: a later sync must not lose ours.
+    @Test func addressesOfAnOlderVersionBecomeRoutes() async throws {
+        try await UMLGuest.withNamespaces(["upgrade"]) { names in
+            let ns = names[0]
+            try Self.prepareNode(ns)
+            var state = F.goldenState()
+            let web = state.allPorts.first { $0.key.service.name == "web" && $0.key.family == .ipv4 }!
+            try UMLGuest.sh(ns, """
+                ip link add switchyard-ipvs type dummy
+                ip addr add \(web.clusterIP)/32 dev switchyard-ipvs && ip addr add 10.96.0.250/32 dev switchyard-ipvs
+                """)
+            let applier = IPVSApplier(netns: ns, iptables: UMLGuest.iptables)
+            _ = try await applier.applyFull(state)
+            var onLink = try UMLGuest.sh(ns, "ip -o addr show dev switchyard-ipvs")
+            var routed = try UMLGuest.sh(ns, "ip -4 route show table local dev switchyard-ipvs proto 83")
+            #expect(!onLink.contains(" \(web.clusterIP)/"), "the old address is gone")
+            #expect(routed.contains("local \(web.clusterIP) "), "planned: now a route")
+            #expect(!onLink.contains(" 10.96.0.250/") && !routed.contains("10.96.0.250"), "unplanned: released")
+            #expect(routed.contains("local 10.96.0.10 "), "new ones are routes")
+
+            state.services[web.key.service] = nil
+            _ = try await applier.applyFull(state)
+            onLink = try UMLGuest.sh(ns, "ip -o addr show dev switchyard-ipvs")
+            routed = try UMLGuest.sh(ns, "ip -4 route show table local dev switchyard-ipvs proto 83")
+            #expect(!routed.contains("local \(web.clusterIP) "), "unplanned: the route goes")
+            #expect(routed.contains("local 10.96.0.10 "), "the other routes stay")
+            try await applier.cleanup()
+        }
+    }
+
     @Test func gracefulTerminationWaitsForALiveConnection() async throws {
         try await UMLGuest.withNamespaces(["node", "pod", "client"]) { names in
             let (node, pod, client) = (names[0], names[1], names[2])

@@ -77,16 +77,27 @@ import Testing
         #expect(parts.dropFirst(3).allSatisfy { $0.command.hasSuffix("tables-restore --noflush") })
         #expect(Set(parts.map(\.name)).count == parts.count)
 
-        // ip -batch: the dummy interface first, then one host address per plan address.
+        // ip -batch: the dummy interface first, then one local route (IPv4) or host address (IPv6)
+        // per plan address.
         let ipLines = parts[0].text.split(separator: "\n")
         #expect(ipLines.first == "link add \(IPVSPlan.dummyInterface) type dummy")
         var addresses = Set<IPAddress>()
         for line in ipLines.dropFirst() {
             let t = line.split(separator: " ")
-            #expect(t.count == 5 && t[0] == "address" && t[1] == "add" && t[3] == "dev" && t[4] == Substring(IPVSPlan.dummyInterface), "\(line)")
-            let cidr = t[2].split(separator: "/")
+            let dev = Substring(IPVSPlan.dummyInterface)
+            let cidrText: Substring
+            if t.first == "route" {
+                #expect(t.count == 10 && t[1] == "add" && t[2] == "local" && t[4] == "dev" && t[5] == dev
+                        && t[6...] == ["table", "local", "proto", "\(IPVSPlan.routeProtocol)"], "\(line)")
+                cidrText = t[3]
+            } else {
+                #expect(t.count == 5 && t[0] == "address" && t[1] == "add" && t[3] == "dev" && t[4] == dev, "\(line)")
+                cidrText = t[2]
+            }
+            let cidr = cidrText.split(separator: "/")
             let a = try #require(IPAddress(String(cidr[0])), "\(line)")
             #expect(cidr.count == 2 && cidr[1] == (a.family == .ipv4 ? "32" : "128"), "\(line)")
+            #expect((t[0] == "route") == (a.family == .ipv4), "\(line)")
             addresses.insert(a)
         }
         #expect(addresses == plan.addresses && ipLines.count == plan.addresses.count + 1)
@@ -186,14 +197,14 @@ import Testing
         #expect(Set(parts.map(\.name)).count == 3)
         #expect(parts[0].text == "address add fd00:10:96::a/128 dev switchyard-ipvs\n")
         #expect(parts[1].text == "-A --sctp-service [fd00:10:96::a]:9 -s rr\n-a --sctp-service [fd00:10:96::a]:9 -r [fd00:10:244::5]:9 -m -w 1\n")
-        #expect(parts[2].text == "address del 10.96.0.9/32 dev switchyard-ipvs\n")
+        #expect(parts[2].text == "route del local 10.96.0.9/32 dev switchyard-ipvs table local proto 83\n")
     }
 }
 
 extension BenchSerialTests {
     /// `ip -batch` and `ipset restore` take the floor's text in a throwaway namespace on this host
     /// (its kernel has no IPVS: `ipvsadm -R` runs in the UML test; and no dummy links, so the
-    /// interface is made a bridge here — the address lines go to `ip -batch` unchanged).
+    /// interface is made a bridge here — the address and route lines go to `ip -batch` unchanged).
     @Suite(.enabled(if: geteuid() == 0 && ToolProcess.exists("ip") && ToolProcess.exists("ipset")))
     struct IPVSFloorToolsTests {
         @Test func ipBatchAndIpsetRestoreAcceptTheFullParts() async throws {
@@ -211,7 +222,11 @@ extension BenchSerialTests {
                 #expect(seconds > 0)
                 let shown = try ToolProcess.run(["ip", "netns", "exec", ns, "ip", "-o", "address", "show", "dev", IPVSPlan.dummyInterface])
                 #expect(shown.status == 0)
-                #expect(shown.stdout.split(separator: "\n").count == plan.addresses.count)
+                let routes = try ToolProcess.run(["ip", "netns", "exec", ns, "ip", "-4", "route", "show", "table", "local",
+                                                  "dev", IPVSPlan.dummyInterface, "proto", "\(IPVSPlan.routeProtocol)"])
+                #expect(routes.status == 0)
+                #expect(shown.stdout.split(separator: "\n").count == plan.addresses.count { $0.family == .ipv6 })
+                #expect(routes.stdout.split(separator: "\n").count == plan.addresses.count { $0.family == .ipv4 })
                 let sets = try ToolProcess.run(["ip", "netns", "exec", ns, "ipset", "list", "-n"])
                 #expect(Set(sets.stdout.split(separator: "\n").map(String.init)) == Set(plan.ipsets.keys))
                 // A second feed of the same text fails loudly (the tools reject duplicates): errors are not swallowed.

@@ -206,6 +206,28 @@ struct DummyInterfaceKernelTests {
         #expect(try route.linkIndex(named: name) == nil)
     }
 
+    @Test func addListDeleteLocalRoutesThroughADownLink() throws {
+        let route = try UMLKernel.inFreshNetworkNamespace { try RouteNetlinkClient() }
+        let name = "sy-ipvs-routes"
+        if try route.linkIndex(named: name) != nil { try route.deleteLink(named: name) }
+        let index = try route.ensureDummyLink(named: name)
+        let addresses = ["10.96.0.1", "10.96.0.10", "203.0.113.7"].compactMap { IPAddress($0) }
+        #expect(try route.addLocalRoutes(addresses, linkIndex: index, routeProtocol: 83).isEmpty)
+        #expect(try route.addLocalRoutes([addresses[0]], linkIndex: index, routeProtocol: 83).map(\.errno) == [EEXIST])
+        let listed = try route.localRoutes(linkIndex: index, routeProtocol: 83)
+        #expect(Set(listed.map(\.address)) == Set(addresses))
+        #expect(listed.allSatisfy { $0.interfaceIndex == index && $0.routeProtocol == 83 })
+        #expect(try route.localRoutes(linkIndex: index, routeProtocol: 84).isEmpty, "another protocol's routes are not ours")
+        #expect(try route.addresses(ofLinkIndex: index).isEmpty, "routes, not addresses")
+
+        #expect(try route.deleteLocalRoutes([addresses[1]], linkIndex: index, routeProtocol: 83).isEmpty)
+        #expect(try route.deleteLocalRoutes([addresses[1]], linkIndex: index, routeProtocol: 83).map(\.errno) == [ESRCH])
+        #expect(Set(try route.localRoutes(linkIndex: index, routeProtocol: 83).map(\.address)) == [addresses[0], addresses[2]])
+        try route.deleteLink(named: name)
+        let other = try #require(try route.linkIndex(named: "lo"))
+        #expect(try route.localRoutes(linkIndex: other, routeProtocol: 83).isEmpty, "deleting the link removed its routes")
+    }
+
     @Test func manyAddressesInOneBatch() throws {
         let route = try UMLKernel.inFreshNetworkNamespace { try RouteNetlinkClient() }
         let name = "sy-ipvs-many"
@@ -219,5 +241,11 @@ struct DummyInterfaceKernelTests {
         let added = clock.now - t0
         #expect(try route.addresses(ofLinkIndex: index).count == addresses.count)
         print("DUMMY-BENCH add \(addresses.count) addresses: \(added)")
+        let routes = addresses.map { IPAddress(v4: $0.v4Value + 0x0001_0000) }
+        let t1 = clock.now
+        #expect(try route.addLocalRoutes(routes, linkIndex: index, routeProtocol: 83).isEmpty)
+        let routed = clock.now - t1
+        #expect(try route.localRoutes(linkIndex: index, routeProtocol: 83).count == routes.count)
+        print("DUMMY-BENCH add \(routes.count) local routes: \(routed)")
     }
 }
