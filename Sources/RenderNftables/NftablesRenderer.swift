@@ -65,6 +65,9 @@ public struct NftablesRenderer: ProxyRenderer {
         return NftOutput(transaction: NftTransaction(table: table, commands: commands), isFull: false)
     }
 
+    /// Ports whose objects a full render builds (on every core) before merging them.
+    static let portBatch = 2048
+
     /// The whole table of one family, after it was deleted. `positions` collects the affinity
     /// ports' endpoint positions (following the memo's).
     func fullTable(_ state: ProxyState, family f: NftFamily, positions: inout [ServicePortKey: NftAffinityPositions]) -> [NftCommand] {
@@ -87,14 +90,22 @@ public struct NftablesRenderer: ProxyRenderer {
         }
         // Each port's objects are a pure function of the port (and its positions): built on every
         // core, then merged here in key order (the merge keeps the first element of each key).
+        // Batches of ports, so only one batch's objects are alive beside the merged elements
+        // (the daemon's peak memory is its first full sync).
         let known = positions
-        let objects = ParallelMap.map(state.keyOrderedPorts(family: fam), minimumChunk: 256) {
-            NftPortObjects($0, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs, positions: known[$0.key])
-        }
-        merged.merge(all: objects)
-        for o in objects {
-            shared.formUnion(o.sharedChains)
-            affinity.formUnion(o.affinityChains)
+        let ports = state.keyOrderedPorts(family: fam)
+        var start = ports.startIndex
+        while start < ports.endIndex {
+            let end = min(start + Self.portBatch, ports.endIndex)
+            let objects = ParallelMap.map(ports[start..<end], minimumChunk: 256) {
+                NftPortObjects($0, family: f, clusterMasquerade: masq, nodeAddresses: nodeAddrs, positions: known[$0.key])
+            }
+            merged.merge(all: objects)
+            for o in objects {
+                shared.formUnion(o.sharedChains)
+                affinity.formUnion(o.affinityChains)
+            }
+            start = end
         }
         let affInUse = affinity.sorted()
         for (s, isMap) in NftAffinityChain.declarations(affInUse, family: f) { cmds.append(.addSet(f, s, isMap: isMap)) }

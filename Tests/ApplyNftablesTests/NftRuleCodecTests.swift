@@ -197,6 +197,27 @@ struct NftRuleCodecTests {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try "#!/bin/sh\necho run >> \(dir)/count\nexec /usr/sbin/nft \"$@\"\n".write(toFile: path, atomically: true, encoding: .utf8)
             chmod(path, 0o755)
+            try Self.waitUntilExecutable(path)
+        }
+
+        /// A process another test forks while this file is being written inherits the writing
+        /// descriptor until it execs, and exec of the file then fails with ETXTBSY ("Text file
+        /// busy"). Runs `path --version` until it starts (the runs are counted before the test's
+        /// own `before` is taken).
+        static func waitUntilExecutable(_ path: String) throws {
+            for attempt in 1...50 {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: path)
+                p.arguments = ["--version"]
+                p.standardOutput = FileHandle.nullDevice
+                do {
+                    try p.run()
+                    p.waitUntilExit()
+                    return
+                } catch where attempt < 50 {
+                    usleep(20_000)
+                }
+            }
         }
         var path: String { dir + "/nft" }
         var runs: Int { ((try? String(contentsOfFile: dir + "/count", encoding: .utf8)) ?? "").split(separator: "\n").count }
