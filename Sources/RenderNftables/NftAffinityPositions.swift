@@ -89,7 +89,7 @@ extension NftablesRenderer {
         for (_, svc) in state.services { for p in svc.ports where p.affinityTimeout != nil {
             guard let table = kernel[NftFamily(p.key.family)], !table.isEmpty else { continue }
             var found: NftAffinityPositions = [:]
-            for (path, fe, decision) in Self.frontends(p) {
+            for (path, fe, decision) in NftPortObjects.frontends(p) {
                 guard case .forward(let list) = decision, found[list] == nil,
                       let byPosition = table[NftPositionKey(path: path, frontend: fe)],
                       byPosition.keys.sorted() == Array(0..<byPosition.count) else { continue }
@@ -102,22 +102,5 @@ extension NftablesRenderer {
             if !found.isEmpty { changes[p.key] = .some(found) }
         } }
         memo.update(changes)
-    }
-
-    /// Every (path, frontend, decision) a port's frontends use (as `NftPortObjects` renders them).
-    static func frontends(_ p: ServicePort) -> [(NftPath, NftFrontend, TrafficDecision)] {
-        let proto = p.key.proto
-        var out: [(NftPath, NftFrontend, TrafficDecision)] = [(.cip, NftFrontend(address: p.clusterIP, proto: proto, port: p.port), p.internalTraffic)]
-        for ip in p.externalIPs + p.loadBalancerIPs {
-            let fe = NftFrontend(address: ip, proto: proto, port: p.port)
-            out.append((p.masqueradesExternal ? .ext : .loc, fe, p.externalTraffic))
-            if let sc = p.externalShortCircuit { out += [(.scpod, fe, sc), (.scnode, fe, sc)] }
-        }
-        if let np = p.nodePort {
-            let fe = NftFrontend(address: nil, proto: proto, port: np)
-            out.append((p.masqueradesExternal ? .npext : .nploc, fe, p.externalTraffic))
-            if let sc = p.externalShortCircuit { out += [(.npscpod, fe, sc), (.npscnode, fe, sc)] }
-        }
-        return out
     }
 }

@@ -95,16 +95,7 @@ struct NftPortObjects {
         var ctx = Context(port: p, family: family, clusterMasquerade: clusterMasquerade, comment: comment, positions: positions)
 
         ctx.objects.add(NftNames.clusterIPs, NftElement(.address(p.clusterIP)))
-        ctx.frontend(NftFrontend(address: p.clusterIP, proto: proto, port: p.port), path: .cip, decision: p.internalTraffic)
-
-        for ip in p.externalIPs + p.loadBalancerIPs {
-            let key = NftFrontend(address: ip, proto: proto, port: p.port)
-            ctx.frontend(key, path: p.masqueradesExternal ? .ext : .loc, decision: p.externalTraffic)
-            if let sc = p.externalShortCircuit {
-                ctx.frontend(key, path: .scpod, decision: sc)
-                ctx.frontend(key, path: .scnode, decision: sc)
-            }
-        }
+        for (path, fe, decision) in Self.frontends(p) { ctx.frontend(fe, path: path, decision: decision) }
         if !p.loadBalancerSourceRanges.isEmpty {
             // kube-proxy: when a node address is inside the ranges, traffic from the node that
             // carries the LB IP as its source is allowed too.
@@ -118,14 +109,6 @@ struct NftPortObjects {
                 }
             }
         }
-        if let np = p.nodePort {
-            let key = NftFrontend(address: nil, proto: proto, port: np)
-            ctx.frontend(key, path: p.masqueradesExternal ? .npext : .nploc, decision: p.externalTraffic)
-            if let sc = p.externalShortCircuit {
-                ctx.frontend(key, path: .npscpod, decision: sc)
-                ctx.frontend(key, path: .npscnode, decision: sc)
-            }
-        }
         var seen = Set<IPAddress>(minimumCapacity: p.clusterEndpoints.count)
         var hairpin: [NftElement] = []
         hairpin.reserveCapacity(p.clusterEndpoints.count)
@@ -134,6 +117,24 @@ struct NftPortObjects {
         }
         if !hairpin.isEmpty { ctx.objects.add(NftNames.hairpin, hairpin) }
         self = ctx.objects
+    }
+
+    /// Every (path, frontend, decision) of a port's frontends, in the order they are rendered (the
+    /// restart read-back of affinity positions walks the same list).
+    static func frontends(_ p: ServicePort) -> [(NftPath, NftFrontend, TrafficDecision)] {
+        let proto = p.key.proto
+        var out: [(NftPath, NftFrontend, TrafficDecision)] = [(.cip, NftFrontend(address: p.clusterIP, proto: proto, port: p.port), p.internalTraffic)]
+        for ip in p.externalIPs + p.loadBalancerIPs {
+            let fe = NftFrontend(address: ip, proto: proto, port: p.port)
+            out.append((p.masqueradesExternal ? .ext : .loc, fe, p.externalTraffic))
+            if let sc = p.externalShortCircuit { out += [(.scpod, fe, sc), (.scnode, fe, sc)] }
+        }
+        if let np = p.nodePort {
+            let fe = NftFrontend(address: nil, proto: proto, port: np)
+            out.append((p.masqueradesExternal ? .npext : .nploc, fe, p.externalTraffic))
+            if let sc = p.externalShortCircuit { out += [(.npscpod, fe, sc), (.npscnode, fe, sc)] }
+        }
+        return out
     }
 
     /// Builds one port's objects.
