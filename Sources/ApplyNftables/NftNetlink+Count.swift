@@ -39,13 +39,19 @@ extension NftNetlink {
     /// (elements are counted, not decoded); nil when the table or set does not exist.
     func elementCount(family: NftFamily, table: String, set: String) throws -> Int? {
         let s = reserve(1)
-        var m = NetlinkMessage(type: Self.subsys << 8 | 13 /* GETSETELEM */, flags: NetlinkMessage.request | 0x300 /* DUMP */,
-                               seq: s, family: family == .ip ? 2 : 10)
-        m.attr(1, string: table)
-        m.attr(2, string: set)
+        let m = Self.elementDumpRequest(family: family, table: table, set: set, seq: s)
         var count = 0
         let found = try dump(m, seq: s) { buf, from, to in count += Self.listElements(buf, from: from, to: to) }
         return found ? count : nil
+    }
+
+    /// A GETSETELEM dump request for every element of `set` in `table`.
+    static func elementDumpRequest(family: NftFamily, table: String, set: String, seq: UInt32) -> NetlinkMessage {
+        var m = NetlinkMessage(type: subsys << 8 | 13 /* GETSETELEM */, flags: NetlinkMessage.request | 0x300 /* DUMP */,
+                               seq: seq, family: family == .ip ? 2 : 10)
+        m.attr(1, string: table)
+        m.attr(2, string: set)
+        return m
     }
 
     /// Counts NFTA_LIST_ELEM entries inside the NFTA_SET_ELEM_LIST_ELEMENTS attribute of one message.

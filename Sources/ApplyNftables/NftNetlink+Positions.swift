@@ -12,10 +12,7 @@ extension NftNetlink {
         for set in inv.sets.sorted() {
             guard let (path, k) = NftAffinityChain.positionMap(parsing: set) else { continue }
             let s = reserve(1)
-            var m = NetlinkMessage(type: Self.subsys << 8 | 13 /* GETSETELEM */, flags: NetlinkMessage.request | 0x300 /* DUMP */,
-                                   seq: s, family: family == .ip ? 2 : 10)
-            m.attr(1, string: table)
-            m.attr(2, string: set)
+            let m = Self.elementDumpRequest(family: family, table: table, set: set, seq: s)
             _ = try dump(m, seq: s) { buf, from, to in
                 for (key, data) in Self.elements(buf, from: from, to: to) {
                     guard let fe = Self.frontend(key, nodePort: path.isNodePort, family: family),
