@@ -55,7 +55,7 @@ public struct NftElement: Hashable, Sendable, Comparable {
 
     /// `k1 . k2 [comment "c"] [: v]` as nft accepts it.
     public var text: String {
-        var w = NftTextWriter()
+        var w = ASCIIBuffer()
         write(into: &w)
         return w.string
     }
@@ -78,20 +78,20 @@ public struct NftElement: Hashable, Sendable, Comparable {
     /// The data as nft prints it (`10.244.1.5 . 8080`, `goto aff-…`), nil for a set element.
     public var dataText: String? {
         guard data != .none else { return nil }
-        var w = NftTextWriter()
+        var w = ASCIIBuffer()
         writeData(into: &w)
         return w.string
     }
 
     /// Appends `text`.
-    func write(into w: inout NftTextWriter) {
+    func write(into w: inout ASCIIBuffer) {
         writeKey(into: &w)
         if let comment { w.write(" comment \""); w.write(comment); w.write("\"") }
         if data != .none { w.write(" : "); writeData(into: &w) }
     }
 
     /// Appends the key components joined by ` . `.
-    func writeKey(into w: inout NftTextWriter) {
+    func writeKey(into w: inout ASCIIBuffer) {
         switch key {
         case .address(let a): w.write(a)
         case .prefix(let c): w.write(c.description)
@@ -102,7 +102,7 @@ public struct NftElement: Hashable, Sendable, Comparable {
         }
     }
 
-    private func writeData(into w: inout NftTextWriter) {
+    private func writeData(into w: inout ASCIIBuffer) {
         switch data {
         case .none: break
         case .endpoint(let a, let p): w.write(a); w.write(" . "); w.write(number: UInt32(p))
@@ -111,7 +111,7 @@ public struct NftElement: Hashable, Sendable, Comparable {
         }
     }
 
-    private static func write(_ f: NftFrontend, into w: inout NftTextWriter) {
+    private static func write(_ f: NftFrontend, into w: inout ASCIIBuffer) {
         if let a = f.address { w.write(a); w.write(" . ") }
         w.write(f.proto.lowercased); w.write(" . "); w.write(number: UInt32(f.port))
     }

@@ -58,12 +58,12 @@ public struct NftTransaction: Hashable, Sendable {
 
     /// The script for `nft -f`: one command per line.
     public var text: String {
-        var w = NftTextWriter(capacity: estimatedTextSize)
+        var w = ASCIIBuffer(capacity: estimatedTextSize)
         for c in commands { line(c, into: &w) }
         return w.string
     }
 
-    private func line(_ c: NftCommand, into w: inout NftTextWriter) {
+    private func line(_ c: NftCommand, into w: inout ASCIIBuffer) {
         switch c {
         case .addTable(let f): w.write("add table \(f.rawValue) \(table)\n")
         case .deleteTable(let f): w.write("delete table \(f.rawValue) \(table)\n")

@@ -3,7 +3,7 @@
 // figures without package-benchmark's harness. Not a benchmark of record: `scripts/bench-micro` is.
 //
 //   PipelineProfile [nftables|iptables|ipvs|state|decode] [iterations]
-//   PipelineProfile render-nftables|render-iptables [iterations]   (the state is built once)
+//   PipelineProfile render-nftables|render-iptables|render-ipvs [iterations]   (the state is built once)
 //
 // With SY_PROFILE_DUMP=FILE the last rendering's text is written to FILE (to compare outputs
 // of two builds byte for byte).
@@ -54,6 +54,20 @@ if what.hasPrefix("render-") {
         let text: String
         let t1: UInt64
         let c1: (thread: UInt64, process: UInt64)
+        if what == "render-ipvs" {
+            // The IPVS full render in its parts: the plan index (plan + counts), the text, the frees.
+            var index: IPVSPlanIndex? = IPVSPlanIndex(state: state)
+            let ti = now()
+            let ci = cpuTimes()
+            let planText = index!.plan.text
+            let tt = now()
+            let ct = cpuTimes()
+            index = nil
+            let tf = now()
+            checksum &+= planText.utf8.count
+            print("iteration \(i): index \(ms(t0, ti)) ms (\(cpuText(c0, ci))), text \(ms(ti, tt)) ms (\(cpuText(ci, ct))), free \(ms(tt, tf)) ms")
+            continue
+        }
         if what == "render-nftables" {
             let output = NftablesRenderer().renderFull(state)
             t1 = now()

@@ -1,0 +1,67 @@
+/// Rule text built as UTF-8 bytes and turned into one `String` at the end: addresses and numbers
+/// are written digit by digit, with no intermediate strings, and a piece costs a copy of its bytes
+/// instead of `String`'s per-append bookkeeping (capacity, ASCII and count flags). The renderers
+/// write their large texts (nftables elements, IPVS destination lines, iptables DNAT rules) with it.
+public struct ASCIIBuffer: Sendable {
+    /// The bytes written so far.
+    public internal(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    /// Bytes written so far.
+    public var count: Int { bytes.count }
+    public var isEmpty: Bool { bytes.isEmpty }
+
+    /// The text written so far.
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    public mutating func reserveCapacity(_ n: Int) { bytes.reserveCapacity(n) }
+    public mutating func removeAll(keepingCapacity: Bool = true) { bytes.removeAll(keepingCapacity: keepingCapacity) }
+
+    /// Appends `s`'s UTF-8 bytes.
+    public mutating func write(_ s: String) { bytes.append(contentsOf: s.utf8) }
+
+    /// Appends another buffer's bytes.
+    public mutating func write(_ other: ASCIIBuffer) { bytes.append(contentsOf: other.bytes) }
+
+    /// Appends one byte (an ASCII character: `write(byte: UInt8(ascii: "\n"))`).
+    public mutating func write(byte: UInt8) { bytes.append(byte) }
+
+    /// `a.description`: IPv4 octet by octet; IPv6 through its description (rare, and RFC 5952
+    /// zero compression).
+    public mutating func write(_ a: IPAddress) {
+        guard a.family == .ipv4 else { write(a.description); return }
+        let v = a.v4Value
+        write(number: v >> 24)
+        bytes.append(UInt8(ascii: "."))
+        write(number: (v >> 16) & 0xff)
+        bytes.append(UInt8(ascii: "."))
+        write(number: (v >> 8) & 0xff)
+        bytes.append(UInt8(ascii: "."))
+        write(number: v & 0xff)
+    }
+
+    /// `a.description` with brackets around IPv6 (`10.0.0.1`, `[fd00::1]`), as in `host:port`.
+    public mutating func write(bracketed a: IPAddress) {
+        if a.family == .ipv4 { write(a); return }
+        bytes.append(UInt8(ascii: "[")); write(a.description); bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// `String(v)`: the decimal digits of `v`.
+    public mutating func write(number v: UInt32) {
+        if v < 10 { bytes.append(UInt8(ascii: "0") &+ UInt8(v)); return }
+        var digits = 1, p: UInt32 = 10
+        while digits < 10, v >= p { digits += 1; if digits < 10 { p &*= 10 } }
+        let start = bytes.count
+        for _ in 0..<digits { bytes.append(0) }
+        var x = v
+        for i in stride(from: start + digits - 1, through: start, by: -1) {
+            bytes[i] = UInt8(ascii: "0") &+ UInt8(x % 10); x /= 10
+        }
+    }
+
+    /// `String(v)` for any integer (negative and wide ones through `String`).
+    public mutating func write(number v: Int) {
+        if v >= 0, v <= Int(UInt32.max) { write(number: UInt32(v)) } else { write(String(v)) }
+    }
+}
