@@ -24,6 +24,12 @@ public struct ProxyState: Sendable, Equatable {
     /// `ports(family:)` (every family for nil) read in place: a renderer mapping every port
     /// need not copy each one out of the state first.
     public func keyOrderedPorts(family: IPFamily?) -> KeyOrderedPorts {
+        keyOrderedPorts(families: family.map { [$0] } ?? Set(IPFamily.allCases))
+    }
+
+    /// The ports of `families`, in key order, read in place.
+    public func keyOrderedPorts(families: Set<IPFamily>) -> KeyOrderedPorts {
+        let all = families.count == IPFamily.allCases.count
         // A key orders by service name first and a service's ports are in key order
         // (`ServiceState.init`), so only the services are sorted. A state whose services break
         // that (a port list edited out of order, a port of another service) is sorted port by port.
@@ -36,7 +42,7 @@ public struct ProxyState: Sendable, Equatable {
         // (Indices only: no port is copied, so none of its arrays and strings is retained.)
         for s in sorted.indices {
             if ordered { ordered = Self.isInKeyOrder(sorted[s].value) }
-            for i in sorted[s].value.ports.indices where family == nil || sorted[s].value.ports[i].key.family == family {
+            for i in sorted[s].value.ports.indices where all || families.contains(sorted[s].value.ports[i].key.family) {
                 locations.append(UInt64(s) << 32 | UInt64(i))
             }
         }

@@ -18,13 +18,9 @@ public enum IPSetMember: Hashable, Sendable, Comparable, CustomStringConvertible
     case ipPortNet(IPAddress, L4Protocol, UInt16, CIDR)
 
     public var description: String {
-        switch self {
-        case .ip(let a): return "\(a)"
-        case .port(let p): return "\(p)"
-        case let .ipPort(a, pr, p): return "\(a),\(pr.lowercased):\(p)"
-        case let .ipPortIP(a, pr, p, b): return "\(a),\(pr.lowercased):\(p),\(b)"
-        case let .ipPortNet(a, pr, p, n): return "\(a),\(pr.lowercased):\(p),\(n)"
-        }
+        var w = ASCIIBuffer(capacity: 40)
+        w.write(member: self)
+        return w.string
     }
 
     private var sortKey: (Int, IPAddress, UInt16, UInt8, IPAddress, Int) {
@@ -163,7 +159,7 @@ public struct IPVSIPSet: Hashable, Sendable {
     /// `create` then sorted `add` lines, for `ipset restore`.
     public var restoreText: String {
         var out = createLine + "\n"
-        for m in members.sorted() { out += "add \(name) \(m)\n" }
+        for m in members.sorted() { out += "add \(name) \(m.description)\n" }
         return out
     }
 }

@@ -19,9 +19,9 @@ public struct IPVSPlan: Hashable, Sendable {
     /// How a service address is held, as an `ip` command without `ip` (`ip -batch` syntax);
     /// `verb` is `add` or `del`.
     public static func holdCommand(_ verb: String, _ a: IPAddress) -> String {
-        a.family == .ipv4
-            ? "route \(verb) local \(a)/32 dev \(dummyInterface) table local proto \(routeProtocol)"
-            : "address \(verb) \(a)/128 dev \(dummyInterface)"
+        var w = ASCIIBuffer(capacity: 80)
+        w.write(hold: verb, a)
+        return w.string
     }
 
     /// Virtual servers by key.

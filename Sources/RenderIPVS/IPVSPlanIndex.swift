@@ -1,3 +1,4 @@
+import Dispatch
 import Diff
 import Model
 import SwitchyardCore
@@ -20,8 +21,11 @@ public struct IPVSPlanIndex: Sendable {
     /// Claimants of a virtual server key after its owner (the owner is `plan.virtualServers[key]`),
     /// only for keys claimed more than once: a full build then allocates no list per key.
     private var otherClaims: [IPVSServiceKey: [IPVSVirtualServer]] = [:]
-    private var addressRefs: [IPAddress: Int] = [:]
-    private var memberRefs: [String: [IPSetMember: Int]] = [:]
+    /// Contributions of an address or set member beyond its first, only for those contributed more
+    /// than once (a ClusterIP with two ports, a hairpin entry of an endpoint two services use): the
+    /// first is its presence in `plan`, so a full build hashes each resource once, not twice.
+    private var extraAddressRefs: [IPAddress: Int] = [:]
+    private var extraMemberRefs: [String: [IPSetMember: Int]] = [:]
     public let options: IPVSOptions
 
     /// Builds the index (and the full plan) for `state`: O(ports).
@@ -29,91 +33,104 @@ public struct IPVSPlanIndex: Sendable {
         self.options = options
         let builder = IPVSPlanBuilder(state: state, options: options)
         plan = builder.skeleton()
-        let families = state.config.families
-        let ports = state.allPorts.filter { families.contains($0.key.family) }
-        reserve(for: ports)
+        let ports = state.keyOrderedPorts(families: state.config.families)
+        // Runs of ports collected on every core, then counted in port order (the first claimant
+        // of a key stays its owner, as in `IPVSRenderer.plan`).
         let workers = ParallelMap.workers()
-        if workers < 2 || ports.count < 2048 {
-            // One reused collector instead of a plan (dictionaries, sets) per port.
-            var c = PortContribution()
-            for p in ports {
-                c.removeAll()
-                builder.add(p, to: &c)
-                insertFirst(c)
-            }
-            return
-        }
-        // Contributions in contiguous chunks on every core, inserted in port order (the first
-        // claimant of a key stays its owner, as in the serial pass).
-        let chunks = 4 * workers
+        let chunks = workers < 2 || ports.count < 2048 ? 1 : 4 * workers
         let bounds = (0..<chunks).map { c in (ports.count * c / chunks)..<(ports.count * (c + 1) / chunks) }
-        for part in ParallelMap.map(bounds, minimumChunk: 1, { r in
-            r.map { i in
-                var c = PortContribution()
-                builder.add(ports[i], to: &c)
-                return c
+        let parts = ParallelMap.map(bounds, minimumChunk: 1) { r in
+            var c = IPVSContributions(capacity: r.count)
+            for i in r { c.collect(ports[i], with: builder) }
+            return c
+        }
+        var perFamily: [IPFamily: Int] = [:]
+        for i in ports.indices { perFamily[ports[i].key.family, default: 0] += 1 }
+        insertAll(parts, portsPerFamily: perFamily)
+    }
+
+    /// Counts every contribution, in order, into the three kinds of table (virtual servers,
+    /// addresses, set members) at once, each on its own core: they are independent, and inserting
+    /// ~40,000 resources of a 10k-service state one after the other was most of a full IPVS render.
+    ///
+    /// Each table is first sized for what every port adds to it (a virtual server, an address, a
+    /// CLUSTER-IP and an IPVS-IPS member each) instead of growing by rehashing into fresh memory —
+    /// which User-Mode Linux makes expensive to touch.
+    private mutating func insertAll(_ parts: [IPVSContributions], portsPerFamily: [IPFamily: Int]) {
+        let ports = portsPerFamily.values.reduce(0, +)
+        // Moved out of `self`, so each table is uniquely referenced and changes in place.
+        var services = (owners: plan.virtualServers, others: otherClaims)
+        var addresses = (set: plan.addresses, extra: extraAddressRefs)
+        var members = (sets: plan.ipsets, extra: extraMemberRefs)
+        plan.virtualServers = [:]; otherClaims = [:]
+        plan.addresses = []; extraAddressRefs = [:]
+        plan.ipsets = [:]; extraMemberRefs = [:]
+        withUnsafeMutablePointer(to: &services) { sp in
+            withUnsafeMutablePointer(to: &addresses) { ap in
+                withUnsafeMutablePointer(to: &members) { mp in
+                    nonisolated(unsafe) let s = sp, a = ap, m = mp
+                    DispatchQueue.concurrentPerform(iterations: 3) { table in
+                        switch table {
+                        case 0: s.pointee.owners.reserveCapacity(ports)
+                        case 1: a.pointee.set.reserveCapacity(ports)
+                        default:
+                            for (f, n) in portsPerFamily {
+                                for role in [IPVSSetRole.clusterIP, .ipvsIPs] { m.pointee.sets[role.name(f)]?.members.reserveCapacity(n) }
+                            }
+                        }
+                        for c in parts {
+                            switch table {
+                            case 0: for vs in c.services { Self.claim(vs, owners: &s.pointee.owners, others: &s.pointee.others) }
+                            case 1: for x in c.addresses { Self.retain(x, in: &a.pointee.set, extra: &a.pointee.extra) }
+                            default:
+                                for x in c.members {
+                                    Self.retain((x.role.name(x.family), x.role, x.family, x.member), in: &m.pointee.sets, extra: &m.pointee.extra)
+                                }
+                            }
+                        }
+                    }
+                }
             }
-        }) {
-            for c in part { insertFirst(c) }
+        }
+        plan.virtualServers = services.owners; otherClaims = services.others
+        plan.addresses = addresses.set; extraAddressRefs = addresses.extra
+        plan.ipsets = members.sets; extraMemberRefs = members.extra
+    }
+
+    /// A claim of `vs.key` after those before it: the first claimant owns the key.
+    private static func claim(_ vs: IPVSVirtualServer, owners: inout [IPVSServiceKey: IPVSVirtualServer],
+                              others: inout [IPVSServiceKey: [IPVSVirtualServer]]) {
+        if owners[vs.key] == nil { owners[vs.key] = vs } else { others[vs.key, default: []].append(vs) }
+    }
+
+    /// Counts one more contribution of `e`: the first puts it into `set`, the others are counted
+    /// in `extra`.
+    private static func retain<E: Hashable>(_ e: E, in set: inout Set<E>, extra: inout [E: Int]) {
+        if !set.insert(e).inserted { extra[e, default: 0] += 1 }
+    }
+
+    /// Counts one contribution less of `e`: the last takes it out of `set` (one never contributed
+    /// is ignored).
+    private static func release<E: Hashable>(_ e: E, in set: inout Set<E>, extra: inout [E: Int]) {
+        if let n = extra[e] { extra[e] = n > 1 ? n - 1 : nil } else { set.remove(e) }
+    }
+
+    /// `retain` of a set member (the set is created with its role and family if the plan lacks it).
+    private static func retain(_ m: (name: String, role: IPVSSetRole, family: IPFamily, member: IPSetMember),
+                               in sets: inout [String: IPVSIPSet], extra: inout [String: [IPSetMember: Int]]) {
+        if !sets[m.name, default: IPVSIPSet(role: m.role, family: m.family)].members.insert(m.member).inserted {
+            extra[m.name, default: [:]][m.member, default: 0] += 1
         }
     }
 
-    /// Sizes the tables every port adds to (a virtual server, an address, a CLUSTER-IP and an
-    /// IPVS-IPS member each) once, instead of growing them by rehashing into fresh memory — which
-    /// User-Mode Linux makes expensive to touch.
-    private mutating func reserve(for ports: [ServicePort]) {
-        plan.virtualServers.reserveCapacity(ports.count)
-        plan.addresses.reserveCapacity(ports.count)
-        addressRefs.reserveCapacity(ports.count)
-        for f in IPFamily.allCases {
-            let n = ports.count { $0.key.family == f }
-            guard n > 0 else { continue }
-            for role in [IPVSSetRole.clusterIP, .ipvsIPs] {
-                let name = role.name(f)
-                memberRefs[name, default: [:]].reserveCapacity(n)
-                plan.ipsets[name]?.members.reserveCapacity(n)
-            }
+    /// `release` of a set member.
+    private mutating func release(_ m: IPSetMember, in name: String) {
+        if let n = extraMemberRefs[name]?[m] {
+            extraMemberRefs[name]![m] = n > 1 ? n - 1 : nil
+        } else {
+            plan.ipsets[name]?.members.remove(m)
         }
     }
-
-    /// A port's contribution as short lists, each entry once (what a per-port `IPVSPlan` would hold).
-    private struct PortContribution: IPVSPlanSink, Sendable {
-        var services: [IPVSVirtualServer] = []
-        var addresses: [IPAddress] = []
-        var members: [(name: String, role: IPVSSetRole, family: IPFamily, member: IPSetMember)] = []
-
-        mutating func removeAll() {
-            services.removeAll(keepingCapacity: true); addresses.removeAll(keepingCapacity: true)
-            members.removeAll(keepingCapacity: true)
-        }
-        mutating func add(_ vs: IPVSVirtualServer) {
-            if !services.contains(where: { $0.key == vs.key }) { services.append(vs) }
-        }
-        mutating func addAddress(_ a: IPAddress) {
-            if !addresses.contains(a) { addresses.append(a) }
-        }
-        mutating func add(_ member: IPSetMember, to role: IPVSSetRole, family: IPFamily) {
-            if !members.contains(where: { $0.role == role && $0.family == family && $0.member == member }) {
-                members.append((role.name(family), role, family, member))
-            }
-        }
-    }
-
-    /// `insert(c, slots: [:])` for the collector, updating every table in place.
-    private mutating func insertFirst(_ c: PortContribution) {
-        for vs in c.services {
-            if plan.virtualServers[vs.key] == nil { plan.virtualServers[vs.key] = vs } else { otherClaims[vs.key, default: []].append(vs) }
-        }
-        for a in c.addresses where Self.increment(&addressRefs[a, default: 0]) == 1 { plan.addresses.insert(a) }
-        // One lookup of the set's name and one of the member per table (names are strings: hashing
-        // them was most of this loop).
-        for m in c.members where Self.increment(&memberRefs[m.name, default: [:]][m.member, default: 0]) == 1 {
-            plan.ipsets[m.name, default: IPVSIPSet(role: m.role, family: m.family)].members.insert(m.member)
-        }
-    }
-
-    /// Adds one to `n` in place and returns the new count.
-    private static func increment(_ n: inout Int) -> Int { n += 1; return n }
 
     /// Number of virtual servers claimed by more than one service port (conflicts).
     public var conflictingKeys: Int { otherClaims.count }
@@ -204,16 +221,10 @@ public struct IPVSPlanIndex: Sendable {
             if let i = slots[Slot(key: k, origin: vs.origin)], i <= list.count { list.insert(vs, at: i) } else { list.append(vs) }
             setClaims(k, list)
         }
-        for a in c.addresses {
-            addressRefs[a, default: 0] += 1
-            if addressRefs[a] == 1 { plan.addresses.insert(a) }
-        }
+        for a in c.addresses { Self.retain(a, in: &plan.addresses, extra: &extraAddressRefs) }
         for (name, set) in c.ipsets {
             if plan.ipsets[name] == nil { plan.ipsets[name] = IPVSIPSet(role: set.role, family: set.family) }
-            for m in set.members {
-                memberRefs[name, default: [:]][m, default: 0] += 1
-                if memberRefs[name]![m] == 1 { plan.ipsets[name]!.members.insert(m) }
-            }
+            for m in set.members { Self.retain((name, set.role, set.family, m), in: &plan.ipsets, extra: &extraMemberRefs) }
         }
     }
 
@@ -225,15 +236,9 @@ public struct IPVSPlanIndex: Sendable {
             slots[Slot(key: k, origin: vs.origin)] = i
             setClaims(k, list)
         }
-        for a in c.addresses {
-            guard let n = addressRefs[a] else { continue }
-            if n <= 1 { addressRefs[a] = nil; plan.addresses.remove(a) } else { addressRefs[a] = n - 1 }
-        }
+        for a in c.addresses { Self.release(a, in: &plan.addresses, extra: &extraAddressRefs) }
         for (name, set) in c.ipsets {
-            for m in set.members {
-                guard let n = memberRefs[name]?[m] else { continue }
-                if n <= 1 { memberRefs[name]![m] = nil; plan.ipsets[name]?.members.remove(m) } else { memberRefs[name]![m] = n - 1 }
-            }
+            for m in set.members { release(m, in: name) }
         }
     }
 }

@@ -2,74 +2,52 @@ import SwitchyardCore
 
 extension IPVSPlan {
     /// A readable plan: dummy-interface addresses, ipvsadm-save style virtual servers, `ipset
-    /// restore` text, then each family's `iptables-restore --noflush` text and its jumps.
+    /// restore` text, then each family's `iptables-restore --noflush` text and its jumps. The large
+    /// parts are written as bytes in contiguous chunks on every core and joined on every core.
     public var text: String {
-        var out = ""
-        var lines = addresses.count + ipsets.values.reduce(0) { $0 + $1.members.count }
-        for vs in virtualServers.values { lines += 2 + vs.destinations.count }
-        out.reserveCapacity(lines * 72)
-        out += "# addresses on \(IPVSPlan.dummyInterface)\n"
-        for a in addresses.sorted() {
-            out += "ip "; out += IPVSPlan.holdCommand("add", a); out += "\n"
-        }
-        out += "# ipvsadm-restore\n"
-        for part in Self.inChunks(sortedVirtualServers, Self.appendVirtualServer) { out += part }
-        out += "# ipset restore\n" + ipsetRestoreText
+        // The virtual servers are sorted (as positions, so none is copied into a sorted array)
+        // while the addresses and sets are sorted and written.
+        let servers = Array(virtualServers.values)
+        let (order, (held, sets)) = ParallelMap.both({ servers.indices.sorted { servers[$0].key < servers[$1].key } }, {
+            (Self.inChunks(addresses.sorted()) { a, w in w.write("ip "); w.write(hold: "add", a); w.write(byte: UInt8(ascii: "\n")) },
+             ipsetRestorePieces)
+        })
+        var pieces = [ASCIIBuffer("# addresses on \(IPVSPlan.dummyInterface)\n")] + held
+        pieces.append(ASCIIBuffer("# ipvsadm-restore\n"))
+        pieces += Self.inChunks(order) { i, w in w.write(virtualServer: servers[i]) }
+        pieces.append(ASCIIBuffer("# ipset restore\n"))
+        pieces += sets
         for f in iptables.keys.sorted() {
             let r = iptables[f]!
-            out += "# \(f == .ipv4 ? "iptables" : "ip6tables")-restore --noflush\n" + r.restoreText
-            for j in r.jumps { out += "# ensure: -t \(j.table) -A \(j.chain) \(j.rule)\n" }
+            var part = "# \(f == .ipv4 ? "iptables" : "ip6tables")-restore --noflush\n" + r.restoreText
+            for j in r.jumps { part += "# ensure: -t \(j.table) -A \(j.chain) \(j.rule)\n" }
+            pieces.append(ASCIIBuffer(part))
         }
-        return out
+        return ParallelMap.join(pieces)
     }
 
-    /// One virtual server's comment, `-A` line and `-a` lines.
-    static func appendVirtualServer(_ vs: IPVSVirtualServer, to out: inout String) {
-        if let o = vs.origin { out += "# \(o) \(o.proto.rawValue)\n" }
-        out += vs.service.ipvsadmLine; out += "\n"
-        // `IPVSVirtualServer.destinationLine`, with the selector formatted once per server.
-        let selector = vs.key.ipvsadmSelector
-        for d in vs.destinations {
-            out += "-a "; out += selector; out += " -r "
-            IPVSPlan.appendHostPort(d.address, d.port, to: &out)
-            out += " "; out += d.forwarding.ipvsadmFlag; out += " -w "; out += String(d.weight); out += "\n"
-        }
-    }
-
-    /// The text of `items` in order, formatted in contiguous chunks on every core (`ParallelMap`);
-    /// the caller concatenates the chunks.
-    static func inChunks<T: Sendable>(_ items: [T], _ append: @escaping @Sendable (T, inout String) -> Void) -> [String] {
+    /// The text of `items` in order, written in contiguous chunks on every core (`ParallelMap`);
+    /// the caller joins the chunks.
+    static func inChunks<T: Sendable>(_ items: [T], _ write: @escaping @Sendable (T, inout ASCIIBuffer) -> Void) -> [ASCIIBuffer] {
         let chunks = items.count >= 2048 ? 4 * ParallelMap.workers() : 1
         let bounds = (0..<chunks).map { c in (items.count * c / chunks)..<(items.count * (c + 1) / chunks) }
         return ParallelMap.map(bounds, minimumChunk: 1) { r in
-            var s = ""
-            s.reserveCapacity(r.count * 160)
-            for i in r { append(items[i], &s) }
-            return s
+            var w = ASCIIBuffer(capacity: r.count * 64)
+            for i in r { write(items[i], &w) }
+            return w
         }
     }
-
-    /// Appends `IPVSServiceKey.hostPort(ip, port)` (`10.0.0.1:80`, `[fd00::1]:80`); IPv4 from a table of octets.
-    static func appendHostPort(_ ip: IPAddress, _ port: UInt16, to out: inout String) {
-        if ip.family == .ipv4 {
-            let v = ip.v4Value
-            out += octets[Int(v >> 24)]; out += "."; out += octets[Int((v >> 16) & 0xff)]; out += "."
-            out += octets[Int((v >> 8) & 0xff)]; out += "."; out += octets[Int(v & 0xff)]
-        } else {
-            out += "["; out += ip.description; out += "]"
-        }
-        out += ":"; out += String(port)
-    }
-
-    private static let octets: [String] = (0..<256).map { String($0) }
 
     /// `ipset restore` text for every set (create lines, then add lines).
-    public var ipsetRestoreText: String {
-        var out = ""
+    public var ipsetRestoreText: String { ParallelMap.join(ipsetRestorePieces) }
+
+    /// `ipsetRestoreText` in pieces: each set's create line and its sorted members' add lines.
+    private var ipsetRestorePieces: [ASCIIBuffer] {
+        var out: [ASCIIBuffer] = []
         for s in sortedIPSets {
-            out += s.createLine; out += "\n"
+            out.append(ASCIIBuffer(s.createLine + "\n"))
             let prefix = "add \(s.name) "
-            for part in Self.inChunks(s.members.sorted(), { m, o in o += prefix; o += m.description; o += "\n" }) { out += part }
+            out += Self.inChunks(s.members.sorted()) { m, w in w.write(prefix); w.write(member: m); w.write(byte: UInt8(ascii: "\n")) }
         }
         return out
     }

@@ -20,13 +20,13 @@ public enum IPVSToolText {
     public static func full(_ plan: IPVSPlan) -> [RenderedPart] {
         var ip = "link add \(IPVSPlan.dummyInterface) type dummy\n"
         for a in plan.addresses.sorted() { ip += addressLine("add", a) }
-        var ipvs = ""
-        ipvs.reserveCapacity(plan.virtualServers.values.reduce(0) { $0 + 1 + $1.destinations.count } * 56)
+        var w = ASCIIBuffer(capacity: plan.virtualServers.values.reduce(0) { $0 + 1 + $1.destinations.count } * 56)
         for vs in plan.sortedVirtualServers {
-            ipvs += vs.service.ipvsadmLine; ipvs += "\n"
-            let selector = vs.key.ipvsadmSelector
-            for d in vs.destinations { appendDestination("-a", selector, d, to: &ipvs) }
+            w.write(vs.service.ipvsadmLine); w.write(byte: UInt8(ascii: "\n"))
+            let prefix = ASCIIBuffer.destinationPrefix("-a", vs.key)
+            for d in vs.destinations { w.write(destination: d, after: prefix) }
         }
+        let ipvs = w.string
         var out = [RenderedPart(name: "ip-batch.txt", command: ipBatch, text: ip),
                    RenderedPart(name: "ipset.txt", command: ipsetRestore, text: plan.ipsetRestoreText),
                    RenderedPart(name: "ipvsadm.txt", command: ipvsadmRestore, text: ipvs)]
@@ -71,8 +71,8 @@ public enum IPVSToolText {
             case .addService(let s): use(ipvsadmRestore); text += s.ipvsadmLine + "\n"
             case .updateService(let s): use(ipvsadmRestore); text += "-E" + s.ipvsadmLine.dropFirst(2) + "\n"
             case .deleteService(let k): use(ipvsadmRestore); text += "-D \(k.ipvsadmSelector)\n"
-            case .addDestination(let k, let d): use(ipvsadmRestore); appendDestination("-a", k.ipvsadmSelector, d, to: &text)
-            case .updateDestination(let k, let d, _): use(ipvsadmRestore); appendDestination("-e", k.ipvsadmSelector, d, to: &text)
+            case .addDestination(let k, let d): use(ipvsadmRestore); appendDestination("-a", k, d, to: &text)
+            case .updateDestination(let k, let d, _): use(ipvsadmRestore); appendDestination("-e", k, d, to: &text)
             case .deleteDestination(let k, let d): use(ipvsadmRestore); text += "-d \(k.ipvsadmSelector) -r \(d)\n"
             case .restoreIptables(let r): use("iptables", r.family); text += r.restoreText
             case .removeIptables: continue
@@ -88,10 +88,10 @@ public enum IPVSToolText {
 
     /// `-a -t 10.96.0.1:80 -r 10.244.1.5:8080 -m -w 1` (or `-e`): forwarding and weight always
     /// given, since `ipvsadm -e` without `-m` would switch the real server to direct routing.
-    static func appendDestination(_ verb: String, _ selector: String, _ d: IPVSDestination, to out: inout String) {
-        out += verb; out += " "; out += selector; out += " -r "
-        IPVSPlan.appendHostPort(d.address, d.port, to: &out)
-        out += " "; out += d.forwarding.ipvsadmFlag; out += " -w "; out += String(d.weight); out += "\n"
+    static func appendDestination(_ verb: String, _ key: IPVSServiceKey, _ d: IPVSDestination, to out: inout String) {
+        var w = ASCIIBuffer(capacity: 96)
+        w.write(destination: d, after: ASCIIBuffer.destinationPrefix(verb, key))
+        out += w.string
     }
 
     /// `iptables-restore` / `ip6tables-restore` input; the name ends in the family (`.ipv4`/`.ipv6`).

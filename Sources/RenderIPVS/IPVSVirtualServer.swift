@@ -25,25 +25,18 @@ public enum IPVSServiceKey: Hashable, Sendable, Comparable, CustomStringConverti
 
     /// ipvsadm's service selector: `-t 10.96.0.10:53`, `-u [fd00::1]:53`, `--sctp-service …`, `-f 5`.
     public var ipvsadmSelector: String {
-        switch self {
-        case .inet(let proto, let address, let port):
-            let flag: String
-            switch proto {
-            case .tcp: flag = "-t"
-            case .udp: flag = "-u"
-            case .sctp: flag = "--sctp-service"
-            }
-            return "\(flag) \(IPVSServiceKey.hostPort(address, port))"
-        case .fwmark(let family, let mark):
-            return family == .ipv6 ? "-f \(mark) -6" : "-f \(mark)"
-        }
+        var w = ASCIIBuffer(capacity: 32)
+        w.write(selector: self)
+        return w.string
     }
 
     public var description: String { ipvsadmSelector }
 
     /// `ip:port` or `[ip]:port`.
     static func hostPort(_ ip: IPAddress, _ port: UInt16) -> String {
-        ip.family == .ipv4 ? "\(ip):\(port)" : "[\(ip)]:\(port)"
+        var w = ASCIIBuffer(capacity: 24)
+        w.write(hostPort: ip, port)
+        return w.string
     }
 
     public static func < (a: IPVSServiceKey, b: IPVSServiceKey) -> Bool {
@@ -96,14 +89,9 @@ public struct IPVSService: Hashable, Sendable {
 
     /// `-A -t 10.96.0.10:53 -s rr [-p 10800] [-b mh-port]` (ipvsadm-save style).
     public var ipvsadmLine: String {
-        var s = "-A \(key.ipvsadmSelector) -s \(scheduler)"
-        if flags.contains(.persistent) { s += " -p \(timeout)" }
-        var bflags: [String] = []
-        let prefix = scheduler == "sh" ? "sh" : "mh"
-        if flags.contains(.sched1) { bflags.append("\(prefix)-fallback") }
-        if flags.contains(.sched2) { bflags.append("\(prefix)-port") }
-        if !bflags.isEmpty { s += " -b " + bflags.joined(separator: ",") }
-        return s
+        var w = ASCIIBuffer(capacity: 48)
+        w.write(serviceLine: self)
+        return w.string
     }
 }
 

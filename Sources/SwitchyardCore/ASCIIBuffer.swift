@@ -8,6 +8,9 @@ public struct ASCIIBuffer: Sendable {
 
     public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
+    /// A buffer holding `text`'s bytes.
+    public init(_ text: String) { bytes = Array(text.utf8) }
+
     /// Bytes written so far.
     public var count: Int { bytes.count }
     public var isEmpty: Bool { bytes.isEmpty }
@@ -50,13 +53,16 @@ public struct ASCIIBuffer: Sendable {
     /// `String(v)`: the decimal digits of `v`.
     public mutating func write(number v: UInt32) {
         if v < 10 { bytes.append(UInt8(ascii: "0") &+ UInt8(v)); return }
-        var digits = 1, p: UInt32 = 10
-        while digits < 10, v >= p { digits += 1; if digits < 10 { p &*= 10 } }
-        let start = bytes.count
-        for _ in 0..<digits { bytes.append(0) }
-        var x = v
-        for i in stride(from: start + digits - 1, through: start, by: -1) {
-            bytes[i] = UInt8(ascii: "0") &+ UInt8(x % 10); x /= 10
+        // Right to left into 10 bytes on the stack, then appended at once.
+        var digits: (UInt64, UInt16) = (0, 0)
+        withUnsafeMutableBytes(of: &digits) { d in
+            var i = 10, x = v
+            repeat {
+                i -= 1
+                d[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10)
+                x /= 10
+            } while x > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[i..<10]))
         }
     }
 

@@ -5,19 +5,39 @@ extension ParallelMap {
     /// each into its own range of the result (a full ruleset's text is tens of megabytes: one
     /// thread copying it, and faulting in its pages, would hold the whole render back).
     public static func join(_ pieces: [String], minimumBytes: Int = 1 << 20) -> String {
-        var offsets: [Int] = []
-        offsets.reserveCapacity(pieces.count + 1)
-        var sum = 0
-        for p in pieces { offsets.append(sum); sum += p.utf8.count }
-        offsets.append(sum)
-        let total = sum
-        let chunks = min(4 * workers(), pieces.count)
-        guard total >= minimumBytes, chunks >= 2 else {
+        let total = pieces.reduce(0) { $0 + $1.utf8.count }
+        guard total >= minimumBytes, pieces.count >= 2, workers() >= 2 else {
             var out = ""
             out.reserveCapacity(total)
             for p in pieces { out += p }
             return out
         }
+        return join(pieces, length: { $0.utf8.count }, copy: copy)
+    }
+
+    /// The buffers' bytes as one string, copied on up to `workers()` threads above
+    /// `minimumBytes` (text written as bytes need not become a `String` piece by piece first).
+    public static func join(_ pieces: [ASCIIBuffer], minimumBytes: Int = 1 << 20) -> String {
+        join(pieces, length: { $0.count }, parallel: pieces.reduce(0) { $0 + $1.count } >= minimumBytes) { piece, out, offset in
+            piece.bytes.withUnsafeBufferPointer { bytes in
+                guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+                (out.baseAddress! + offset).update(from: base, count: bytes.count)
+            }
+        }
+    }
+
+    /// Copies every piece to its offset in one string, in chunks of about equal bytes on up to
+    /// `workers()` threads (one when `parallel` is false).
+    private static func join<Piece: Sendable>(_ pieces: [Piece], length: (Piece) -> Int, parallel: Bool = true,
+                                              copy: @escaping @Sendable (Piece, UnsafeMutableBufferPointer<UInt8>, Int) -> Void) -> String {
+        var offsets: [Int] = []
+        offsets.reserveCapacity(pieces.count + 1)
+        var sum = 0
+        for p in pieces { offsets.append(sum); sum += length(p) }
+        offsets.append(sum)
+        let total = sum
+        guard total > 0 else { return "" }
+        let chunks = parallel ? max(1, min(4 * workers(), pieces.count)) : 1
         return String(unsafeUninitializedCapacity: total) { buffer in
             nonisolated(unsafe) let out = buffer
             pieces.withUnsafeBufferPointer { source in
@@ -28,7 +48,7 @@ extension ParallelMap {
                         // Chunks of about equal bytes: the pieces starting in this chunk's byte range.
                         let lo = firstPiece(at: total * c / chunks, starts: at)
                         let hi = firstPiece(at: total * (c + 1) / chunks, starts: at)
-                        for i in lo..<hi { copy(input[i], to: out, at: at[i]) }
+                        for i in lo..<hi { copy(input[i], out, at[i]) }
                     }
                 }
             }
@@ -46,6 +66,7 @@ extension ParallelMap {
         return lo
     }
 
+    @Sendable
     private static func copy(_ piece: String, to out: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
         let done: Void? = piece.utf8.withContiguousStorageIfAvailable { bytes in
             guard let base = bytes.baseAddress, !bytes.isEmpty else { return }

@@ -56,4 +56,19 @@ public enum ParallelMap {
             initializedCount = count
         }
     }
+
+    /// `(first(), second())`, the two run at once on two threads when there are two workers.
+    public static func both<A: Sendable, B: Sendable>(_ first: @Sendable () -> A, _ second: @Sendable () -> B) -> (A, B) {
+        guard workers() >= 2 else { return (first(), second()) }
+        var a: A?, b: B?
+        withUnsafeMutablePointer(to: &a) { pa in
+            withUnsafeMutablePointer(to: &b) { pb in
+                nonisolated(unsafe) let ra = pa, rb = pb
+                DispatchQueue.concurrentPerform(iterations: 2) { i in
+                    if i == 0 { ra.pointee = first() } else { rb.pointee = second() }
+                }
+            }
+        }
+        return (a!, b!)
+    }
 }

@@ -37,4 +37,24 @@ import Testing
         #expect(ParallelMap.join(pieces) == pieces.joined())
         #expect(ParallelMap.join(pieces, minimumBytes: 1) == pieces.joined())
     }
+
+    /// Buffers join like their strings, serially and in parallel, with empty buffers anywhere.
+    @Test(arguments: [0, 1, 10, 20_000])
+    func bufferJoinEqualsJoined(count: Int) {
+        let pieces = (0..<count).map { i in i % 5 == 0 ? "" : (i % 3 == 0 ? "é\(i)ü\n" : String(repeating: "y", count: i % 89)) }
+        let buffers = pieces.map { ASCIIBuffer($0) }
+        #expect(ParallelMap.join(buffers) == pieces.joined())
+        #expect(ParallelMap.join(buffers, minimumBytes: 1) == pieces.joined())
+    }
+
+    /// Both closures run once each and their results come back in argument order.
+    @Test func bothRunsEachOnceInOrder() {
+        let calls = Mutex([String]())
+        let (a, b) = ParallelMap.both({ calls.withLock { $0.append("a") }; return (1...100).reduce(0, +) },
+                                      { calls.withLock { $0.append("b") }; return "second" })
+        #expect(a == 5050)
+        #expect(b == "second")
+        #expect(calls.withLock { $0.sorted() } == ["a", "b"])
+    }
 }
+
