@@ -10,9 +10,12 @@ struct NftIncremental {
     private static let sharedSets: Set<String> = [NftNames.hairpin, NftNames.clusterIPs]
 
     /// `before`/`after`: the endpoint positions of the old and new affinity ports.
+    /// `uses`: how many ports of `state` use each shared address, counted from `state` here when
+    /// nil and an element of a shared set is a candidate for deletion.
     func commands(old: [ServicePort], new: [ServicePort],
                   before beforePositions: [ServicePortKey: NftAffinityPositions] = [:],
-                  after afterPositions: [ServicePortKey: NftAffinityPositions] = [:]) -> [NftCommand] {
+                  after afterPositions: [ServicePortKey: NftAffinityPositions] = [:],
+                  uses: inout NftSharedAddresses?) -> [NftCommand] {
         let f = family
         let masq = state.clusterMasquerade(family: f.ipFamily)
         let nodeAddrs = state.node.addresses.filter { $0.family == f.ipFamily }
@@ -59,7 +62,10 @@ struct NftIncremental {
             let o = oldBySet[set] ?? [], n = newBySet[set] ?? []
             let nSet = Set(n), oSet = Set(o)
             var gone = o.filter { !nSet.contains($0) }
-            if Self.sharedSets.contains(set) { gone = stillUnused(gone, set: set) }
+            if Self.sharedSets.contains(set), !gone.isEmpty {
+                if uses == nil { uses = NftSharedAddresses(state) }
+                gone = Self.stillUnused(gone, set: set, uses: uses!)
+            }
             let added = n.filter { !oSet.contains($0) }
             if !gone.isEmpty { cmds.append(.deleteElements(f, set: set, gone)) }
             if !added.isEmpty { adds.append(.addElements(f, set: set, added)) }
@@ -69,22 +75,12 @@ struct NftIncremental {
     }
 
     /// The candidates that no port of the new state still contributes to a shared set.
-    private func stillUnused(_ candidates: [NftElement], set: String) -> [NftElement] {
-        guard !candidates.isEmpty else { return [] }
-        var pending = Set(candidates.compactMap(Self.sharedAddress))
-        let fam = family.ipFamily
-        outer: for (_, svc) in state.services {
-            for p in svc.ports where p.key.family == fam {
-                if set == NftNames.clusterIPs {
-                    pending.remove(p.clusterIP)
-                } else {
-                    for ep in p.clusterEndpoints where pending.contains(ep.ip) { pending.remove(ep.ip) }
-                    for ep in p.localEndpoints where pending.contains(ep.ip) { pending.remove(ep.ip) }
-                }
-                if pending.isEmpty { break outer }
-            }
+    private static func stillUnused(_ candidates: [NftElement], set: String, uses: NftSharedAddresses) -> [NftElement] {
+        let clusterIPs = set == NftNames.clusterIPs
+        return candidates.filter { e in
+            guard let a = sharedAddress(e) else { return false }
+            return clusterIPs ? !uses.usesClusterIP(a) : !uses.usesEndpoint(a)
         }
-        return candidates.filter { Self.sharedAddress($0).map(pending.contains) ?? false }
     }
 
     /// The address a `cluster_ips` or `hairpin` element stands for.

@@ -22,6 +22,8 @@ public struct NftablesRenderer: ProxyRenderer {
     public var table: String
     /// Endpoint positions of the affinity ports last rendered (shared by copies).
     let memo = NftAffinityMemo()
+    /// How many ports use each shared address, for the state last rendered (shared by copies).
+    let sharedMemo = NftSharedAddressMemo()
 
     public init(table: String = "switchyard") { self.table = table }
 
@@ -37,12 +39,14 @@ public struct NftablesRenderer: ProxyRenderer {
             if proxied.contains(fam) { commands += fullTable(state, family: f, positions: &positions) }
         }
         memo.replaceAll(positions)
+        sharedMemo.rendered(state)
         return NftOutput(transaction: NftTransaction(table: table, commands: commands), isFull: true)
     }
 
     public func renderIncremental(_ diff: StateDiff, state: ProxyState) -> NftOutput {
         var commands: [NftCommand] = []
         var memoChanges: [ServicePortKey: NftAffinityPositions?] = [:]
+        var uses = sharedMemo.take(following: diff, to: state)
         for fam in IPFamily.allCases {
             let f = NftFamily(fam)
             let old = diff.removed.filter { $0.key.family == fam } + diff.changed.compactMap { $0.old.key.family == fam ? $0.old : nil }
@@ -59,9 +63,10 @@ public struct NftablesRenderer: ProxyRenderer {
                 after[p.key] = pos
                 memoChanges[p.key] = .some(pos)
             }
-            commands += NftIncremental(family: f, state: state).commands(old: old, new: new, before: before, after: after)
+            commands += NftIncremental(family: f, state: state).commands(old: old, new: new, before: before, after: after, uses: &uses)
         }
         memo.update(memoChanges)
+        sharedMemo.keep(uses, for: state)
         return NftOutput(transaction: NftTransaction(table: table, commands: commands), isFull: false)
     }
 

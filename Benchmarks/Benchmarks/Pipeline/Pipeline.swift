@@ -112,5 +112,17 @@ let benchmarks: @Sendable () -> Void = {
             // Rendered too, so the renderers follow the state as a running proxy's do.
             blackHole(sync(deletions(of: events), box: addBox, backend: backend))
         }
+
+        // The same service removed (its cluster IP and endpoints may be shared, so each backend
+        // checks what is still used); added again outside the measurement.
+        let removeBox = TrackerBox(changes: fixture.changes(.serviceAdd))
+        Benchmark("Service_remove_\(backend.rawValue)", configuration: light) { benchmark in
+            removeBox.prepared(backend)
+            let events = removeBox.nextChange()
+            blackHole(sync(events, box: removeBox, backend: backend))
+            benchmark.startMeasurement()
+            blackHole(sync(deletions(of: events), box: removeBox, backend: backend))
+            benchmark.stopMeasurement()
+        }
     }
 }
