@@ -1,0 +1,125 @@
+import Model
+import SwitchyardCore
+
+/// The finished restore lines of a run of ports (consecutive in key order), for a full render:
+/// `PortRuleWriter` writes them straight into a few large byte buffers, one per kind of line,
+/// so there is no string per rule. Chunks are built on every core; the sequential part of a full
+/// render then only hands slices of the buffers to `IptablesRestoreBuilder`. The lines are the
+/// ones the builder writes for the same `declareChain` and `append` calls.
+struct PortTextChunk: Sendable, PortRuleSink {
+    /// Where one port's lines end (exclusive) in `declarations` and `chainRules`, and the chains
+    /// declared and chain rules written up to and including it.
+    struct PortEnd: Sendable {
+        var declarations: Int, chainRules: Int
+        var chainCount: Int, chainRuleCount: Int
+    }
+
+    /// `:CHAIN - [0:0]` lines of the ports' own nat chains.
+    private(set) var declarations = ASCIIBuffer()
+    /// `-A CHAIN RULE` lines of the ports' own nat chains.
+    private(set) var chainRules = ASCIIBuffer()
+    /// `-A SWITCHYARD-DISPATCH …`, `-A SWITCHYARD-NODEPORTS …` (nat), `-A SWITCHYARD-SERVICES …`,
+    /// `-A SWITCHYARD-CLUSTER-IPS …` (filter) lines.
+    private(set) var dispatch = ASCIIBuffer(), nodePorts = ASCIIBuffer(), filter = ASCIIBuffer(), clusterIPs = ASCIIBuffer()
+    /// Lines written per `PortRuleSection`, by raw value.
+    private(set) var counts = [Int](repeating: 0, count: PortRuleSection.allCases.count)
+    private(set) var chainCount = 0
+    /// Per port, in order.
+    private(set) var ends: [PortEnd] = []
+    /// The ports' own nat chains (only when the caller keeps names).
+    private(set) var chainNames: [String] = []
+    /// Hairpin members of the ports, unsorted, possibly repeated.
+    private(set) var hairpin: [HairpinMember] = []
+
+    private let keepNames: Bool
+    /// The buffer of the section being written (`active`); its own field then holds an empty
+    /// placeholder. Swapping moves the arrays, without copying or reference counting.
+    private var out = ASCIIBuffer()
+    private var active: PortRuleSection? = nil
+    /// The chain `.chain` rules go to.
+    private var chain = ""
+
+    /// The lines of `ports[range]`.
+    init(_ ports: KeyOrderedPorts, _ range: Range<Int>, _ ctx: IptablesContext, keepNames: Bool) {
+        self.keepNames = keepNames
+        var endpoints = 0
+        for i in range { endpoints += ports[i].clusterEndpoints.count + ports[i].localEndpoints.count }
+        // About 110 bytes per DNAT rule; the rest per port. A low estimate only costs a regrowth.
+        chainRules.reserveCapacity(endpoints * 110 + range.count * 160)
+        declarations.reserveCapacity(range.count * 80)
+        dispatch.reserveCapacity(range.count * 100)
+        clusterIPs.reserveCapacity(range.count * 50)
+        ends.reserveCapacity(range.count)
+        hairpin.reserveCapacity(endpoints)
+        for i in range {
+            let p = ports[i]
+            PortRuleWriter.write(p, ctx, into: &self)
+            park()
+            ends.append(PortEnd(declarations: declarations.count, chainRules: chainRules.count,
+                                chainCount: chainCount, chainRuleCount: counts[PortRuleSection.chain.rawValue]))
+            PortRules.forEachHairpinEndpoint(p) { hairpin.append(HairpinMember(ip: $0.ip, proto: p.key.proto, port: $0.port)) }
+        }
+    }
+
+    /// Lines of a shared chain.
+    func lines(_ section: PortRuleSection) -> (text: ASCIIBuffer, count: Int) {
+        switch section {
+        case .chain: return (chainRules, counts[section.rawValue])
+        case .dispatch: return (dispatch, counts[section.rawValue])
+        case .nodePorts: return (nodePorts, counts[section.rawValue])
+        case .filter: return (filter, counts[section.rawValue])
+        case .clusterIPs: return (clusterIPs, counts[section.rawValue])
+        }
+    }
+
+    // MARK: PortRuleSink
+
+    mutating func beginChain(_ name: String) {
+        declarations.write(byte: UInt8(ascii: ":")); declarations.write(name); declarations.write(" - [0:0]\n")
+        chainCount += 1
+        chain = name
+        if keepNames { chainNames.append(name) }
+    }
+
+    mutating func beginRule(_ section: PortRuleSection) {
+        if active != section {
+            park()
+            swapOut(section)
+            active = section
+        }
+        if section == .chain {
+            out.write("-A "); out.write(chain); out.write(byte: UInt8(ascii: " "))
+        } else {
+            out.write(Self.heads[section.rawValue])
+        }
+    }
+
+    /// `-A CHAIN ` of each shared chain, by section.
+    private static let heads = PortRuleSection.allCases.map { $0.sharedChain.map { "-A \($0) " } ?? "" }
+
+    mutating func write(_ s: String) { out.write(s) }
+    mutating func write(_ ip: IPAddress) { out.write(ip) }
+    mutating func write(number v: UInt32) { out.write(number: v) }
+
+    mutating func endRule() {
+        out.write(byte: UInt8(ascii: "\n"))
+        counts[active!.rawValue] += 1
+    }
+
+    /// Puts the active buffer back into its field.
+    private mutating func park() {
+        guard let a = active else { return }
+        swapOut(a)
+        active = nil
+    }
+
+    private mutating func swapOut(_ section: PortRuleSection) {
+        switch section {
+        case .chain: swap(&out, &chainRules)
+        case .dispatch: swap(&out, &dispatch)
+        case .nodePorts: swap(&out, &nodePorts)
+        case .filter: swap(&out, &filter)
+        case .clusterIPs: swap(&out, &clusterIPs)
+        }
+    }
+}
