@@ -51,14 +51,17 @@ struct PortTextChunk: Sendable, PortRuleSink {
         clusterIPs.reserveCapacity(range.count * 50)
         ends.reserveCapacity(range.count)
         hairpin.reserveCapacity(endpoints)
-        for i in range {
-            let p = ports[i]
-            PortRuleWriter.write(p, ctx, into: &self)
-            park()
-            ends.append(PortEnd(declarations: declarations.count, chainRules: chainRules.count,
-                                chainCount: chainCount, chainRuleCount: counts[PortRuleSection.chain.rawValue]))
-            PortRules.forEachHairpinEndpoint(p) { hairpin.append(HairpinMember(ip: $0.ip, proto: p.key.proto, port: $0.port)) }
-        }
+        // (Each port is read in place: a copy would retain and release every array in it.)
+        for i in range { add(ports[i], ctx) }
+    }
+
+    private mutating func add(_ p: ServicePort, _ ctx: IptablesContext) {
+        PortRuleWriter.write(p, ctx, into: &self)
+        park()
+        ends.append(PortEnd(declarations: declarations.count, chainRules: chainRules.count,
+                            chainCount: chainCount, chainRuleCount: counts[PortRuleSection.chain.rawValue]))
+        let proto = p.key.proto
+        PortRules.forEachHairpinEndpoint(p) { hairpin.append(HairpinMember(ip: $0.ip, proto: proto, port: $0.port)) }
     }
 
     /// Lines of a shared chain.

@@ -82,7 +82,8 @@ extension ParallelMap {
 extension ParallelMap {
     /// The pieces' text, joined: `join(_:minimumBytes:)` for strings and byte slices. Above
     /// `minimumBytes` the bytes are copied on up to `workers()` threads, each into its own
-    /// range of the result. The bytes must be UTF-8 (they are not checked).
+    /// byte range of the result, so even a single large piece is copied on every core. Byte
+    /// pieces must be UTF-8.
     public static func join(_ pieces: [TextPiece], minimumBytes: Int = 1 << 20) -> String {
         var offsets: [Int] = []
         offsets.reserveCapacity(pieces.count + 1)
@@ -90,19 +91,27 @@ extension ParallelMap {
         for p in pieces { offsets.append(sum); sum += p.utf8Count }
         offsets.append(sum)
         let total = sum
-        let chunks = total >= minimumBytes ? min(4 * workers(), pieces.count) : 1
         if total == 0 { return "" }
+        let chunks = total >= minimumBytes ? 4 * workers() : 1
         return String(unsafeUninitializedCapacity: total) { buffer in
             nonisolated(unsafe) let out = buffer.baseAddress!
             pieces.withUnsafeBufferPointer { source in
                 nonisolated(unsafe) let input = source
                 offsets.withUnsafeBufferPointer { starts in
                     nonisolated(unsafe) let at = starts
-                    /// Copies the pieces starting in the `c`-th of `chunks` byte ranges of about equal size.
+                    /// Copies bytes [lo, hi) of the result, the `c`-th of `chunks` ranges of about equal size.
                     @Sendable func copyChunk(_ c: Int) {
-                        let lo = firstPiece(at: total * c / chunks, starts: at)
-                        let hi = firstPiece(at: total * (c + 1) / chunks, starts: at)
-                        for i in lo..<hi { input[i].copy(to: out + at[i]) }
+                        let lo = total * c / chunks, hi = total * (c + 1) / chunks
+                        guard lo < hi else { return }
+                        // The last piece starting at or before `lo` holds byte `lo` (empty pieces hold none).
+                        var i = firstPiece(at: lo + 1, starts: at) - 1
+                        var pos = lo
+                        while pos < hi {
+                            let end = min(at[i + 1], hi)
+                            if end > pos { input[i].copy(from: pos - at[i], count: end - pos, to: out + pos) }
+                            pos = max(pos, end)
+                            i += 1
+                        }
                     }
                     if chunks < 2 { copyChunk(0) } else { DispatchQueue.concurrentPerform(iterations: chunks) { copyChunk($0) } }
                 }

@@ -13,23 +13,19 @@ public enum TextPiece: Sendable, Equatable {
         }
     }
 
-    /// Copies the piece's bytes to `target` (room for `utf8Count` bytes).
-    func copy(to target: UnsafeMutablePointer<UInt8>) {
+    /// Copies `count` of the piece's bytes, from byte `start` on, to `target`.
+    func copy(from start: Int, count: Int, to target: UnsafeMutablePointer<UInt8>) {
         switch self {
         case .string(let s):
             let done: Void? = s.utf8.withContiguousStorageIfAvailable { bytes in
-                guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-                target.update(from: base, count: bytes.count)
+                target.update(from: bytes.baseAddress! + start, count: count)
             }
             if done == nil {
                 var i = 0
-                for b in s.utf8 { target[i] = b; i += 1 }
+                for b in s.utf8.dropFirst(start).prefix(count) { target[i] = b; i += 1 }
             }
         case .bytes(let b):
-            b.withUnsafeBufferPointer { bytes in
-                guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-                target.update(from: base, count: bytes.count)
-            }
+            b.withUnsafeBufferPointer { bytes in target.update(from: bytes.baseAddress! + start, count: count) }
         }
     }
 }

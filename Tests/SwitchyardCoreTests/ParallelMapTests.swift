@@ -84,6 +84,9 @@ import Testing
         #expect(ParallelMap.join(pieces) == expected)
         #expect(ParallelMap.join(pieces, minimumBytes: 1) == expected)
         #expect(pieces.reduce(0) { $0 + $1.utf8Count } == expected.utf8.count)
+        // One large piece between small ones is split between the threads.
+        let large = String(repeating: "0123456789abcdef", count: count)
+        #expect(ParallelMap.join([.string("a")] + pieces + [.string(large), .bytes([]), .string("é")], minimumBytes: 1) == "a" + expected + large + "é")
     }
 }
 
