@@ -44,6 +44,8 @@ protocol PortRuleSink {
     mutating func write(_ ip: IPAddress)
     /// Appends the decimal digits of `v`.
     mutating func write(number v: UInt32)
+    /// Appends `ip:port`, the address bracketed when IPv6 (`10.0.0.1:80`, `[fd00::1]:80`).
+    mutating func write(bracketed ip: IPAddress, port: UInt16)
     /// Ends the current rule.
     mutating func endRule()
 }
@@ -56,14 +58,7 @@ extension PortRuleSink {
     }
 
     /// The DNAT target address: `10.0.0.1:80` or `[fd00::1]:80` (`IptablesFormat.dnatTarget`).
-    mutating func write(target ep: Endpoint) {
-        if ep.ip.family == .ipv4 {
-            write(ep.ip)
-        } else {
-            write("["); write(ep.ip); write("]")
-        }
-        write(":"); write(number: UInt32(ep.port))
-    }
+    mutating func write(target ep: Endpoint) { write(bracketed: ep.ip, port: ep.port) }
 
     /// `-p P -m P --dport N` (`IptablesFormat.dport`).
     mutating func write(dport proto: L4Protocol, _ port: UInt16) {

@@ -164,7 +164,11 @@ enum PortRuleWriter {
                 s.beginRule(.chain)
                 let remaining = eps.count - i
                 if remaining > 1 {
-                    s.write(random); s.write(IptablesFormat.probability(oneIn: remaining)); s.write(" -j DNAT --to-destination ")
+                    if remaining < randomDNATHeads.count {
+                        s.write(randomDNATHeads[remaining][index(proto)])
+                    } else {
+                        s.write(random); s.write(IptablesFormat.probability(oneIn: remaining)); s.write(" -j DNAT --to-destination ")
+                    }
                 } else {
                     s.write(last)
                 }
@@ -196,6 +200,21 @@ enum PortRuleWriter {
             }
             recent(lists[i]); s.write("--set -j DNAT --to-destination "); s.write(target: eps[i])
             s.endRule()
+        }
+    }
+
+    /// `-p P -m statistic --mode random --probability 1/K -j DNAT --to-destination `, by K
+    /// (2 ..< 64, empty below) and `index(P)`: the fixed text before the target of most DNAT rules.
+    private static let randomDNATHeads: [[String]] = (0..<64).map { k in
+        [L4Protocol.tcp, .udp, .sctp].map { k < 2 ? "" : dnatHeads($0).random + IptablesFormat.probability(oneIn: k) + " -j DNAT --to-destination " }
+    }
+
+    /// The protocol's position in `randomDNATHeads[k]`.
+    private static func index(_ proto: L4Protocol) -> Int {
+        switch proto {
+        case .tcp: return 0
+        case .udp: return 1
+        case .sctp: return 2
         }
     }
 

@@ -50,6 +50,7 @@ struct PortRules: Sendable, Equatable {
         mutating func write(_ s: String) { text.write(s) }
         mutating func write(_ ip: IPAddress) { text.write(ip) }
         mutating func write(number v: UInt32) { text.write(number: v) }
+        mutating func write(bracketed ip: IPAddress, port: UInt16) { text.write(bracketed: ip, port: port) }
         mutating func endRule() {
             let rule = text.string
             switch section {
@@ -69,12 +70,21 @@ struct PortRules: Sendable, Equatable {
         return out
     }
 
-    /// Calls `body` for every endpoint a DNAT rule of the port can pick (with repeats).
+    /// Calls `body` for every endpoint a DNAT rule of the port can pick: each endpoint list the
+    /// port's paths forward to, once (an endpoint in both lists comes twice).
     static func forEachHairpinEndpoint(_ p: ServicePort, _ body: (Endpoint) -> Void) {
-        p.endpoints(for: p.internalTraffic).forEach(body)
+        var cluster = false, local = false
+        func visit(_ d: TrafficDecision) {
+            switch d {
+            case .forward(.cluster) where !cluster: cluster = true; p.clusterEndpoints.forEach(body)
+            case .forward(.local) where !local: local = true; p.localEndpoints.forEach(body)
+            default: break
+            }
+        }
+        visit(p.internalTraffic)
         guard p.isExternallyAccessible else { return }
-        p.endpoints(for: p.externalTraffic).forEach(body)
-        if case .forward(.cluster)? = p.externalShortCircuit { p.clusterEndpoints.forEach(body) }
+        visit(p.externalTraffic)
+        if let shortCircuit = p.externalShortCircuit { visit(shortCircuit) }
     }
 }
 

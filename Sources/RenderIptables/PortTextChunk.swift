@@ -36,8 +36,8 @@ struct PortTextChunk: Sendable, PortRuleSink {
     /// placeholder. Swapping moves the arrays, without copying or reference counting.
     private var out = ASCIIBuffer()
     private var active: PortRuleSection? = nil
-    /// The chain `.chain` rules go to.
-    private var chain = ""
+    /// `-A CHAIN ` of the chain `.chain` rules go to.
+    private var chainHead = ""
 
     /// The lines of `ports[range]`.
     init(_ ports: KeyOrderedPorts, _ range: Range<Int>, _ ctx: IptablesContext, keepNames: Bool) {
@@ -80,7 +80,7 @@ struct PortTextChunk: Sendable, PortRuleSink {
     mutating func beginChain(_ name: String) {
         declarations.write(byte: UInt8(ascii: ":")); declarations.write(name); declarations.write(" - [0:0]\n")
         chainCount += 1
-        chain = name
+        chainHead = "-A " + name + " "
         if keepNames { chainNames.append(name) }
     }
 
@@ -90,11 +90,7 @@ struct PortTextChunk: Sendable, PortRuleSink {
             swapOut(section)
             active = section
         }
-        if section == .chain {
-            out.write("-A "); out.write(chain); out.write(byte: UInt8(ascii: " "))
-        } else {
-            out.write(Self.heads[section.rawValue])
-        }
+        out.write(section == .chain ? chainHead : Self.heads[section.rawValue])
     }
 
     /// `-A CHAIN ` of each shared chain, by section.
@@ -103,6 +99,7 @@ struct PortTextChunk: Sendable, PortRuleSink {
     mutating func write(_ s: String) { out.write(s) }
     mutating func write(_ ip: IPAddress) { out.write(ip) }
     mutating func write(number v: UInt32) { out.write(number: v) }
+    mutating func write(bracketed ip: IPAddress, port: UInt16) { out.write(bracketed: ip, port: port) }
 
     mutating func endRule() {
         out.write(byte: UInt8(ascii: "\n"))
