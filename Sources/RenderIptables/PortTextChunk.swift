@@ -28,7 +28,7 @@ struct PortTextChunk: Sendable, PortRuleSink {
     private(set) var ends: [PortEnd] = []
     /// The ports' own nat chains (only when the caller keeps names).
     private(set) var chainNames: [String] = []
-    /// Hairpin members of the ports, unsorted, possibly repeated.
+    /// Hairpin members of the ports, sorted, without repeats (`HairpinSet.sortedUnique`).
     private(set) var hairpin: [HairpinMember] = []
 
     private let keepNames: Bool
@@ -53,6 +53,8 @@ struct PortTextChunk: Sendable, PortRuleSink {
         hairpin.reserveCapacity(endpoints)
         // (Each port is read in place: a copy would retain and release every array in it.)
         for i in range { add(ports[i], ctx) }
+        // Sorted here, on every core: the full render then sorts runs with far fewer repeats.
+        hairpin = HairpinSet.sortedUnique(hairpin)
     }
 
     private mutating func add(_ p: ServicePort, _ ctx: IptablesContext) {
