@@ -29,8 +29,10 @@ public struct IptablesRenderer: ProxyRenderer {
     public func renderFull(_ state: ProxyState, saved: [IPFamily: String]) -> IptablesOutput {
         let comments = Self.endpointCount(state, upTo: options.commentEndpointLimit + 1) <= options.commentEndpointLimit
         let families = state.config.families.sorted()
+        // The ports in key order, once for every family: sorting the services is sequential.
+        let ports = state.keyOrderedPorts(families: Set(families))
         return IptablesOutput(isFull: true, families: families.map { fam in
-            renderFamilyFull(state, family: fam, comments: comments, saved: saved[fam])
+            renderFamilyFull(state, family: fam, ports: ports, comments: comments, saved: saved[fam])
         })
     }
 
@@ -76,7 +78,8 @@ public struct IptablesRenderer: ProxyRenderer {
     /// transaction that rewrites the entry and dispatch chains, deletes stale chains and adds
     /// missing jumps. nf_tables-based `iptables-restore --noflush` slows down superlinearly with
     /// the size of one transaction; splitting keeps the first sync near a plain restore.
-    func renderFamilyFull(_ state: ProxyState, family: IPFamily, comments: Bool, saved: String?) -> IptablesFamilyOutput {
+    /// `ports`: the state's ports in key order, of this family and maybe others (skipped).
+    func renderFamilyFull(_ state: ProxyState, family: IPFamily, ports: KeyOrderedPorts, comments: Bool, saved: String?) -> IptablesFamilyOutput {
         let ctx = IptablesContext(state: state, family: family, options: options, comments: comments)
         var b = IptablesRestoreBuilder()
         // The chains rendered, per table: needed only to find stale chains in `saved`.
@@ -91,7 +94,6 @@ public struct IptablesRenderer: ProxyRenderer {
         // Each port's rules, as finished lines, are a pure function of the port and the
         // context: write them on every core, a run of ports per chunk, then hand the chunks'
         // bytes to the builder in key order.
-        let ports = state.keyOrderedPorts(family: family)
         let chunkCount = min(ports.count / 128, 16 * ParallelMap.workers())
         let bounds = (0...max(1, chunkCount)).map { ports.count * $0 / max(1, chunkCount) }
         let chunks = ParallelMap.map(Array(bounds.indices.dropLast()), minimumChunk: 1) { c in

@@ -39,16 +39,20 @@ struct PortTextChunk: Sendable, PortRuleSink {
     /// `-A CHAIN ` of the chain `.chain` rules go to.
     private var chainHead = ""
 
-    /// The lines of `ports[range]`.
+    /// The lines of the ports of `ctx.family` in `ports[range]` (other ports add nothing; each
+    /// still has its entry in `ends`).
     init(_ ports: KeyOrderedPorts, _ range: Range<Int>, _ ctx: IptablesContext, keepNames: Bool) {
         self.keepNames = keepNames
-        var endpoints = 0
-        for i in range { endpoints += ports[i].clusterEndpoints.count + ports[i].localEndpoints.count }
+        var endpoints = 0, count = 0
+        for i in range where ports[i].key.family == ctx.family {
+            endpoints += ports[i].clusterEndpoints.count + ports[i].localEndpoints.count
+            count += 1
+        }
         // About 110 bytes per DNAT rule; the rest per port. A low estimate only costs a regrowth.
-        chainRules.reserveCapacity(endpoints * 110 + range.count * 160)
-        declarations.reserveCapacity(range.count * 80)
-        dispatch.reserveCapacity(range.count * 100)
-        clusterIPs.reserveCapacity(range.count * 50)
+        chainRules.reserveCapacity(endpoints * 110 + count * 160)
+        declarations.reserveCapacity(count * 80)
+        dispatch.reserveCapacity(count * 100)
+        clusterIPs.reserveCapacity(count * 50)
         ends.reserveCapacity(range.count)
         hairpin.reserveCapacity(endpoints)
         // (Each port is read in place: a copy would retain and release every array in it.)
@@ -58,10 +62,12 @@ struct PortTextChunk: Sendable, PortRuleSink {
     }
 
     private mutating func add(_ p: ServicePort, _ ctx: IptablesContext) {
-        PortRuleWriter.write(p, ctx, into: &self)
+        let family = p.key.family == ctx.family
+        if family { PortRuleWriter.write(p, ctx, into: &self) }
         park()
         ends.append(PortEnd(declarations: declarations.count, chainRules: chainRules.count,
                             chainCount: chainCount, chainRuleCount: counts[PortRuleSection.chain.rawValue]))
+        guard family else { return }
         let proto = p.key.proto
         PortRules.forEachHairpinEndpoint(p) { hairpin.append(HairpinMember(ip: $0.ip, proto: proto, port: $0.port)) }
     }
