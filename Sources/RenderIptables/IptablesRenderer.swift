@@ -31,8 +31,11 @@ public struct IptablesRenderer: ProxyRenderer {
         let families = state.config.families.sorted()
         // The ports in key order, once for every family: sorting the services is sequential.
         let ports = state.keyOrderedPorts(families: Set(families))
+        // Each port's family and endpoint count, read once (every read of a port copies it).
+        let shapes = ParallelMap.map(ports, minimumChunk: 1024) { PortTextChunk.Shape($0) }
         return IptablesOutput(isFull: true, families: families.map { fam in
-            renderFamilyFull(state, family: fam, ports: ports, comments: comments, saved: saved[fam])
+            let indices = families.count == 1 ? Array(shapes.indices) : shapes.indices.filter { shapes[$0].family == fam }
+            return renderFamilyFull(state, family: fam, ports: ports, indices: indices, shapes: shapes, comments: comments, saved: saved[fam])
         })
     }
 
@@ -78,8 +81,10 @@ public struct IptablesRenderer: ProxyRenderer {
     /// transaction that rewrites the entry and dispatch chains, deletes stale chains and adds
     /// missing jumps. nf_tables-based `iptables-restore --noflush` slows down superlinearly with
     /// the size of one transaction; splitting keeps the first sync near a plain restore.
-    /// `ports`: the state's ports in key order, of this family and maybe others (skipped).
-    func renderFamilyFull(_ state: ProxyState, family: IPFamily, ports: KeyOrderedPorts, comments: Bool, saved: String?) -> IptablesFamilyOutput {
+    /// `ports`: the state's ports in key order, `ports[indices]` those of `family`; `shapes` their
+    /// shapes (by index into `ports`).
+    func renderFamilyFull(_ state: ProxyState, family: IPFamily, ports: KeyOrderedPorts, indices: [Int], shapes: [PortTextChunk.Shape],
+                          comments: Bool, saved: String?) -> IptablesFamilyOutput {
         let ctx = IptablesContext(state: state, family: family, options: options, comments: comments)
         var b = IptablesRestoreBuilder()
         // The chains rendered, per table: needed only to find stale chains in `saved`.
@@ -94,10 +99,10 @@ public struct IptablesRenderer: ProxyRenderer {
         // Each port's rules, as finished lines, are a pure function of the port and the
         // context: write them on every core, a run of ports per chunk, then hand the chunks'
         // bytes to the builder in key order.
-        let chunkCount = min(ports.count / 128, 16 * ParallelMap.workers())
-        let bounds = (0...max(1, chunkCount)).map { ports.count * $0 / max(1, chunkCount) }
-        let chunks = ParallelMap.map(Array(bounds.indices.dropLast()), minimumChunk: 1) { c in
-            PortTextChunk(ports, bounds[c]..<bounds[c + 1], ctx, keepNames: tracksChains)
+        let chunkCount = max(1, min(indices.count / 128, 16 * ParallelMap.workers()))
+        let bounds = (0...chunkCount).map { indices.count * $0 / chunkCount }
+        let chunks = ParallelMap.map(Array(0..<chunkCount), minimumChunk: 1) { c in
+            PortTextChunk(ports, indices[bounds[c]..<bounds[c + 1]], shapes: shapes, ctx, keepNames: tracksChains)
         }
         var pending = 0, hairpinCount = 0
         for c in chunks.indices {

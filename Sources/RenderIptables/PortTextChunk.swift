@@ -39,35 +39,39 @@ struct PortTextChunk: Sendable, PortRuleSink {
     /// `-A CHAIN ` of the chain `.chain` rules go to.
     private var chainHead = ""
 
-    /// The lines of the ports of `ctx.family` in `ports[range]` (other ports add nothing; each
-    /// still has its entry in `ends`).
-    init(_ ports: KeyOrderedPorts, _ range: Range<Int>, _ ctx: IptablesContext, keepNames: Bool) {
+    /// What a chunk needs to know of a port before writing it (reading a port out of the state
+    /// copies it, so each port is read once for this).
+    struct Shape: Sendable {
+        var family: IPFamily
+        /// Cluster and local endpoints (the DNAT rules are about as many).
+        var endpoints: Int
+        init(_ p: ServicePort) { family = p.key.family; endpoints = p.clusterEndpoints.count + p.localEndpoints.count }
+    }
+
+    /// The lines of the ports `ports[i]`, `i` in `indices` (in key order, all of `ctx.family`);
+    /// `shapes` by index into `ports`.
+    init(_ ports: KeyOrderedPorts, _ indices: ArraySlice<Int>, shapes: [Shape], _ ctx: IptablesContext, keepNames: Bool) {
         self.keepNames = keepNames
-        var endpoints = 0, count = 0
-        for i in range where ports[i].key.family == ctx.family {
-            endpoints += ports[i].clusterEndpoints.count + ports[i].localEndpoints.count
-            count += 1
-        }
+        var endpoints = 0
+        for i in indices { endpoints += shapes[i].endpoints }
+        let count = indices.count
         // About 110 bytes per DNAT rule; the rest per port. A low estimate only costs a regrowth.
         chainRules.reserveCapacity(endpoints * 110 + count * 160)
         declarations.reserveCapacity(count * 80)
         dispatch.reserveCapacity(count * 100)
         clusterIPs.reserveCapacity(count * 50)
-        ends.reserveCapacity(range.count)
+        ends.reserveCapacity(count)
         hairpin.reserveCapacity(endpoints)
-        // (Each port is read in place: a copy would retain and release every array in it.)
-        for i in range { add(ports[i], ctx) }
+        for i in indices { add(ports[i], ctx) }
         // Sorted here, on every core: the full render then sorts runs with far fewer repeats.
         hairpin = HairpinSet.sortedUnique(hairpin)
     }
 
     private mutating func add(_ p: ServicePort, _ ctx: IptablesContext) {
-        let family = p.key.family == ctx.family
-        if family { PortRuleWriter.write(p, ctx, into: &self) }
+        PortRuleWriter.write(p, ctx, into: &self)
         park()
         ends.append(PortEnd(declarations: declarations.count, chainRules: chainRules.count,
                             chainCount: chainCount, chainRuleCount: counts[PortRuleSection.chain.rawValue]))
-        guard family else { return }
         let proto = p.key.proto
         PortRules.forEachHairpinEndpoint(p) { hairpin.append(HairpinMember(ip: $0.ip, proto: proto, port: $0.port)) }
     }
