@@ -5,19 +5,12 @@ import SwitchyardCore
 /// format is defined here once; the `String` forms (`IPSetMember.description`,
 /// `IPVSPlan.holdCommand`, the tool text) are made from these.
 extension ASCIIBuffer {
-    /// `10.0.0.1:80` or `[fd00::1]:80`.
-    mutating func write(hostPort ip: IPAddress, _ port: UInt16) {
-        write(bracketed: ip)
-        write(byte: UInt8(ascii: ":"))
-        write(number: UInt32(port))
-    }
-
     /// `VERB SELECTOR -r HOST:PORT FWD -w WEIGHT\n` after `prefix` (`-a -t 10.96.0.1:80 -r `, see
     /// `destinationPrefix`): forwarding and weight always given, since `ipvsadm -e` without `-m`
     /// would switch the real server to direct routing.
     mutating func write(destination d: IPVSDestination, after prefix: ASCIIBuffer) {
         write(prefix)
-        write(hostPort: d.address, d.port)
+        write(bracketed: d.address, port: d.port)
         write(byte: UInt8(ascii: " "))
         write(d.forwarding.ipvsadmFlag)
         write(" -w ")
@@ -34,7 +27,7 @@ extension ASCIIBuffer {
             case .udp: write("-u ")
             case .sctp: write("--sctp-service ")
             }
-            write(hostPort: address, port)
+            write(bracketed: address, port: port)
         case .fwmark(let family, let mark):
             write("-f "); write(number: mark)
             if family == .ipv6 { write(" -6") }

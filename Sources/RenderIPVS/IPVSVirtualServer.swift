@@ -35,7 +35,7 @@ public enum IPVSServiceKey: Hashable, Sendable, Comparable, CustomStringConverti
     /// `ip:port` or `[ip]:port`.
     static func hostPort(_ ip: IPAddress, _ port: UInt16) -> String {
         var w = ASCIIBuffer(capacity: 24)
-        w.write(hostPort: ip, port)
+        w.write(bracketed: ip, port: port)
         return w.string
     }
 

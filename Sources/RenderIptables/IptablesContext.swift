@@ -26,12 +26,19 @@ public struct IptablesOptions: Hashable, Sendable {
 /// Everything about the node a port's rules depend on, for one family.
 struct IptablesContext: Sendable {
     var family: IPFamily
-    var mark: UInt32
+    let mark: UInt32
     var comments: Bool
     var clusterMasquerade: ClusterMasquerade
-    var podCIDRs: [CIDR]
+    let podCIDRs: [CIDR]
     var nodePorts: NodePortAddresses
     var nodeAddresses: [IPAddress]
+    /// `-j MARK --or-mark 0x8000`.
+    let markMasq: String
+    /// `podCIDRs` as text.
+    let podCIDRTexts: [String]
+    /// What follows `-d CLUSTER-IP/32 ` in the ClusterIP masquerade rule at the top of a service
+    /// chain (`! -s POD-CIDR -j MARK …`), or nil for none.
+    let clusterMasqTail: String?
 
     init(state: ProxyState, family: IPFamily, options: IptablesOptions, comments: Bool) {
         self.family = family
@@ -41,8 +48,13 @@ struct IptablesContext: Sendable {
         self.podCIDRs = state.podCIDRs(family: family)
         self.nodePorts = state.nodePortAddresses(family: family)
         self.nodeAddresses = state.node.addresses.filter { $0.family == family }
+        self.markMasq = "-j MARK --or-mark \(IptablesFormat.hex(options.masqueradeMark))"
+        self.podCIDRTexts = podCIDRs.map(\.description)
+        switch clusterMasquerade {
+        case .none: clusterMasqTail = nil
+        case .all: clusterMasqTail = markMasq
+        case .sourcesOutside(let cidrs) where cidrs.count == 1: clusterMasqTail = "! -s \(cidrs[0]) " + markMasq
+        case .sourcesOutside: clusterMasqTail = "-j \(IptablesNames.natMasqNonPod)"
+        }
     }
-
-    /// `-j MARK --or-mark 0x8000`.
-    var markMasq: String { "-j MARK --or-mark \(IptablesFormat.hex(mark))" }
 }

@@ -7,24 +7,6 @@ enum IptablesFormat {
     /// `ADDR/32` or `ADDR/128`.
     static func host(_ ip: IPAddress) -> String { "\(ip)/\(ip.family == .ipv4 ? 32 : 128)" }
 
-    /// `-p tcp -m tcp --dport 80`.
-    static func dport(_ proto: L4Protocol, _ port: UInt16) -> String {
-        "-p \(proto.lowercased) -m \(proto.lowercased) --dport \(port)"
-    }
-
-    /// The DNAT target address: `10.0.0.1:80` or `[fd00::1]:80`.
-    static func dnatTarget(_ ep: Endpoint) -> String { ep.description }
-
-    /// Appends `dnatTarget(ep)` without building intermediate strings.
-    static func appendDNATTarget(_ ep: Endpoint, to out: inout String) {
-        if ep.ip.family == .ipv4 {
-            appendAddress(ep.ip, to: &out)
-        } else {
-            out += "["; out += ep.ip.description; out += "]"
-        }
-        out += ":"; out += String(ep.port)
-    }
-
     /// Appends `ip.description` (IPv4 written as bytes into one small string, appended once;
     /// IPv6 as described).
     static func appendAddress(_ ip: IPAddress, to out: inout String) {

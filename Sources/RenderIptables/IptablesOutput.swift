@@ -35,14 +35,14 @@ public struct IptablesOutput: RenderedOutput, Equatable {
     public func family(_ f: IPFamily) -> IptablesFamilyOutput? { families.first { $0.family == f } }
 
     /// Every input, each under a `#### <command>` header line, in application order.
+    /// (A full render's text is tens of megabytes: it is copied on every core.)
     public var text: String {
-        var out = ""
-        out.reserveCapacity(families.reduce(0) { $0 + $1.ipsetRestore.utf8.count + $1.restore.utf8.count + 80 })
+        var pieces: [TextPiece] = []
         for f in families {
-            if !f.ipsetRestore.isEmpty { out += "#### ipset restore (\(f.family.rawValue))\n"; out += f.ipsetRestore }
-            if !f.restore.isEmpty { out += "#### \(f.restoreCommand)\n"; out += f.restore }
+            if !f.ipsetRestore.isEmpty { pieces += [.string("#### ipset restore (\(f.family.rawValue))\n"), .string(f.ipsetRestore)] }
+            if !f.restore.isEmpty { pieces += [.string("#### \(f.restoreCommand)\n"), .string(f.restore)] }
         }
-        return out
+        return ParallelMap.join(pieces)
     }
 
     public var json: String {

@@ -29,8 +29,13 @@ public struct IptablesRenderer: ProxyRenderer {
     public func renderFull(_ state: ProxyState, saved: [IPFamily: String]) -> IptablesOutput {
         let comments = Self.endpointCount(state, upTo: options.commentEndpointLimit + 1) <= options.commentEndpointLimit
         let families = state.config.families.sorted()
+        // The ports in key order, once for every family: sorting the services is sequential.
+        let ports = state.keyOrderedPorts(families: Set(families))
+        // Each port's family and endpoint count, read once (every read of a port copies it).
+        let shapes = ParallelMap.map(ports, minimumChunk: 1024) { PortTextChunk.Shape($0) }
         return IptablesOutput(isFull: true, families: families.map { fam in
-            renderFamilyFull(state, family: fam, comments: comments, saved: saved[fam])
+            let indices = families.count == 1 ? Array(shapes.indices) : shapes.indices.filter { shapes[$0].family == fam }
+            return renderFamilyFull(state, family: fam, ports: ports, indices: indices, shapes: shapes, comments: comments, saved: saved[fam])
         })
     }
 
@@ -76,7 +81,10 @@ public struct IptablesRenderer: ProxyRenderer {
     /// transaction that rewrites the entry and dispatch chains, deletes stale chains and adds
     /// missing jumps. nf_tables-based `iptables-restore --noflush` slows down superlinearly with
     /// the size of one transaction; splitting keeps the first sync near a plain restore.
-    func renderFamilyFull(_ state: ProxyState, family: IPFamily, comments: Bool, saved: String?) -> IptablesFamilyOutput {
+    /// `ports`: the state's ports in key order, `ports[indices]` those of `family`; `shapes` their
+    /// shapes (by index into `ports`).
+    func renderFamilyFull(_ state: ProxyState, family: IPFamily, ports: KeyOrderedPorts, indices: [Int], shapes: [PortTextChunk.Shape],
+                          comments: Bool, saved: String?) -> IptablesFamilyOutput {
         let ctx = IptablesContext(state: state, family: family, options: options, comments: comments)
         var b = IptablesRestoreBuilder()
         // The chains rendered, per table: needed only to find stale chains in `saved`.
@@ -89,40 +97,42 @@ public struct IptablesRenderer: ProxyRenderer {
         for (chain, table) in renderHelperChains(ctx, into: &b) where tracksChains { rendered[table]!.insert(chain) }
 
         // Each port's rules, as finished lines, are a pure function of the port and the
-        // context: build them on every core, then add them to the builder in key order.
-        let texts = ParallelMap.map(state.keyOrderedPorts(family: family), minimumChunk: 256) {
-            PortText($0, ctx, keepNames: tracksChains)
+        // context: write them on every core, a run of ports per chunk, then hand the chunks'
+        // bytes to the builder in key order.
+        let chunkCount = max(1, min(indices.count / 128, 16 * ParallelMap.workers()))
+        let bounds = (0...chunkCount).map { indices.count * $0 / chunkCount }
+        let chunks = ParallelMap.map(Array(0..<chunkCount), minimumChunk: 1) { c in
+            PortTextChunk(ports, indices[bounds[c]..<bounds[c + 1]], shapes: shapes, ctx, keepNames: tracksChains)
         }
         var pending = 0, hairpinCount = 0
-        for i in texts.indices {
-            b.addRendered(table: "nat", declarations: texts[i].declarations, declarationCount: texts[i].chainCount,
-                          commands: texts[i].chainRules, commandCount: texts[i].chainRuleCount)
-            if tracksChains { rendered["nat"]!.formUnion(texts[i].chainNames) }
-            hairpinCount += texts[i].hairpin.count
-            pending += texts[i].chainRuleCount
-            if pending >= options.fullSyncTransactionRules { b.commit(); pending = 0 }
+        for c in chunks.indices {
+            // Ports [from, i] of the chunk go into the current transaction.
+            var from = 0
+            for i in chunks[c].ends.indices {
+                pending += chunks[c].ends[i].chainRuleCount - (i == 0 ? 0 : chunks[c].ends[i - 1].chainRuleCount)
+                guard pending >= options.fullSyncTransactionRules else { continue }
+                Self.addChainLines(of: chunks[c], ports: from..<(i + 1), to: &b)
+                b.commit(); pending = 0
+                from = i + 1
+            }
+            Self.addChainLines(of: chunks[c], ports: from..<chunks[c].ends.count, to: &b)
+            if tracksChains { rendered["nat"]!.formUnion(chunks[c].chainNames) }
+            hairpinCount += chunks[c].hairpin.count
         }
         b.commit()
         for c in [IptablesNames.natServices, IptablesNames.natDispatch, IptablesNames.natNodePorts] { declare(c, "nat") }
         declare(IptablesNames.filterServices, "filter")
         declare(IptablesNames.filterClusterIPs, "filter")
         renderEntryChain(ctx, into: &b)
-        // (Fields are read in place: copying a whole `PortText` retains every string in it.)
-        for i in texts.indices {
-            b.addRendered(table: "nat", declarations: "", declarationCount: 0, commands: texts[i].dispatch, commandCount: texts[i].dispatchCount)
-        }
-        for i in texts.indices {
-            b.addRendered(table: "nat", declarations: "", declarationCount: 0, commands: texts[i].nodePorts, commandCount: texts[i].nodePortCount)
-        }
-        for i in texts.indices {
-            b.addRendered(table: "filter", declarations: "", declarationCount: 0, commands: texts[i].filter, commandCount: texts[i].filterCount)
-        }
-        for i in texts.indices {
-            b.addRendered(table: "filter", declarations: "", declarationCount: 0, commands: texts[i].clusterIPs, commandCount: texts[i].clusterIPCount)
+        for (section, table) in [(PortRuleSection.dispatch, "nat"), (.nodePorts, "nat"), (.filter, "filter"), (.clusterIPs, "filter")] {
+            for c in chunks.indices {
+                let (text, count) = chunks[c].lines(section)
+                b.addRendered(table: table, declarations: .bytes([]), declarationCount: 0, commands: .bytes(text.bytes[...]), commandCount: count)
+            }
         }
         var members: [HairpinMember] = []
         members.reserveCapacity(hairpinCount)
-        for i in texts.indices { members += texts[i].hairpin }
+        for c in chunks.indices { members += chunks[c].hairpin }
         let hairpin = HairpinSet.sortedUnique(members)
         if let saved {
             for (table, chains) in IptablesJumps.ownedChains(in: saved) where rendered[table] != nil {
@@ -132,6 +142,18 @@ public struct IptablesRenderer: ProxyRenderer {
         }
         return IptablesFamilyOutput(family: family, ipsetRestore: Self.ipsetFull(family, sortedMembers: hairpin), restore: b.text,
                                     chainsDeclared: b.declarationCount, ruleCommands: b.ruleCommandCount, ipsetChanges: hairpin.count)
+    }
+
+    /// The declarations and chain rules of `chunk`'s ports `ports` (indices into the chunk).
+    static func addChainLines(of chunk: PortTextChunk, ports: Range<Int>, to b: inout IptablesRestoreBuilder) {
+        guard !ports.isEmpty else { return }
+        let first = ports.lowerBound == 0 ? nil : chunk.ends[ports.lowerBound - 1]
+        let last = chunk.ends[ports.upperBound - 1]
+        let declarations = (first?.declarations ?? 0)..<last.declarations
+        let rules = (first?.chainRules ?? 0)..<last.chainRules
+        b.addRendered(table: "nat", declarations: .bytes(chunk.declarations.bytes[declarations]),
+                      declarationCount: last.chainCount - (first?.chainCount ?? 0),
+                      commands: .bytes(chunk.chainRules.bytes[rules]), commandCount: last.chainRuleCount - (first?.chainRuleCount ?? 0))
     }
 
     /// nat SWITCHYARD-SERVICES: the dispatch chain, then node ports (always last).

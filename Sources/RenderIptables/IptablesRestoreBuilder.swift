@@ -23,21 +23,24 @@ public struct IptablesRestoreBuilder: Sendable, Equatable {
         enum Verb: String, Sendable { case append = "-A ", insert = "-I ", delete = "-D ", rendered = "" }
         var verb: Verb
         var chain: String
-        /// The rule spec, or for `.rendered` the complete lines (each ending in a newline).
+        /// The rule spec (empty for `.rendered`).
         var rule: String
+        /// For `.rendered`: the complete lines, each ending in a newline.
+        var lines: TextPiece? = nil
         /// Rule commands this entry stands for.
         var count = 1
         /// The pieces of `VERB CHAIN RULE\n` (or the rendered lines), in order.
-        func pieces(into out: inout [String]) {
-            if verb == .rendered { out.append(rule); return }
-            out.append(verb.rawValue); out.append(chain); out.append(" "); out.append(rule); out.append("\n")
+        func pieces(into out: inout [TextPiece]) {
+            if let lines { out.append(lines); return }
+            out.append(.string(verb.rawValue)); out.append(.string(chain)); out.append(.string(" ")); out.append(.string(rule))
+            out.append(.string("\n"))
         }
     }
 
     struct Table: Sendable, Equatable {
         var name: String
         /// Declaration lines, each ending in a newline (a pre-rendered entry may hold several).
-        var declarations: [String] = []
+        var declarations: [TextPiece] = []
         var declarationCount = 0
         var declared: Set<String> = []
         var deletes: [Command] = []
@@ -66,7 +69,7 @@ public struct IptablesRestoreBuilder: Sendable, Equatable {
     public mutating func declareChain(_ chain: String, table: String) {
         with(table) { t in
             if t.declared.insert(chain).inserted {
-                t.declarations.append(":" + chain + " - [0:0]\n")
+                t.declarations.append(.string(":" + chain + " - [0:0]\n"))
                 t.declarationCount += 1
             }
         }
@@ -79,13 +82,21 @@ public struct IptablesRestoreBuilder: Sendable, Equatable {
     /// not checked for earlier declarations: the caller declares each chain once.
     mutating func addRendered(table: String, declarations: String, declarationCount: Int,
                               commands: String, commandCount: Int) {
+        addRendered(table: table, declarations: .string(declarations), declarationCount: declarationCount,
+                    commands: .string(commands), commandCount: commandCount)
+    }
+
+    /// `addRendered(table:declarations:declarationCount:commands:commandCount:)` for text
+    /// written ahead as strings or bytes (UTF-8).
+    mutating func addRendered(table: String, declarations: TextPiece, declarationCount: Int,
+                              commands: TextPiece, commandCount: Int) {
         guard declarationCount > 0 || commandCount > 0 else { return }
         with(table) { t in
             if declarationCount > 0 {
                 t.declarations.append(declarations)
                 t.declarationCount += declarationCount
             }
-            if commandCount > 0 { t.commands.append(Command(verb: .rendered, chain: "", rule: commands, count: commandCount)) }
+            if commandCount > 0 { t.commands.append(Command(verb: .rendered, chain: "", rule: "", lines: commands, count: commandCount)) }
         }
     }
 
@@ -132,15 +143,15 @@ public struct IptablesRestoreBuilder: Sendable, Equatable {
     public var text: String {
         var count = 0
         for t in tables { count += 2 + t.declarations.count + 5 * (t.deletes.count + t.commands.count) + 2 * t.chainDeletions.count }
-        var pieces: [String] = []
+        var pieces: [TextPiece] = []
         pieces.reserveCapacity(count)
         for t in tables {
-            pieces.append("*"); pieces.append(t.name); pieces.append("\n")
+            pieces.append(.string("*")); pieces.append(.string(t.name)); pieces.append(.string("\n"))
             pieces.append(contentsOf: t.declarations)
             for c in t.deletes { c.pieces(into: &pieces) }
             for c in t.commands { c.pieces(into: &pieces) }
-            for l in t.chainDeletions { pieces.append(l); pieces.append("\n") }
-            pieces.append("COMMIT\n")
+            for l in t.chainDeletions { pieces.append(.string(l)); pieces.append(.string("\n")) }
+            pieces.append(.string("COMMIT\n"))
         }
         return ParallelMap.join(pieces)
     }

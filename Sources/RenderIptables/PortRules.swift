@@ -1,9 +1,10 @@
 import Model
 import SwitchyardCore
 
-/// Every rule one service port contributes, in one family. Pure function of the port and the
-/// node context, so the same port always renders the same text: that is what lets an
-/// incremental sync delete old dispatch rules by their exact spec.
+/// Every rule one service port contributes, in one family, as one spec per rule (written by
+/// `PortRuleWriter`). Pure function of the port and the node context, so the same port always
+/// renders the same text: that is what lets an incremental sync delete old dispatch rules by
+/// their exact spec.
 struct PortRules: Sendable, Equatable {
     /// The port's own nat chains, in render order.
     var chains: [(name: String, rules: [String])] = []
@@ -32,183 +33,33 @@ struct PortRules: Sendable, Equatable {
 
     /// - Parameter hairpinSet: fill `hairpin` (a full render collects the members itself).
     init(_ p: ServicePort, _ ctx: IptablesContext, hairpinSet: Bool = true) {
-        let key = p.key
-        let id = IptablesNames.portID(key)
-        let svc = IptablesNames.serviceChain(id: id)
-        let match = IptablesFormat.dport(key.proto, p.port)
-        let comment = IptablesFormat.Commenter(key.description, enabled: ctx.comments)
-        let clusterIP = IptablesFormat.host(p.clusterIP)
+        var lists = RuleLists()
+        PortRuleWriter.write(p, ctx, into: &lists)
+        self = lists.rules
         if hairpinSet { hairpin = Self.hairpinMembers(p) }
-        clusterIPReject = ["-d " + clusterIP + " " + comment("undefined port of the cluster IP") + "-j REJECT"]
-
-        // Internal (ClusterIP) path.
-        var internalSet: EndpointSet? = nil
-        if case .forward(let set) = p.internalTraffic, !p.endpoints(for: p.internalTraffic).isEmpty {
-            internalSet = set
-            var rules = Self.clusterMasqRules(p, ctx, host: clusterIP)
-            rules += Self.dnat(p, p.endpoints(for: p.internalTraffic), ctx)
-            chains.append((svc, rules))
-            dispatch.append("-d " + clusterIP + " " + match + " " + comment("cluster IP") + "-j " + svc)
-        } else {
-            let (target, why) = Self.terminal(p.internalTraffic)
-            filter.append("-d " + clusterIP + " " + match + " " + comment(why) + "-j " + target)
-        }
-
-        // External paths (NodePort, external IPs, load-balancer IPs).
-        guard p.isExternallyAccessible else { return }
-        let ext = IptablesNames.externalChain(id: id)
-        let fw = IptablesNames.firewallChain(id: id), clu = IptablesNames.clusterChain(id: id)
-        var extRules: [String] = []
-        if case .forward(.cluster)? = p.externalShortCircuit, !p.clusterEndpoints.isEmpty {
-            let target: String
-            if internalSet == .cluster {
-                target = svc
-            } else {
-                target = clu
-                chains.append((clu, Self.dnat(p, p.clusterEndpoints, ctx)))
-            }
-            for cidr in ctx.podCIDRs {
-                extRules.append("-s \(cidr) " + comment("pod traffic to external destinations goes to cluster endpoints") + "-j \(target)")
-            }
-            extRules.append("-m addrtype --src-type LOCAL " + comment("masquerade local traffic to external destinations") + ctx.markMasq)
-            extRules.append("-m addrtype --src-type LOCAL " + comment("local traffic to external destinations goes to cluster endpoints") + "-j \(target)")
-        }
-        let extEndpoints = p.endpoints(for: p.externalTraffic)
-        if case .forward(let set) = p.externalTraffic, !extEndpoints.isEmpty {
-            if p.masqueradesExternal { extRules.append(ctx.markMasq) }
-            if internalSet == set {
-                extRules.append("-j \(svc)")
-            } else {
-                extRules += Self.dnat(p, extEndpoints, ctx)
-            }
-        }
-        let hasExt = !extRules.isEmpty
-        if hasExt { chains.append((ext, extRules)) }
-        let firewalled = !p.loadBalancerSourceRanges.isEmpty && !p.loadBalancerIPs.isEmpty
-        if firewalled && hasExt {
-            var fwRules = p.loadBalancerSourceRanges.map {
-                "-s \($0) " + comment("loadbalancer source range") + "-j \(ext)"
-            }
-            if ctx.nodeAddresses.contains(where: { ip in p.loadBalancerSourceRanges.contains { $0.contains(ip) } }) {
-                fwRules += p.loadBalancerIPs.map { "-s \(IptablesFormat.host($0)) -j \(ext)" }
-            }
-            chains.append((fw, fwRules))
-        }
-        renderExternalEntries(p, ctx, match: match, comment: comment, ext: ext, fw: fw, hasExt: hasExt, firewalled: firewalled)
     }
 
-    /// Dispatch, node-port and filter rules of the external addresses.
-    private mutating func renderExternalEntries(_ p: ServicePort, _ ctx: IptablesContext, match: String, comment: IptablesFormat.Commenter,
-                                                ext: String, fw: String, hasExt: Bool, firewalled: Bool) {
-        let (terminal, why) = Self.terminal(p.externalTraffic)
-        let externalBlocked: Bool = {
-            if case .forward = p.externalTraffic, !p.endpoints(for: p.externalTraffic).isEmpty { return false }
-            return true
-        }()
-        for ip in p.externalIPs {
-            if hasExt {
-                dispatch.append("-d \(IptablesFormat.host(ip)) \(match) " + comment("external IP") + "-j \(ext)")
-            }
-            if externalBlocked {
-                filter.append("-d \(IptablesFormat.host(ip)) \(match) " + comment(why) + "-j \(terminal)")
-            }
-        }
-        for ip in p.loadBalancerIPs {
-            if hasExt {
-                dispatch.append("-d \(IptablesFormat.host(ip)) \(match) " + comment("loadbalancer IP")
-                    + "-j \(firewalled ? fw : ext)")
-            }
-            if firewalled {
-                filter.append("-d \(IptablesFormat.host(ip)) \(match) " + comment("traffic not accepted by the loadbalancer firewall") + "-j DROP")
-            } else if externalBlocked {
-                filter.append("-d \(IptablesFormat.host(ip)) \(match) " + comment(why) + "-j \(terminal)")
-            }
-        }
-        guard let np = p.nodePort else { return }
-        let npMatch = IptablesFormat.dport(p.key.proto, np)
-        if hasExt {
-            nodePorts.append("\(npMatch) " + comment("node port") + "-j \(ext)")
-        }
-        guard externalBlocked else { return }
-        switch ctx.nodePorts {
-        case .allLocal:
-            filter.append("-m addrtype --dst-type LOCAL \(npMatch) " + comment(why) + "-j \(terminal)")
-        case .addresses(let ips):
-            for ip in ips {
-                filter.append("-d \(IptablesFormat.host(ip)) \(npMatch) " + comment(why) + "-j \(terminal)")
-            }
-        }
-    }
+    /// Collects `PortRuleWriter`'s rules as one string per rule.
+    private struct RuleLists: PortRuleSink {
+        var rules = PortRules()
+        private var section = PortRuleSection.chain
+        private var text = ASCIIBuffer(capacity: 256)
 
-    /// REJECT for `.reject` (and, defensively, a forward with no endpoints); DROP for `.drop`.
-    static func terminal(_ d: TrafficDecision) -> (target: String, why: String) {
-        if case .drop = d { return ("DROP", "has no local endpoints") }
-        return ("REJECT", "has no endpoints")
-    }
-
-    /// The ClusterIP masquerade rule at the top of the service chain.
-    static func clusterMasqRules(_ p: ServicePort, _ ctx: IptablesContext, host: String) -> [String] {
-        let dst = "-d " + host + " "
-        switch ctx.clusterMasquerade {
-        case .none: return []
-        case .all: return [dst + ctx.markMasq]
-        case .sourcesOutside(let cidrs) where cidrs.count == 1: return [dst + "! -s \(cidrs[0]) " + ctx.markMasq]
-        case .sourcesOutside: return [dst + "-j \(IptablesNames.natMasqNonPod)"]
-        }
-    }
-
-    /// One DNAT rule per endpoint, picked at random with `statistic`; with ClientIP affinity a
-    /// `recent` check per endpoint first (refreshing the entry), and `recent --set` on every pick.
-    static func dnat(_ p: ServicePort, _ eps: [Endpoint], _ ctx: IptablesContext) -> [String] {
-        let proto = "-p " + p.key.proto.lowercased + " "
-        var rules: [String] = []
-        rules.reserveCapacity(eps.count * (p.affinityTimeout == nil ? 1 : 2))
-        // With affinity, each endpoint's `recent` list name is needed twice: hash it once.
-        let lists = p.affinityTimeout == nil ? [] : eps.map { IptablesNames.affinityList(p.key, $0) }
-        let mask = fullMask(ctx.family)
-        // Targets are needed twice only with affinity; otherwise written straight into each rule.
-        let targets: [String] = lists.isEmpty ? [] : eps.map { ep in
-            var t = ""
-            IptablesFormat.appendDNATTarget(ep, to: &t)
-            return t
-        }
-        if let t = p.affinityTimeout {
-            for (i, list) in lists.enumerated() {
-                rules.append(proto + "-m recent --name \(list) --mask \(mask) --rsource --rcheck --seconds \(t) --reap "
-                    + "-m recent --name \(list) --mask \(mask) --rsource --set -j DNAT --to-destination " + targets[i])
+        mutating func beginChain(_ name: String) { rules.chains.append((name, [])) }
+        mutating func beginRule(_ section: PortRuleSection) { self.section = section; text.removeAll() }
+        mutating func write(_ s: String) { text.write(s) }
+        mutating func write(_ ip: IPAddress) { text.write(ip) }
+        mutating func write(number v: UInt32) { text.write(number: v) }
+        mutating func write(bracketed ip: IPAddress, port: UInt16) { text.write(bracketed: ip, port: port) }
+        mutating func endRule() {
+            let rule = text.string
+            switch section {
+            case .chain: rules.chains[rules.chains.count - 1].rules.append(rule)
+            case .dispatch: rules.dispatch.append(rule)
+            case .nodePorts: rules.nodePorts.append(rule)
+            case .filter: rules.filter.append(rule)
+            case .clusterIPs: rules.clusterIPReject.append(rule)
             }
-        }
-        // The fixed text around the probability as literals (fewer appends per rule, no allocation).
-        let (random, last) = Self.dnatHeads(p.key.proto)
-        let jump = lists.isEmpty ? " -j DNAT --to-destination " : " "
-        for i in eps.indices {
-            let remaining = eps.count - i
-            // Appended in place: one allocation per rule.
-            var rule = ""
-            rule.reserveCapacity(120)
-            if remaining > 1 {
-                rule += random
-                rule += IptablesFormat.probability(oneIn: remaining)
-                rule += jump
-            } else {
-                rule += lists.isEmpty ? last : proto
-            }
-            if !lists.isEmpty {
-                rule += "-m recent --name "; rule += lists[i]; rule += " --mask "; rule += mask; rule += " --rsource --set "
-                rule += "-j DNAT --to-destination "
-            }
-            if targets.isEmpty { IptablesFormat.appendDNATTarget(eps[i], to: &rule) } else { rule += targets[i] }
-            rules.append(rule)
-        }
-        return rules
-    }
-
-    /// `-p P -m statistic --mode random --probability ` and `-p P -j DNAT --to-destination `.
-    static func dnatHeads(_ proto: L4Protocol) -> (random: String, last: String) {
-        switch proto {
-        case .tcp: return ("-p tcp -m statistic --mode random --probability ", "-p tcp -j DNAT --to-destination ")
-        case .udp: return ("-p udp -m statistic --mode random --probability ", "-p udp -j DNAT --to-destination ")
-        case .sctp: return ("-p sctp -m statistic --mode random --probability ", "-p sctp -j DNAT --to-destination ")
         }
     }
 
@@ -219,15 +70,22 @@ struct PortRules: Sendable, Equatable {
         return out
     }
 
-    /// Calls `body` for every endpoint a DNAT rule of the port can pick (with repeats).
+    /// Calls `body` for every endpoint a DNAT rule of the port can pick: each endpoint list the
+    /// port's paths forward to, once (an endpoint in both lists comes twice).
     static func forEachHairpinEndpoint(_ p: ServicePort, _ body: (Endpoint) -> Void) {
-        p.endpoints(for: p.internalTraffic).forEach(body)
+        var cluster = false, local = false
+        func visit(_ d: TrafficDecision) {
+            switch d {
+            case .forward(.cluster) where !cluster: cluster = true; p.clusterEndpoints.forEach(body)
+            case .forward(.local) where !local: local = true; p.localEndpoints.forEach(body)
+            default: break
+            }
+        }
+        visit(p.internalTraffic)
         guard p.isExternallyAccessible else { return }
-        p.endpoints(for: p.externalTraffic).forEach(body)
-        if case .forward(.cluster)? = p.externalShortCircuit { p.clusterEndpoints.forEach(body) }
+        visit(p.externalTraffic)
+        if let shortCircuit = p.externalShortCircuit { visit(shortCircuit) }
     }
-
-    static func fullMask(_ f: IPFamily) -> String { f == .ipv4 ? "255.255.255.255" : "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" }
 }
 
 /// One member of the hairpin ipset: traffic from an endpoint to itself after DNAT.

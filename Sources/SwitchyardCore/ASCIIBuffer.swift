@@ -50,6 +50,37 @@ public struct ASCIIBuffer: Sendable {
         bytes.append(UInt8(ascii: "[")); write(a.description); bytes.append(UInt8(ascii: "]"))
     }
 
+    /// `host:port`, the host bracketed when IPv6 (`10.0.0.1:80`, `[fd00::1]:80`, as
+    /// `write(bracketed: a)`, `:`, `write(number: port)`). IPv4 is formatted on the stack and
+    /// appended in one copy: for text with an endpoint on every line (DNAT rules, real servers).
+    public mutating func write(bracketed a: IPAddress, port: UInt16) {
+        guard a.family == .ipv4 else {
+            write(bracketed: a); bytes.append(UInt8(ascii: ":")); write(number: UInt32(port))
+            return
+        }
+        let v = a.v4Value
+        var text: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes: at most 15 + 1 + 5 are used
+        withUnsafeMutableBytes(of: &text) { b in
+            var n = 0
+            /// The decimal digits of `x` (< 100,000) at `n`.
+            func decimal(_ x: UInt32) {
+                let digits = x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10_000 ? 4 : 5
+                var rest = x
+                for i in stride(from: n + digits - 1, through: n, by: -1) {
+                    b[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                }
+                n += digits
+            }
+            decimal(v >> 24); b[n] = UInt8(ascii: "."); n += 1
+            decimal((v >> 16) & 0xff); b[n] = UInt8(ascii: "."); n += 1
+            decimal((v >> 8) & 0xff); b[n] = UInt8(ascii: "."); n += 1
+            decimal(v & 0xff); b[n] = UInt8(ascii: ":"); n += 1
+            decimal(UInt32(port))
+            bytes.append(contentsOf: UnsafeBufferPointer(start: b.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n))
+        }
+    }
+
     /// `String(v)`: the decimal digits of `v`.
     public mutating func write(number v: UInt32) {
         if v < 10 { bytes.append(UInt8(ascii: "0") &+ UInt8(v)); return }

@@ -1,59 +1,17 @@
 import Dispatch
 
 extension ParallelMap {
-    /// `pieces.joined()`. Above `minimumBytes` the bytes are copied on up to `workers()` threads,
-    /// each into its own range of the result (a full ruleset's text is tens of megabytes: one
-    /// thread copying it, and faulting in its pages, would hold the whole render back).
+    /// `pieces.joined()`, through `join(_: [TextPiece])`: above `minimumBytes` the bytes are copied
+    /// on every core (a full ruleset's text is tens of megabytes: one thread copying it, and
+    /// faulting in its pages, would hold the whole render back).
     public static func join(_ pieces: [String], minimumBytes: Int = 1 << 20) -> String {
-        let total = pieces.reduce(0) { $0 + $1.utf8.count }
-        guard total >= minimumBytes, pieces.count >= 2, workers() >= 2 else {
-            var out = ""
-            out.reserveCapacity(total)
-            for p in pieces { out += p }
-            return out
-        }
-        return join(pieces, length: { $0.utf8.count }, copy: copy)
+        join(pieces.map(TextPiece.string), minimumBytes: minimumBytes)
     }
 
-    /// The buffers' bytes as one string, copied on up to `workers()` threads above
-    /// `minimumBytes` (text written as bytes need not become a `String` piece by piece first).
+    /// The buffers' bytes as one string, through `join(_: [TextPiece])` (text written as bytes
+    /// need not become a `String` piece by piece first).
     public static func join(_ pieces: [ASCIIBuffer], minimumBytes: Int = 1 << 20) -> String {
-        join(pieces, length: { $0.count }, parallel: pieces.reduce(0) { $0 + $1.count } >= minimumBytes) { piece, out, offset in
-            piece.bytes.withUnsafeBufferPointer { bytes in
-                guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-                (out.baseAddress! + offset).update(from: base, count: bytes.count)
-            }
-        }
-    }
-
-    /// Copies every piece to its offset in one string, in chunks of about equal bytes on up to
-    /// `workers()` threads (one when `parallel` is false).
-    private static func join<Piece: Sendable>(_ pieces: [Piece], length: (Piece) -> Int, parallel: Bool = true,
-                                              copy: @escaping @Sendable (Piece, UnsafeMutableBufferPointer<UInt8>, Int) -> Void) -> String {
-        var offsets: [Int] = []
-        offsets.reserveCapacity(pieces.count + 1)
-        var sum = 0
-        for p in pieces { offsets.append(sum); sum += length(p) }
-        offsets.append(sum)
-        let total = sum
-        guard total > 0 else { return "" }
-        let chunks = parallel ? max(1, min(4 * workers(), pieces.count)) : 1
-        return String(unsafeUninitializedCapacity: total) { buffer in
-            nonisolated(unsafe) let out = buffer
-            pieces.withUnsafeBufferPointer { source in
-                nonisolated(unsafe) let input = source
-                offsets.withUnsafeBufferPointer { starts in
-                    nonisolated(unsafe) let at = starts
-                    DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                        // Chunks of about equal bytes: the pieces starting in this chunk's byte range.
-                        let lo = firstPiece(at: total * c / chunks, starts: at)
-                        let hi = firstPiece(at: total * (c + 1) / chunks, starts: at)
-                        for i in lo..<hi { copy(input[i], out, at[i]) }
-                    }
-                }
-            }
-            return total
-        }
+        join(pieces.map { TextPiece.bytes($0.bytes[...]) }, minimumBytes: minimumBytes)
     }
 
     /// The first piece starting at or after byte `offset` (`starts` ascending, ending in the total).
@@ -65,16 +23,46 @@ extension ParallelMap {
         }
         return lo
     }
+}
 
-    @Sendable
-    private static func copy(_ piece: String, to out: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
-        let done: Void? = piece.utf8.withContiguousStorageIfAvailable { bytes in
-            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-            (out.baseAddress! + offset).update(from: base, count: bytes.count)
-        }
-        if done == nil {
-            var i = offset
-            for b in piece.utf8 { out[i] = b; i += 1 }
+extension ParallelMap {
+    /// The pieces' text, joined: `join(_:minimumBytes:)` for strings and byte slices. Above
+    /// `minimumBytes` the bytes are copied on up to `workers()` threads, each into its own
+    /// byte range of the result, so even a single large piece is copied on every core. Byte
+    /// pieces must be UTF-8.
+    public static func join(_ pieces: [TextPiece], minimumBytes: Int = 1 << 20) -> String {
+        var offsets: [Int] = []
+        offsets.reserveCapacity(pieces.count + 1)
+        var sum = 0
+        for p in pieces { offsets.append(sum); sum += p.utf8Count }
+        offsets.append(sum)
+        let total = sum
+        if total == 0 { return "" }
+        let chunks = total >= minimumBytes ? 4 * workers() : 1
+        return String(unsafeUninitializedCapacity: total) { buffer in
+            nonisolated(unsafe) let out = buffer.baseAddress!
+            pieces.withUnsafeBufferPointer { source in
+                nonisolated(unsafe) let input = source
+                offsets.withUnsafeBufferPointer { starts in
+                    nonisolated(unsafe) let at = starts
+                    /// Copies bytes [lo, hi) of the result, the `c`-th of `chunks` ranges of about equal size.
+                    @Sendable func copyChunk(_ c: Int) {
+                        let lo = total * c / chunks, hi = total * (c + 1) / chunks
+                        guard lo < hi else { return }
+                        // The last piece starting at or before `lo` holds byte `lo` (empty pieces hold none).
+                        var i = firstPiece(at: lo + 1, starts: at) - 1
+                        var pos = lo
+                        while pos < hi {
+                            let end = min(at[i + 1], hi)
+                            if end > pos { input[i].copy(from: pos - at[i], count: end - pos, to: out + pos) }
+                            pos = max(pos, end)
+                            i += 1
+                        }
+                    }
+                    if chunks < 2 { copyChunk(0) } else { DispatchQueue.concurrentPerform(iterations: chunks) { copyChunk($0) } }
+                }
+            }
+            return total
         }
     }
 }

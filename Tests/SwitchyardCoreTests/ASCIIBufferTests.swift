@@ -35,4 +35,23 @@ import Testing
         w.removeAll()
         #expect(w.isEmpty && w.string.isEmpty)
     }
+
+    /// `host:port` in one step is the pieces written one by one (every digit count, both families).
+    @Test func bracketedHostAndPortIsThePieces() {
+        var rng = SystemRandomNumberGenerator()
+        var cases: [(IPAddress, UInt16)] = [(IPAddress("0.0.0.0")!, 0), (IPAddress("255.255.255.255")!, 65535),
+                                            (IPAddress("10.9.100.1")!, 9), (IPAddress("fd00::1")!, 80), (IPAddress("::")!, 65535)]
+        for _ in 0..<2000 {
+            cases.append((IPAddress(v4: UInt32.random(in: 0 ... .max, using: &rng)), UInt16.random(in: 0 ... .max, using: &rng)))
+        }
+        for p: UInt16 in [1, 10, 99, 100, 999, 1000, 9999, 10000] { cases.append((IPAddress(v4: 0x0a00_0001), p)) }
+        var one = ASCIIBuffer(), pieces = ASCIIBuffer()
+        for (ip, port) in cases {
+            one.write("x"); one.write(bracketed: ip, port: port)
+            pieces.write("x"); pieces.write(bracketed: ip); pieces.write(":"); pieces.write(number: UInt32(port))
+            let expected = ip.family == .ipv4 ? "\(ip):\(port)" : "[\(ip)]:\(port)"
+            #expect(String(decoding: one.bytes.suffix(expected.utf8.count), as: UTF8.self) == expected)
+        }
+        #expect(one.string == pieces.string)
+    }
 }

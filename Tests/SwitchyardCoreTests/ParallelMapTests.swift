@@ -56,5 +56,37 @@ import Testing
         #expect(b == "second")
         #expect(calls.withLock { $0.sorted() } == ["a", "b"])
     }
+
+    /// Strings and byte slices (of a larger buffer, not starting at 0) mixed: the plain join.
+    @Test(arguments: [0, 1, 10, 20_000])
+    func textPieceJoinEqualsJoined(count: Int) {
+        var buffer = ASCIIBuffer()
+        var parts: [Either] = [], expected = ""
+        enum Either { case string(String), range(Range<Int>) }
+        for i in 0..<count {
+            let text = i % 5 == 0 ? "" : (i % 3 == 0 ? "é\(i)ü\n" : String(repeating: "x", count: i % 97))
+            expected += text
+            if i % 2 == 0 {
+                parts.append(.string(text))
+            } else {
+                buffer.write("skipped")
+                let start = buffer.count
+                buffer.write(text)
+                parts.append(.range(start..<buffer.count))
+            }
+        }
+        let pieces = parts.map { part -> TextPiece in
+            switch part {
+            case .string(let s): return .string(s)
+            case .range(let r): return .bytes(buffer.bytes[r])
+            }
+        }
+        #expect(ParallelMap.join(pieces) == expected)
+        #expect(ParallelMap.join(pieces, minimumBytes: 1) == expected)
+        #expect(pieces.reduce(0) { $0 + $1.utf8Count } == expected.utf8.count)
+        // One large piece between small ones is split between the threads.
+        let large = String(repeating: "0123456789abcdef", count: count)
+        #expect(ParallelMap.join([.string("a")] + pieces + [.string(large), .bytes([]), .string("é")], minimumBytes: 1) == "a" + expected + large + "é")
+    }
 }
 
