@@ -81,11 +81,12 @@ public struct ASCIIBuffer: Sendable {
         }
     }
 
-    /// `String(v)`: the decimal digits of `v`.
+    /// `String(v)`: the decimal digits of `v`, made right to left on the stack (divisions by the
+    /// constant 10) and appended one byte at a time (numbers here have 1–5 digits: a bulk append
+    /// of so few bytes costs more than it saves).
     public mutating func write(number v: UInt32) {
-        if v < 10 { bytes.append(UInt8(ascii: "0") &+ UInt8(v)); return }
-        // Right to left into 10 bytes on the stack, then appended at once.
-        var digits: (UInt64, UInt16) = (0, 0)
+        if v < 10 { bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v)); return }
+        var digits: (UInt64, UInt16) = (0, 0) // 10 bytes: UInt32.max has 10 digits
         withUnsafeMutableBytes(of: &digits) { d in
             var i = 10, x = v
             repeat {
@@ -93,7 +94,7 @@ public struct ASCIIBuffer: Sendable {
                 d[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10)
                 x /= 10
             } while x > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[i..<10]))
+            while i < 10 { bytes.append(d[i]); i += 1 }
         }
     }
 
