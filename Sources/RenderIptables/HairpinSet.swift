@@ -49,47 +49,16 @@ enum HairpinSet {
     /// Protocols by IANA number.
     private static let protocols: [L4Protocol?] = (0..<256).map { n in L4Protocol.allCases.first { Int($0.number) == n } }
 
-    /// `add SET MEMBER\n` for each member, in order (IPv4 written byte by byte).
+    /// `add SET MEMBER\n` for each member, in order (written as bytes).
     static func addLines(_ set: String, _ members: [HairpinMember]) -> String {
         guard !members.isEmpty else { return "" }
-        let prefix = Array("add \(set) ".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(members.count * (prefix.count + 40))
+        let prefix = ASCIIBuffer("add \(set) ")
+        var w = ASCIIBuffer(capacity: members.count * (prefix.count + 40))
         for m in members {
-            bytes.append(contentsOf: prefix)
-            if m.ip.family == .ipv4 {
-                appendIPv4(m.ip.v4Value, to: &bytes)
-                bytes.append(UInt8(ascii: ","))
-                bytes.append(contentsOf: m.proto.lowercased.utf8)
-                bytes.append(UInt8(ascii: ":"))
-                appendDecimal(UInt32(m.port), to: &bytes)
-                bytes.append(UInt8(ascii: ","))
-                appendIPv4(m.ip.v4Value, to: &bytes)
-            } else {
-                bytes.append(contentsOf: m.text.utf8)
-            }
-            bytes.append(UInt8(ascii: "\n"))
+            w.write(prefix)
+            m.write(to: &w)
+            w.write(byte: UInt8(ascii: "\n"))
         }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    static func appendIPv4(_ v: UInt32, to bytes: inout [UInt8]) {
-        appendDecimal(v >> 24, to: &bytes); bytes.append(UInt8(ascii: "."))
-        appendDecimal((v >> 16) & 0xff, to: &bytes); bytes.append(UInt8(ascii: "."))
-        appendDecimal((v >> 8) & 0xff, to: &bytes); bytes.append(UInt8(ascii: "."))
-        appendDecimal(v & 0xff, to: &bytes)
-    }
-
-    static func appendDecimal(_ value: UInt32, to bytes: inout [UInt8]) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        var v = value
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[n] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10; n += 1
-            } while v > 0
-            while n > 0 { n -= 1; bytes.append(d[n]) }
-        }
+        return w.string
     }
 }

@@ -7,29 +7,6 @@ enum IptablesFormat {
     /// `ADDR/32` or `ADDR/128`.
     static func host(_ ip: IPAddress) -> String { "\(ip)/\(ip.family == .ipv4 ? 32 : 128)" }
 
-    /// Appends `ip.description` (IPv4 written as bytes into one small string, appended once;
-    /// IPv6 as described).
-    static func appendAddress(_ ip: IPAddress, to out: inout String) {
-        guard ip.family == .ipv4 else { out += ip.description; return }
-        let v = ip.v4Value
-        // At most 15 bytes: a small string, no allocation.
-        var bytes: (UInt64, UInt64) = (0, 0)
-        let text = withUnsafeMutableBytes(of: &bytes) { b -> String in
-            var n = 0
-            func octet(_ o: UInt32) {
-                if o >= 100 { b[n] = UInt8(ascii: "0") + UInt8(o / 100); n += 1 }
-                if o >= 10 { b[n] = UInt8(ascii: "0") + UInt8(o / 10 % 10); n += 1 }
-                b[n] = UInt8(ascii: "0") + UInt8(o % 10); n += 1
-            }
-            octet(v >> 24); b[n] = UInt8(ascii: "."); n += 1
-            octet((v >> 16) & 0xff); b[n] = UInt8(ascii: "."); n += 1
-            octet((v >> 8) & 0xff); b[n] = UInt8(ascii: "."); n += 1
-            octet(v & 0xff)
-            return String(decoding: UnsafeRawBufferPointer(rebasing: b[..<n]), as: UTF8.self)
-        }
-        out += text
-    }
-
     /// `-m comment --comment "TEXT" ` (with trailing space), or empty when comments are off.
     /// Only `[A-Za-z0-9._:/ -]` survives; anything else becomes `_`; at most 200 characters.
     static func comment(_ text: String, enabled: Bool) -> String {

@@ -57,10 +57,10 @@ extension PortRuleSink {
         write(ip.family == .ipv4 ? "/32" : "/128")
     }
 
-    /// The DNAT target address: `10.0.0.1:80` or `[fd00::1]:80` (`IptablesFormat.dnatTarget`).
+    /// The DNAT target address: `10.0.0.1:80` or `[fd00::1]:80`.
     mutating func write(target ep: Endpoint) { write(bracketed: ep.ip, port: ep.port) }
 
-    /// `-p P -m P --dport N` (`IptablesFormat.dport`).
+    /// `-p P -m P --dport N`.
     mutating func write(dport proto: L4Protocol, _ port: UInt16) {
         switch proto {
         case .tcp: write("-p tcp -m tcp --dport ")

@@ -95,11 +95,14 @@ struct HairpinMember: Hashable, Sendable, Comparable {
     var port: UInt16
     /// `ipset` syntax: `10.244.1.5,tcp:8080,10.244.1.5`.
     var text: String {
-        var out = ""
-        IptablesFormat.appendAddress(ip, to: &out)
-        out += ","; out += proto.lowercased; out += ":"; out += String(port); out += ","
-        IptablesFormat.appendAddress(ip, to: &out)
-        return out
+        var w = ASCIIBuffer(capacity: 40)
+        write(to: &w)
+        return w.string
+    }
+    /// Appends `text`.
+    func write(to w: inout ASCIIBuffer) {
+        w.write(ip); w.write(byte: UInt8(ascii: ",")); w.write(proto.lowercased); w.write(byte: UInt8(ascii: ":"))
+        w.write(number: UInt32(port)); w.write(byte: UInt8(ascii: ",")); w.write(ip)
     }
     /// Hashes the protocol by number (an enum with a String raw value hashes the string).
     func hash(into h: inout Hasher) { h.combine(ip); h.combine(proto.number); h.combine(port) }
