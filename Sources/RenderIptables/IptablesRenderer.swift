@@ -16,6 +16,8 @@ import SwitchyardCore
 /// Application order per family: `ipsetRestore`, then `restore` with `--noflush`.
 public struct IptablesRenderer: ProxyRenderer {
     public var options: IptablesOptions
+    /// How many ports use each hairpin member, for the state last rendered (shared by copies).
+    let hairpinMemo = StateFollowingMemo<HairpinUses>()
 
     public init(options: IptablesOptions = IptablesOptions()) { self.options = options }
 
@@ -27,6 +29,7 @@ public struct IptablesRenderer: ProxyRenderer {
     /// text (nat and filter): missing jump rules are inserted and `SWITCHYARD-` chains that are
     /// no longer rendered are deleted. Families absent from `saved` get neither.
     public func renderFull(_ state: ProxyState, saved: [IPFamily: String]) -> IptablesOutput {
+        defer { hairpinMemo.rendered(state) }
         let comments = Self.endpointCount(state, upTo: options.commentEndpointLimit + 1) <= options.commentEndpointLimit
         let families = state.config.families.sorted()
         // The ports in key order, once for every family: sorting the services is sequential.
@@ -55,6 +58,8 @@ public struct IptablesRenderer: ProxyRenderer {
             return renderFull(state)
         }
         var out: [IptablesFamilyOutput] = []
+        var uses = hairpinMemo.take(following: diff, to: state)
+        defer { hairpinMemo.keep(uses, for: state) }
         for fam in IPFamily.allCases {
             var pairs: [(old: ServicePort?, new: ServicePort?)] = []
             for p in diff.added where p.key.family == fam { pairs.append((nil, p)) }
@@ -62,7 +67,7 @@ public struct IptablesRenderer: ProxyRenderer {
             for c in diff.changed where c.new.key.family == fam { pairs.append((c.old, c.new)) }
             guard !pairs.isEmpty else { continue }
             let ctx = IptablesContext(state: state, family: fam, options: options, comments: comments)
-            let f = renderFamilyDelta(pairs, ctx: ctx, state: state)
+            let f = renderFamilyDelta(pairs, ctx: ctx, state: state, uses: &uses)
             if !f.restore.isEmpty || !f.ipsetRestore.isEmpty { out.append(f) }
         }
         return IptablesOutput(isFull: false, families: out)
@@ -194,7 +199,10 @@ public struct IptablesRenderer: ProxyRenderer {
 
     // MARK: partial
 
-    func renderFamilyDelta(_ pairs: [(old: ServicePort?, new: ServicePort?)], ctx: IptablesContext, state: ProxyState) -> IptablesFamilyOutput {
+    /// `uses`: how many ports of `state` DNAT to each hairpin member, derived from `state` here when
+    /// nil and a member is a candidate for deletion.
+    func renderFamilyDelta(_ pairs: [(old: ServicePort?, new: ServicePort?)], ctx: IptablesContext, state: ProxyState,
+                           uses: inout HairpinUses?) -> IptablesFamilyOutput {
         var b = IptablesRestoreBuilder()
         var addMembers = Set<HairpinMember>(), delCandidates = Set<HairpinMember>()
         for (old, new) in pairs {
@@ -218,29 +226,8 @@ public struct IptablesRenderer: ProxyRenderer {
         }
         // A member removed from one port stays if another port still DNATs to it.
         if !delCandidates.isEmpty {
-            // A member `EP,proto:port,EP` can only come from a port with endpoint EP:port; only
-            // those ports are rendered (the order does not matter: members are only subtracted).
-            var endpoints = Set<Endpoint>()
-            for case let old? in pairs.map(\.old) {
-                for ep in old.clusterEndpoints + old.localEndpoints { endpoints.insert(Endpoint(ip: ep.ip, port: ep.port, isLocal: false)) }
-            }
-            let few = endpoints.count <= 16 ? Array(endpoints) : nil
-            func known(_ ep: Endpoint) -> Bool {
-                guard let few else { return endpoints.contains(Endpoint(ip: ep.ip, port: ep.port, isLocal: false)) }
-                for x in few where x.ip == ep.ip && x.port == ep.port { return true }
-                return false
-            }
-            func mentions(_ p: ServicePort) -> Bool {
-                for ep in p.clusterEndpoints where known(ep) { return true }
-                for ep in p.localEndpoints where known(ep) { return true }
-                return false
-            }
-            outer: for (_, svc) in state.services {
-                for p in svc.ports where p.key.family == ctx.family && mentions(p) {
-                    delCandidates.subtract(PortRules.hairpinMembers(p))
-                    if delCandidates.isEmpty { break outer }
-                }
-            }
+            if uses == nil { uses = HairpinUses(state) }
+            delCandidates = delCandidates.filter { !uses!.isUsed($0) }
         }
         let set = IptablesNames.hairpinSet(ctx.family)
         var ipset = ""

@@ -1,12 +1,12 @@
 import Diff
-import Foundation
 import Model
+import Render
 import SwitchyardCore
 
 /// How many ports of a state use each address that the shared sets hold (`cluster_ips`: a
 /// port's cluster IP; `hairpin`: an endpoint's address), so an incremental render deletes such
 /// an element only when its last user goes, in O(change) instead of a scan of every port.
-struct NftSharedAddresses: Sendable, Equatable {
+struct NftSharedAddresses: StateFollowing, Equatable {
     private(set) var clusterIPs: [IPAddress: Int] = [:]
     private(set) var endpoints: [IPAddress: Int] = [:]
 
@@ -43,36 +43,5 @@ struct NftSharedAddresses: Sendable, Equatable {
     private static func add(_ n: Int, to table: inout [IPAddress: Int], _ a: IPAddress) {
         let v = (table[a] ?? 0) + n
         table[a] = v > 0 ? v : nil
-    }
-}
-
-/// What an `NftablesRenderer` remembers so that a removal's shared-set check costs O(change):
-/// the last state it rendered and, once an incremental render needed them, that state's
-/// `NftSharedAddresses`. The counts are followed only when the remembered state with the diff
-/// applied equals the state being rendered; otherwise they are counted again from the new state
-/// when needed, so the output is the same function of `(diff, state)` with or without the memo.
-final class NftSharedAddressMemo: @unchecked Sendable {
-    private let lock = NSLock()
-    private var state: ProxyState?
-    private var uses: NftSharedAddresses?
-
-    /// A full render of `state`: the counts are built when an incremental render first needs them.
-    func rendered(_ state: ProxyState) { keep(nil, for: state) }
-
-    /// The remembered counts moved forward by `diff` to `state`, or nil when there are none or
-    /// they belong to another state. The memo is empty until `keep`.
-    func take(following diff: StateDiff, to state: ProxyState) -> NftSharedAddresses? {
-        lock.lock(); defer { lock.unlock() }
-        defer { self.state = nil; uses = nil }
-        guard var u = uses, let s = self.state, s.applying(diff) == state else { return nil }
-        uses = nil // uniquely referenced while it follows the diff
-        u.apply(diff)
-        return u
-    }
-
-    /// Remembers `state` and its counts (nil: not built).
-    func keep(_ uses: NftSharedAddresses?, for state: ProxyState) {
-        lock.lock(); defer { lock.unlock() }
-        self.state = state; self.uses = uses
     }
 }

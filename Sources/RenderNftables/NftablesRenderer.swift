@@ -23,7 +23,7 @@ public struct NftablesRenderer: ProxyRenderer {
     /// Endpoint positions of the affinity ports last rendered (shared by copies).
     let memo = NftAffinityMemo()
     /// How many ports use each shared address, for the state last rendered (shared by copies).
-    let sharedMemo = NftSharedAddressMemo()
+    let sharedMemo = StateFollowingMemo<NftSharedAddresses>()
 
     public init(table: String = "switchyard") { self.table = table }
 

@@ -140,8 +140,9 @@ struct IptKernelTests {
                     #expect(!partial.isFull)
                     try Self.apply(partial, ns)
                     state = newState
-                    // Reference: a full render of the same state into a second namespace.
-                    try Self.apply(renderer.renderFull(state, saved: try Self.savedAll(fresh)), fresh)
+                    // Reference: a full render of the same state into a second namespace, by another
+                    // renderer (a full render resets what the partial one remembers).
+                    try Self.apply(IptablesRenderer().renderFull(state, saved: try Self.savedAll(fresh)), fresh)
                     let got = try Self.snapshot(ns), want = try Self.snapshot(fresh)
                     let missing = want.filter { !got.contains($0) }, extra = got.filter { !want.contains($0) }
                     #expect(got == want, "seed \(seed) step \(step): partial differs from full; missing \(missing), extra \(extra)")
