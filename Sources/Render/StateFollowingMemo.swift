@@ -11,6 +11,39 @@ public protocol StateFollowing: Sendable {
     mutating func apply(_ diff: StateDiff)
 }
 
+/// A `StateFollowing` value made of per-port contributions that add up (use counts of shared
+/// resources): it says what one port contributes; deriving it from a state and following a diff
+/// are defined here once.
+public protocol PortCounting: StateFollowing {
+    init()
+    /// Adds `n` (1 or -1) times what `p` contributes.
+    mutating func count(_ p: ServicePort, by n: Int)
+}
+
+extension PortCounting {
+    public init(_ state: ProxyState) {
+        self.init()
+        // Ports read in place: copying each out of the state retains its strings and arrays.
+        for (_, svc) in state.services {
+            for i in svc.ports.indices { count(svc.ports[i], by: 1) }
+        }
+    }
+
+    public mutating func apply(_ diff: StateDiff) {
+        for p in diff.removed { count(p, by: -1) }
+        for c in diff.changed { count(c.old, by: -1); count(c.new, by: 1) }
+        for p in diff.added { count(p, by: 1) }
+    }
+}
+
+extension Dictionary where Value == Int {
+    /// Adds `n` to `key`'s count; a count that reaches zero (or less) is removed.
+    public mutating func addCount(_ n: Int, to key: Key) {
+        let v = (self[key] ?? 0) + n
+        self[key] = v > 0 ? v : nil
+    }
+}
+
 /// What a renderer remembers so that an incremental render can use a `StateFollowing` value of
 /// the state it renders in O(change): the last state it rendered and, once an incremental render
 /// needed it, that value. The value is followed only when the remembered state with the diff
