@@ -26,7 +26,7 @@ public enum IptablesNames {
     public static let filterForward = "SWITCHYARD-FORWARD"
 
     /// The hashed part of a port's chain names (12 base-32 characters).
-    public static func portID(_ key: ServicePortKey) -> String { hashText(key.stableID) }
+    public static func portID(_ key: ServicePortKey) -> String { StableHash.base32(key.stableID, count: 12) }
     /// Internal (ClusterIP) path chain: load-balances over the internal endpoint set.
     public static func serviceChain(_ key: ServicePortKey) -> String { "SWITCHYARD-SVC-" + portID(key) }
     /// External path chain (NodePort, external IPs, load-balancer IPs).
@@ -47,21 +47,7 @@ public enum IptablesNames {
         var h = StableHash()
         h.combine(String(key.stableID))
         h.combine(ep.description)
-        return "SWITCHYARD-" + hashText(h.value)
-    }
-
-    /// `StableHash.base32(value, count: 12)`, written straight into a small string (no
-    /// allocation): it names every port's chains, so a full render computes it for every port.
-    static func hashText(_ value: UInt64) -> String {
-        String(unsafeUninitializedCapacity: 12) { out in
-            var v = value
-            for i in 0..<12 {
-                let d = UInt8(truncatingIfNeeded: v & 31)
-                out[i] = d < 26 ? UInt8(ascii: "A") + d : UInt8(ascii: "2") + (d - 26)
-                v >>= 5
-            }
-            return 12
-        }
+        return "SWITCHYARD-" + StableHash.base32(h.value, count: 12)
     }
 
     /// The hairpin ipset of a family (`hash:ip,port,ip`, members `EP,proto:port,EP`).

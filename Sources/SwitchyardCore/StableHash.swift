@@ -32,14 +32,18 @@ public struct StableHash: Sendable {
     }
 
     /// `count` characters of base-32 (A–Z, 2–7) from the hash, as kube-proxy names its chains.
+    /// At most 12 characters (60 bits), written straight into a small string: no allocation (the
+    /// iptables renderer names every port's chains with it).
     public static func base32(_ value: UInt64, count: Int = 16) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-        var v = value
-        var out = ""
-        for _ in 0..<min(count, 12) {
-            out.append(alphabet[Int(v & 31)])
-            v >>= 5
+        let n = max(0, min(count, 12))
+        return String(unsafeUninitializedCapacity: n) { out in
+            var v = value
+            for i in 0..<n {
+                let d = UInt8(truncatingIfNeeded: v & 31)
+                out[i] = d < 26 ? UInt8(ascii: "A") + d : UInt8(ascii: "2") + (d - 26)
+                v >>= 5
+            }
+            return n
         }
-        return out
     }
 }

@@ -90,13 +90,4 @@ import Testing
         #expect(b.text == "*nat\n:A - [0:0]\n:B - [0:0]\n:C - [0:0]\n-D A -j X\n-A A -j RETURN\n-A B -j C\n-A C -j RETURN\nCOMMIT\n")
         #expect(b.ruleCommandCount == 4 && b.declarationCount == 3)
     }
-
-    /// The chain-name hash text is the stable base-32 text (every alphabet position, random values).
-    @Test func chainHashTextIsStableBase32() {
-        var rng = IptRandom(seed: 17)
-        var values: [UInt64] = [0, .max, 0x0123_4567_89ab_cdef]
-        values += (0..<32).map { UInt64($0) * 0x0084_2108_4210_8421 } // every 5-bit group d
-        values += (0..<1000).map { _ in UInt64.random(in: 0 ... .max, using: &rng) }
-        for v in values { #expect(IptablesNames.hashText(v) == StableHash.base32(v, count: 12)) }
-    }
 }

@@ -114,6 +114,24 @@ import Testing
         #expect(s.allSatisfy { "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".contains($0) })
         #expect(StableHash.base32(0, count: 4) == "AAAA")
     }
+
+    /// The text is each 5-bit group, lowest first, through the alphabet (every position, random
+    /// values, every length), as a plain reference implementation spells it.
+    @Test func base32IsTheFiveBitGroupsLowestFirst() {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        func reference(_ value: UInt64, _ count: Int) -> String {
+            var v = value, out = ""
+            for _ in 0..<min(count, 12) { out.append(alphabet[Int(v & 31)]); v >>= 5 }
+            return out
+        }
+        var values: [UInt64] = [0, .max, 0x0123_4567_89ab_cdef]
+        values += (0..<32).map { UInt64($0) * 0x0084_2108_4210_8421 } // every 5-bit group d
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<1000 { x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; values.append(x) }
+        for v in values {
+            for count in [0, 1, 12, 16] { #expect(StableHash.base32(v, count: count) == reference(v, count)) }
+        }
+    }
 }
 
 @Suite struct DiagnosticTests {
