@@ -155,11 +155,4 @@ public struct IPVSIPSet: Hashable, Sendable {
             return "create \(name) \(type.rawValue) family \(fam) hashsize 1024 maxelem \(IPVSIPSet.maxElements)"
         }
     }
-
-    /// `create` then sorted `add` lines, for `ipset restore`.
-    public var restoreText: String {
-        var out = createLine + "\n"
-        for m in members.sorted() { out += "add \(name) \(m.description)\n" }
-        return out
-    }
 }
